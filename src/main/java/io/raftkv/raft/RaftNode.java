@@ -1,0 +1,924 @@
+package io.raftkv.raft;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * One Raft participant as a pure state machine (the etcd/raft design).
+ *
+ * <p>The driver feeds it {@link #tick()}s, {@link #step(Message) messages}, {@link #propose
+ * proposals} and {@link #readIndex reads}, then collects a {@link Ready}, carries it out, and calls
+ * {@link #advance(Ready)}. Nothing here blocks, sleeps, reads a clock or does I/O other than reading
+ * the log through {@link LogStore}. Only one thread may use an instance.
+ */
+public final class RaftNode {
+    /** Committed entries handed out per Ready, so a node far behind applies in bounded steps. */
+    private static final long MAX_APPLY_BYTES = 64L << 20;
+
+    private final RaftConfig cfg;
+    private final String id;
+    private final Random random;
+    private final RaftLog log;
+
+    private long term;
+    private String votedFor;
+    private Role role = Role.FOLLOWER;
+    private String leader;
+    private Membership membership;
+    /** Index of the log entry (or snapshot) {@link #membership} comes from. */
+    private long membershipIndex;
+
+    /** Leader only: replication state per voter, this node included. */
+    private final Map<String, Progress> progress = new LinkedHashMap<>();
+    private final Map<String, Boolean> votes = new HashMap<>();
+
+    private int electionElapsed;
+    private int heartbeatElapsed;
+    private int randomizedElectionTimeout;
+    private String transferee;
+
+    /** ReadIndex (§6.4): reads waiting for a heartbeat round to confirm leadership. */
+    private final ArrayDeque<PendingRead> pendingReads = new ArrayDeque<>();
+    /** Reads that arrived before this leader committed an entry of its own term. */
+    private final List<Long> readsAwaitingCommit = new ArrayList<>();
+    private long readRound;
+    private boolean readRoundNeeded;
+
+    private final List<Message> outbox = new ArrayList<>();
+    private final List<ReadState> readStates = new ArrayList<>();
+    /** Followers owed an AppendEntries even when no entries are waiting (a probe or a new commit index). */
+    private final Set<String> appendOwed = new LinkedHashSet<>();
+
+    private HardState lastHardState;
+    private SoftState lastSoftState;
+    private boolean readyOutstanding;
+
+    private record PendingRead(long requestId, long index, long round) {
+    }
+
+    public RaftNode(RaftConfig cfg, RaftStorage storage, Random random) {
+        this.cfg = Objects.requireNonNull(cfg, "cfg");
+        this.id = cfg.id();
+        this.random = Objects.requireNonNull(random, "random");
+        Snapshot snap = storage.snapshots().latest();
+        if (snap == null) {
+            throw new IllegalStateException("storage is not bootstrapped: it holds no snapshot and so no membership");
+        }
+        this.log = new RaftLog(storage.log(), storage.snapshots());
+        if (log.firstIndex() - 1 > snap.index()) {
+            throw new IllegalStateException("the log starts after " + (log.firstIndex() - 1)
+                    + " but the newest snapshot ends at " + snap.index() + ": entries in between are lost");
+        }
+        HardState hs = storage.stable().load();
+        this.term = hs.term();
+        this.votedFor = hs.votedFor();
+        this.membership = snap.metadata().membership();
+        this.membershipIndex = snap.index();
+        log.committed = snap.index();
+        log.applied = snap.index();
+        scanMembership(snap.index() + 1, log.lastIndex());
+        becomeFollower(term, null);
+        this.lastHardState = hs;
+        this.lastSoftState = softState();
+    }
+
+    // ---------------------------------------------------------------- inputs
+
+    /** One unit of logical time. Drives election timeouts, heartbeats and CheckQuorum. */
+    public void tick() {
+        checkNoReadyOutstanding();
+        if (role == Role.LEADER) {
+            tickLeader();
+        } else {
+            tickElection();
+        }
+    }
+
+    private void tickElection() {
+        electionElapsed++;
+        if (promotable() && electionElapsed >= randomizedElectionTimeout) {
+            electionElapsed = 0;
+            campaign(false);
+        }
+    }
+
+    private void tickLeader() {
+        heartbeatElapsed++;
+        electionElapsed++;
+        if (electionElapsed >= cfg.electionTicks()) {
+            electionElapsed = 0;
+            if (cfg.checkQuorum()) {
+                if (!quorumActive()) {
+                    becomeFollower(term, null);
+                    return;
+                }
+                progress.forEach((peer, pr) -> pr.recentActive = peer.equals(id));
+            }
+            if (transferee != null) {
+                transferee = null; // the target did not take over within an election timeout
+            }
+        }
+        for (Progress pr : progress.values()) {
+            if (pr.state == Progress.State.SNAPSHOT && ++pr.snapshotElapsed >= cfg.snapshotTimeoutTicks()) {
+                pr.becomeProbe();
+            }
+        }
+        if (heartbeatElapsed >= cfg.heartbeatTicks()) {
+            heartbeatElapsed = 0;
+            broadcastHeartbeat();
+        }
+    }
+
+    /** Feeds one message from a peer. */
+    public void step(Message m) {
+        checkNoReadyOutstanding();
+        if (!id.equals(m.to())) {
+            return;
+        }
+        if (m.term() > term) {
+            if (m instanceof RequestVote rv) {
+                boolean inLease = cfg.checkQuorum() && leader != null && electionElapsed < cfg.electionTicks();
+                if (!rv.transfer() && inLease) {
+                    // We heard from a live leader within the minimum election timeout: a vote request now
+                    // comes from a node that cannot know better (partitioned, or just restarted). Ignoring
+                    // it keeps one flaky node from deposing a healthy leader (dissertation §4.2.3).
+                    return;
+                }
+            }
+            if (m instanceof RequestVote rv && rv.preVote()) {
+                // A pre-vote never changes our term.
+            } else if (m instanceof RequestVoteResponse r && r.preVote() && r.granted()) {
+                // A granted pre-vote echoes the term we asked about, which is not a real term yet.
+            } else {
+                boolean fromLeader = m instanceof AppendEntries || m instanceof Heartbeat || m instanceof InstallSnapshot;
+                becomeFollower(m.term(), fromLeader ? m.from() : null);
+            }
+        } else if (m.term() < term) {
+            if ((cfg.checkQuorum() || cfg.preVote()) && (m instanceof AppendEntries || m instanceof Heartbeat)) {
+                // A leader cut off long enough for the rest to move on keeps its old term; with PreVote it
+                // could never learn the new one (its own elections cannot win). Tell it.
+                send(new AppendEntriesResponse(id, m.from(), term, false, 0, 0, 0));
+            } else if (m instanceof RequestVote rv && rv.preVote()) {
+                send(new RequestVoteResponse(id, m.from(), term, false, true));
+            }
+            return;
+        }
+
+        if (m instanceof RequestVote rv) {
+            handleVoteRequest(rv);
+            return;
+        }
+        switch (role) {
+            case LEADER -> stepLeader(m);
+            case CANDIDATE, PRE_CANDIDATE -> stepCandidate(m);
+            case FOLLOWER -> stepFollower(m);
+        }
+    }
+
+    /**
+     * Appends a command to the leader's log. The caller learns the outcome from the entry applied at
+     * the returned index: this proposal committed exactly when that entry has the returned term.
+     *
+     * @throws NotLeaderException when this node is not the leader, or is handing leadership over
+     */
+    public Proposal propose(byte[] command) {
+        return propose(List.of(command)).get(0);
+    }
+
+    /** Appends several commands at once; they travel together to the followers. */
+    public List<Proposal> propose(List<byte[]> commands) {
+        checkNoReadyOutstanding();
+        requireLeaderAcceptingWrites();
+        List<Entry> entries = new ArrayList<>(commands.size());
+        List<Proposal> out = new ArrayList<>(commands.size());
+        long index = log.lastIndex();
+        for (byte[] c : commands) {
+            index++;
+            entries.add(Entry.command(index, term, c));
+            out.add(new Proposal(index, term));
+        }
+        appendAsLeader(entries);
+        return out;
+    }
+
+    /**
+     * Proposes a new voter list. Only one change may be uncommitted at a time, and each change adds
+     * or removes exactly one voter, so any old and new majority overlap (dissertation §4.1).
+     */
+    public Proposal proposeMembership(Membership next) {
+        checkNoReadyOutstanding();
+        requireLeaderAcceptingWrites();
+        if (membershipIndex > log.committed) {
+            throw new IllegalStateException("a membership change at index " + membershipIndex + " is not committed yet");
+        }
+        Set<String> before = new LinkedHashSet<>(membership.ids());
+        Set<String> after = new LinkedHashSet<>(next.ids());
+        Set<String> added = new LinkedHashSet<>(after);
+        added.removeAll(before);
+        Set<String> removed = new LinkedHashSet<>(before);
+        removed.removeAll(after);
+        if (added.size() + removed.size() != 1) {
+            throw new IllegalArgumentException("a membership change must add or remove exactly one voter");
+        }
+        long index = log.lastIndex() + 1;
+        appendAsLeader(List.of(new Entry(index, term, EntryType.MEMBERSHIP, next.encode())));
+        return new Proposal(index, term);
+    }
+
+    /**
+     * Starts a linearizable read (§6.4). Once a heartbeat round confirms this node is still leader, a
+     * {@link ReadState} with the same {@code requestId} appears in a Ready: the read may be served when
+     * the state machine has applied its index.
+     *
+     * @throws NotLeaderException when this node is not the leader
+     */
+    public void readIndex(long requestId) {
+        checkNoReadyOutstanding();
+        if (role != Role.LEADER) {
+            throw new NotLeaderException(leader, "not the leader");
+        }
+        if (!committedInCurrentTerm()) {
+            // Until the no-op of this term commits, our commit index may lag the true one (§6.4 step 1).
+            readsAwaitingCommit.add(requestId);
+            return;
+        }
+        queueRead(requestId);
+    }
+
+    /**
+     * Hands leadership to {@code target} (dissertation §3.10): stop taking proposals, bring the target
+     * up to date, then tell it to start an election at once. Gives up after an election timeout.
+     */
+    public void transferLeadership(String target) {
+        checkNoReadyOutstanding();
+        if (role != Role.LEADER) {
+            throw new NotLeaderException(leader, "not the leader");
+        }
+        if (target.equals(id)) {
+            return;
+        }
+        if (!membership.isVoter(target)) {
+            throw new IllegalArgumentException(target + " is not a voter");
+        }
+        if (target.equals(transferee)) {
+            return;
+        }
+        transferee = target;
+        electionElapsed = 0;
+        Progress pr = progress.get(target);
+        if (pr.match == log.lastIndex()) {
+            send(new TimeoutNow(id, target, term));
+        } else {
+            appendOwed.add(target);
+        }
+    }
+
+    /** The transport could not reach {@code peer}: stop pipelining to it and probe instead. */
+    public void reportUnreachable(String peer) {
+        checkNoReadyOutstanding();
+        Progress pr = progress.get(peer);
+        if (role == Role.LEADER && pr != null && pr.state == Progress.State.REPLICATE) {
+            pr.becomeProbe();
+        }
+    }
+
+    /** The transport finished (or gave up) sending a snapshot to {@code peer}. */
+    public void reportSnapshot(String peer, boolean delivered) {
+        checkNoReadyOutstanding();
+        Progress pr = progress.get(peer);
+        if (role == Role.LEADER && pr != null && pr.state == Progress.State.SNAPSHOT) {
+            if (!delivered) {
+                pr.pendingSnapshot = 0;
+            }
+            // Either way wait for the follower's answer (or the next heartbeat) before sending more.
+            pr.becomeProbe();
+            pr.probeSent = true;
+        }
+    }
+
+    // ---------------------------------------------------------------- Ready
+
+    public boolean hasReady() {
+        prepareSends();
+        return !outbox.isEmpty() || !readStates.isEmpty() || !log.unstable.entries.isEmpty()
+                || log.unstable.snapshot != null || log.hasNextCommittedEntries()
+                || !softState().equals(lastSoftState) || !hardState().equals(lastHardState);
+    }
+
+    /** Collects what the driver must do now. Call {@link #advance} when it is done, before anything else. */
+    public Ready ready() {
+        checkNoReadyOutstanding();
+        prepareSends();
+        SoftState soft = softState();
+        HardState hard = hardState();
+        Ready rd = new Ready(
+                soft.equals(lastSoftState) ? null : soft,
+                hard.equals(lastHardState) ? null : hard,
+                log.unstable.snapshot,
+                log.unstableEntries(),
+                log.nextCommittedEntries(MAX_APPLY_BYTES),
+                outbox,
+                readStates);
+        outbox.clear();
+        readStates.clear();
+        readyOutstanding = true;
+        return rd;
+    }
+
+    /** The driver has persisted, sent and applied what {@code rd} asked for. */
+    public void advance(Ready rd) {
+        if (!readyOutstanding) {
+            throw new IllegalStateException("advance without an outstanding ready");
+        }
+        readyOutstanding = false;
+        if (rd.softState() != null) {
+            lastSoftState = rd.softState();
+        }
+        if (rd.hardState() != null) {
+            lastHardState = rd.hardState();
+        }
+        if (rd.snapshot() != null) {
+            log.stableSnapTo(rd.snapshot().index());
+            log.applied = Math.max(log.applied, rd.snapshot().index());
+        }
+        if (!rd.entries().isEmpty()) {
+            Entry last = rd.entries().get(rd.entries().size() - 1);
+            log.stableTo(last.index(), last.term());
+            Progress self = progress.get(id);
+            if (role == Role.LEADER && self != null && self.maybeUpdate(log.persistedLastIndex())) {
+                // The leader counts itself toward a majority only once its own copy is durable.
+                if (maybeCommit()) {
+                    owedToAllFollowers();
+                }
+            }
+        }
+        if (!rd.committedEntries().isEmpty()) {
+            log.appliedTo(rd.committedEntries().get(rd.committedEntries().size() - 1).index());
+        }
+    }
+
+    // ---------------------------------------------------------------- observation
+
+    public String id() {
+        return id;
+    }
+
+    public Role role() {
+        return role;
+    }
+
+    public long term() {
+        return term;
+    }
+
+    /** The leader this node knows of in its current term, or null. */
+    public String leader() {
+        return leader;
+    }
+
+    public Membership membership() {
+        return membership;
+    }
+
+    public long commitIndex() {
+        return log.committed;
+    }
+
+    public long appliedIndex() {
+        return log.applied;
+    }
+
+    public long lastIndex() {
+        return log.lastIndex();
+    }
+
+    public long firstIndex() {
+        return log.firstIndex();
+    }
+
+    /** The term of the entry at {@code index}, or -1 when this node does not hold it. */
+    public long termAt(long index) {
+        return log.term(index);
+    }
+
+    public String transferee() {
+        return transferee;
+    }
+
+    /** Leader only: each voter's known last matching index. Empty on other roles. */
+    public Map<String, Long> matchIndexes() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        progress.forEach((peer, pr) -> out.put(peer, pr.match));
+        return out;
+    }
+
+    public SoftState softState() {
+        return new SoftState(role, leader, term);
+    }
+
+    public HardState hardState() {
+        return new HardState(term, votedFor);
+    }
+
+    @Override
+    public String toString() {
+        return id + "[" + role + " t" + term + " lead=" + leader + " last=" + log.lastIndex() + "@" + log.lastTerm()
+                + " commit=" + log.committed + " applied=" + log.applied + (role == Role.LEADER ? " " + progress : "") + "]";
+    }
+
+    // ---------------------------------------------------------------- roles
+
+    private void reset(long newTerm) {
+        if (term != newTerm) {
+            term = newTerm;
+            votedFor = null;
+        }
+        leader = null;
+        electionElapsed = 0;
+        heartbeatElapsed = 0;
+        randomizedElectionTimeout = cfg.electionTicks() + random.nextInt(cfg.electionTicks());
+        transferee = null;
+        votes.clear();
+        progress.clear();
+        pendingReads.clear();
+        readsAwaitingCommit.clear();
+        readRoundNeeded = false;
+        appendOwed.clear();
+    }
+
+    private void becomeFollower(long newTerm, String newLeader) {
+        reset(newTerm);
+        role = Role.FOLLOWER;
+        leader = newLeader;
+    }
+
+    private void becomePreCandidate() {
+        // Deliberately keeps term and vote: a pre-candidate changes nothing that must be persisted.
+        votes.clear();
+        leader = null;
+        role = Role.PRE_CANDIDATE;
+    }
+
+    private void becomeCandidate() {
+        reset(term + 1);
+        votedFor = id;
+        role = Role.CANDIDATE;
+    }
+
+    private void becomeLeader() {
+        reset(term);
+        role = Role.LEADER;
+        leader = id;
+        for (String voter : membership.ids()) {
+            Progress pr = new Progress(log.lastIndex() + 1, cfg.maxInflightMessages());
+            if (voter.equals(id)) {
+                pr.match = log.persistedLastIndex();
+                pr.recentActive = true;
+            }
+            progress.put(voter, pr);
+        }
+        // §5.4.2 / §8: a leader commits nothing of earlier terms until an entry of its own term commits.
+        appendAsLeader(List.of(Entry.noop(log.lastIndex() + 1, term)));
+    }
+
+    private void campaign(boolean transfer) {
+        long voteTerm;
+        boolean pre = cfg.preVote() && !transfer;
+        if (pre) {
+            becomePreCandidate();
+            voteTerm = term + 1;
+        } else {
+            becomeCandidate();
+            voteTerm = term;
+        }
+        if (poll(id, true) == VoteResult.WON) {
+            // A one-voter cluster wins at once.
+            if (pre) {
+                campaign(true);
+            } else {
+                becomeLeader();
+            }
+            return;
+        }
+        for (String voter : membership.ids()) {
+            if (!voter.equals(id)) {
+                send(new RequestVote(id, voter, voteTerm, log.lastIndex(), log.lastTerm(), pre, transfer));
+            }
+        }
+    }
+
+    private enum VoteResult { PENDING, WON, LOST }
+
+    private VoteResult poll(String from, boolean granted) {
+        if (!membership.isVoter(from)) {
+            return VoteResult.PENDING;
+        }
+        votes.putIfAbsent(from, granted);
+        int yes = 0;
+        int no = 0;
+        for (boolean v : votes.values()) {
+            if (v) {
+                yes++;
+            } else {
+                no++;
+            }
+        }
+        if (yes >= membership.quorum()) {
+            return VoteResult.WON;
+        }
+        if (membership.voters().size() - no < membership.quorum()) {
+            return VoteResult.LOST;
+        }
+        return VoteResult.PENDING;
+    }
+
+    private boolean promotable() {
+        return membership.isVoter(id);
+    }
+
+    private boolean quorumActive() {
+        int active = 0;
+        for (Map.Entry<String, Progress> e : progress.entrySet()) {
+            if (e.getKey().equals(id) || e.getValue().recentActive) {
+                active++;
+            }
+        }
+        return active >= membership.quorum();
+    }
+
+    // ---------------------------------------------------------------- message handling
+
+    private void handleVoteRequest(RequestVote rv) {
+        // We may vote again for the node we already voted for, or for anyone if we have neither voted
+        // nor follow a leader in this term. A pre-vote for a future term commits us to nothing.
+        boolean canVote = rv.from().equals(votedFor)
+                || (votedFor == null && leader == null)
+                || (rv.preVote() && rv.term() > term);
+        if (canVote && log.isUpToDate(rv.lastLogIndex(), rv.lastLogTerm())) {
+            send(new RequestVoteResponse(id, rv.from(), rv.term(), true, rv.preVote()));
+            if (!rv.preVote()) {
+                electionElapsed = 0;
+                votedFor = rv.from();
+            }
+        } else {
+            send(new RequestVoteResponse(id, rv.from(), term, false, rv.preVote()));
+        }
+    }
+
+    private void stepLeader(Message m) {
+        if (m instanceof AppendEntriesResponse r) {
+            handleAppendResponse(r);
+        } else if (m instanceof HeartbeatResponse r) {
+            handleHeartbeatResponse(r);
+        }
+        // Anything else is a stale vote answer or a TimeoutNow that crossed our election: nothing to do.
+    }
+
+    private void stepCandidate(Message m) {
+        if (m instanceof AppendEntries ae) {
+            becomeFollower(term, ae.from());
+            handleAppendEntries(ae);
+        } else if (m instanceof Heartbeat hb) {
+            becomeFollower(term, hb.from());
+            handleHeartbeat(hb);
+        } else if (m instanceof InstallSnapshot is) {
+            becomeFollower(term, is.from());
+            handleSnapshot(is);
+        } else if (m instanceof RequestVoteResponse r && r.preVote() == (role == Role.PRE_CANDIDATE)) {
+            switch (poll(r.from(), r.granted())) {
+                case WON -> {
+                    if (role == Role.PRE_CANDIDATE) {
+                        campaign(true);
+                    } else {
+                        becomeLeader();
+                    }
+                }
+                case LOST -> becomeFollower(term, null);
+                case PENDING -> {
+                }
+            }
+        }
+    }
+
+    private void stepFollower(Message m) {
+        if (m instanceof AppendEntries ae) {
+            electionElapsed = 0;
+            leader = ae.from();
+            handleAppendEntries(ae);
+        } else if (m instanceof Heartbeat hb) {
+            electionElapsed = 0;
+            leader = hb.from();
+            handleHeartbeat(hb);
+        } else if (m instanceof InstallSnapshot is) {
+            electionElapsed = 0;
+            leader = is.from();
+            handleSnapshot(is);
+        } else if (m instanceof TimeoutNow && promotable()) {
+            campaign(true);
+        }
+    }
+
+    private void handleAppendEntries(AppendEntries ae) {
+        if (ae.prevLogIndex() < log.committed) {
+            // Everything up to our commit index matches the leader already (Leader Completeness).
+            send(AppendEntriesResponse.accept(id, ae.from(), term, log.committed));
+            return;
+        }
+        long before = log.lastIndex();
+        long lastNew = log.maybeAppend(ae.prevLogIndex(), ae.prevLogTerm(), ae.leaderCommit(), ae.entries());
+        if (lastNew >= 0) {
+            if (!ae.entries().isEmpty()) {
+                onEntriesAppended(ae.entries(), before);
+            }
+            send(AppendEntriesResponse.accept(id, ae.from(), term, lastNew));
+            return;
+        }
+        long hintIndex = Math.min(ae.prevLogIndex(), log.lastIndex());
+        long[] hint = log.findConflictByTerm(hintIndex, ae.prevLogTerm());
+        send(new AppendEntriesResponse(id, ae.from(), term, false, ae.prevLogIndex(), hint[0], hint[1]));
+    }
+
+    private void handleHeartbeat(Heartbeat hb) {
+        log.commitTo(hb.commit());
+        send(new HeartbeatResponse(id, hb.from(), term, hb.readRound()));
+    }
+
+    private void handleSnapshot(InstallSnapshot is) {
+        Snapshot s = is.snapshot();
+        if (s.index() <= log.committed) {
+            send(AppendEntriesResponse.accept(id, is.from(), term, log.committed));
+        } else if (log.matchTerm(s.index(), s.term())) {
+            // We hold the snapshot's last entry already: it is committed, and so is all before it.
+            log.commitTo(s.index());
+            send(AppendEntriesResponse.accept(id, is.from(), term, log.committed));
+        } else {
+            log.restore(s);
+            membership = s.metadata().membership();
+            membershipIndex = s.index();
+            send(AppendEntriesResponse.accept(id, is.from(), term, log.lastIndex()));
+        }
+    }
+
+    private void handleAppendResponse(AppendEntriesResponse r) {
+        Progress pr = progress.get(r.from());
+        if (pr == null) {
+            return;
+        }
+        pr.recentActive = true;
+        if (!r.success()) {
+            long nextProbe = r.hintIndex();
+            if (r.hintTerm() > 0) {
+                nextProbe = log.findConflictByTerm(r.hintIndex(), r.hintTerm())[0];
+            }
+            if (pr.maybeDecrTo(r.index(), nextProbe)) {
+                if (pr.state == Progress.State.REPLICATE) {
+                    pr.becomeProbe();
+                }
+                appendOwed.add(r.from());
+            }
+            return;
+        }
+        if (!pr.maybeUpdate(r.index())) {
+            return;
+        }
+        switch (pr.state) {
+            case PROBE -> pr.becomeReplicate();
+            case SNAPSHOT -> {
+                if (pr.match + 1 >= log.firstIndex()) {
+                    pr.becomeProbe();
+                    pr.becomeReplicate();
+                }
+            }
+            case REPLICATE -> pr.freeInflightTo(r.index());
+        }
+        if (maybeCommit()) {
+            owedToAllFollowers();
+        }
+        if (r.from().equals(transferee) && pr.match == log.lastIndex()) {
+            send(new TimeoutNow(id, r.from(), term));
+        }
+    }
+
+    private void handleHeartbeatResponse(HeartbeatResponse r) {
+        Progress pr = progress.get(r.from());
+        if (pr == null) {
+            return;
+        }
+        pr.recentActive = true;
+        pr.probeSent = false;
+        pr.freeOneInflight();
+        if (pr.match < log.lastIndex() && pr.state != Progress.State.SNAPSHOT) {
+            // It may have missed our last AppendEntries: (re)send from where we think it is.
+            appendOwed.add(r.from());
+        }
+        if (r.readRound() > pr.readRoundAcked) {
+            pr.readRoundAcked = r.readRound();
+            releaseConfirmedReads();
+        }
+    }
+
+    // ---------------------------------------------------------------- leader machinery
+
+    private void requireLeaderAcceptingWrites() {
+        if (role != Role.LEADER) {
+            throw new NotLeaderException(leader, "not the leader");
+        }
+        if (transferee != null) {
+            throw new NotLeaderException(null, "leadership is being transferred to " + transferee);
+        }
+    }
+
+    private void appendAsLeader(List<Entry> entries) {
+        long before = log.lastIndex();
+        log.append(entries);
+        onEntriesAppended(entries, before);
+        // The leader's own Progress moves only when these are durable (see advance).
+    }
+
+    /**
+     * Raises the commit index to the highest index a majority holds, but only through an entry of the
+     * current term (§5.4.2, Figure 8): older entries commit with it, never by counting alone.
+     */
+    private boolean maybeCommit() {
+        long[] matches = new long[membership.voters().size()];
+        int i = 0;
+        for (String voter : membership.ids()) {
+            Progress pr = progress.get(voter);
+            matches[i++] = pr == null ? 0 : pr.match;
+        }
+        Arrays.sort(matches);
+        long quorumIndex = matches[matches.length - membership.quorum()];
+        if (quorumIndex > log.committed && log.term(quorumIndex) == term) {
+            log.commitTo(quorumIndex);
+            if (!readsAwaitingCommit.isEmpty()) {
+                readsAwaitingCommit.forEach(this::queueRead);
+                readsAwaitingCommit.clear();
+            }
+            return true;
+        }
+        return false;
+    }
+
+    private boolean committedInCurrentTerm() {
+        return log.term(log.committed) == term;
+    }
+
+    private void owedToAllFollowers() {
+        for (String peer : progress.keySet()) {
+            if (!peer.equals(id)) {
+                appendOwed.add(peer);
+            }
+        }
+    }
+
+    private void queueRead(long requestId) {
+        if (membership.voters().size() == 1) {
+            readStates.add(new ReadState(requestId, log.committed));
+            return;
+        }
+        pendingReads.addLast(new PendingRead(requestId, log.committed, readRound + 1));
+        readRoundNeeded = true;
+    }
+
+    private void releaseConfirmedReads() {
+        while (!pendingReads.isEmpty()) {
+            PendingRead head = pendingReads.peekFirst();
+            int acks = 0;
+            for (Progress pr : progress.values()) {
+                if (pr.readRoundAcked >= head.round()) {
+                    acks++;
+                }
+            }
+            if (acks < membership.quorum()) {
+                return;
+            }
+            pendingReads.pollFirst();
+            readStates.add(new ReadState(head.requestId(), head.index()));
+        }
+    }
+
+    private void broadcastHeartbeat() {
+        for (Map.Entry<String, Progress> e : progress.entrySet()) {
+            if (!e.getKey().equals(id)) {
+                long commit = Math.min(e.getValue().match, log.committed);
+                send(new Heartbeat(id, e.getKey(), term, commit, readRound));
+            }
+        }
+    }
+
+    /**
+     * Turns the leader's replication state into messages. Called when a Ready is collected, so every
+     * proposal and answer stepped since the last Ready travels in as few AppendEntries as the byte
+     * and in-flight limits allow.
+     */
+    private void prepareSends() {
+        if (role != Role.LEADER) {
+            appendOwed.clear();
+            return;
+        }
+        if (readRoundNeeded) {
+            readRoundNeeded = false;
+            readRound++;
+            progress.get(id).readRoundAcked = readRound;
+            broadcastHeartbeat();
+        }
+        for (Map.Entry<String, Progress> e : progress.entrySet()) {
+            String peer = e.getKey();
+            if (peer.equals(id)) {
+                continue;
+            }
+            Progress pr = e.getValue();
+            boolean owed = appendOwed.contains(peer);
+            while (!pr.isPaused() && (owed || pr.next <= log.lastIndex())) {
+                if (!sendAppend(peer, pr)) {
+                    break;
+                }
+                owed = false;
+            }
+        }
+        appendOwed.clear();
+    }
+
+    /** Sends the next AppendEntries to {@code peer}, or InstallSnapshot if its next entry is compacted. */
+    private boolean sendAppend(String peer, Progress pr) {
+        long prevIndex = pr.next - 1;
+        long prevTerm = log.term(prevIndex);
+        List<Entry> entries = prevTerm == RaftLog.UNKNOWN ? null
+                : log.entries(pr.next, log.lastIndex() + 1, cfg.maxBytesPerMessage());
+        if (entries == null) {
+            if (!pr.recentActive) {
+                return false; // no point shipping a snapshot to a node that does not answer
+            }
+            Snapshot snap = log.snapshot();
+            if (snap == null) {
+                return false;
+            }
+            pr.becomeSnapshot(snap.index());
+            send(new InstallSnapshot(id, peer, term, snap));
+            return true;
+        }
+        send(new AppendEntries(id, peer, term, prevIndex, prevTerm, entries, log.committed));
+        pr.sent(entries.isEmpty() ? prevIndex : entries.get(entries.size() - 1).index(), entries.size());
+        return true;
+    }
+
+    // ---------------------------------------------------------------- membership in the log
+
+    /** Entries were appended after index {@code before}; keep {@link #membership} in line with the log. */
+    private void onEntriesAppended(List<Entry> entries, long before) {
+        long first = entries.get(0).index();
+        if (membershipIndex >= first) {
+            // The entry our membership came from was overwritten: fall back to the latest one left.
+            recomputeMembership(first - 1);
+        }
+        for (Entry e : entries) {
+            if (e.type() == EntryType.MEMBERSHIP) {
+                membership = Membership.decode(e.data());
+                membershipIndex = e.index();
+            }
+        }
+    }
+
+    /** Entries up to the snapshot are committed and never overwritten, so the scan starts after it. */
+    private void recomputeMembership(long upTo) {
+        Snapshot snap = log.snapshot();
+        membership = snap.metadata().membership();
+        membershipIndex = snap.index();
+        scanMembership(snap.index() + 1, upTo);
+    }
+
+    private void scanMembership(long from, long to) {
+        long i = Math.max(from, log.firstIndex());
+        while (i <= to) {
+            List<Entry> batch = log.entries(i, to + 1, 8L << 20);
+            for (Entry e : batch) {
+                if (e.type() == EntryType.MEMBERSHIP) {
+                    membership = Membership.decode(e.data());
+                    membershipIndex = e.index();
+                }
+            }
+            i += batch.size();
+        }
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    private void send(Message m) {
+        outbox.add(m);
+    }
+
+    private void checkNoReadyOutstanding() {
+        if (readyOutstanding) {
+            throw new IllegalStateException("the last Ready was not advanced");
+        }
+    }
+}

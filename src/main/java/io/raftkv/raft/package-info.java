@@ -1,0 +1,10 @@
+/**
+ * The Raft consensus core: a pure state machine with no threads, clocks, sockets or files.
+ *
+ * <p>A {@link io.raftkv.raft.RaftNode} is stepped by {@link io.raftkv.raft.Message}s and by
+ * {@link io.raftkv.raft.RaftNode#tick()}, and hands back a {@link io.raftkv.raft.Ready}: what to
+ * persist, what to send and what has committed. Everything from the outside world (storage,
+ * randomness, time as ticks) is handed in, which is what lets one thread drive a whole simulated
+ * cluster deterministically in the tests.
+ */
+package io.raftkv.raft;
