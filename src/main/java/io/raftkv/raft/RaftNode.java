@@ -107,7 +107,7 @@ public final class RaftNode {
         electionElapsed++;
         if (promotable() && electionElapsed >= randomizedElectionTimeout) {
             electionElapsed = 0;
-            campaign(false);
+            campaign(cfg.preVote() ? Campaign.PRE_ELECTION : Campaign.ELECTION);
         }
     }
 
@@ -135,6 +135,15 @@ public final class RaftNode {
         if (heartbeatElapsed >= cfg.heartbeatTicks()) {
             heartbeatElapsed = 0;
             broadcastHeartbeat();
+        }
+    }
+
+    /** Starts an election now, as if the election timeout had passed (through PreVote when enabled). */
+    public void campaign() {
+        checkNoReadyOutstanding();
+        if (role != Role.LEADER && promotable()) {
+            electionElapsed = 0;
+            campaign(cfg.preVote() ? Campaign.PRE_ELECTION : Campaign.ELECTION);
         }
     }
 
@@ -490,9 +499,12 @@ public final class RaftNode {
         appendAsLeader(List.of(Entry.noop(log.lastIndex() + 1, term)));
     }
 
-    private void campaign(boolean transfer) {
+    /** Why an election starts: a timeout (through PreVote or not), or a TimeoutNow from the leader. */
+    private enum Campaign { PRE_ELECTION, ELECTION, TRANSFER }
+
+    private void campaign(Campaign type) {
         long voteTerm;
-        boolean pre = cfg.preVote() && !transfer;
+        boolean pre = type == Campaign.PRE_ELECTION;
         if (pre) {
             becomePreCandidate();
             voteTerm = term + 1;
@@ -503,7 +515,7 @@ public final class RaftNode {
         if (poll(id, true) == VoteResult.WON) {
             // A one-voter cluster wins at once.
             if (pre) {
-                campaign(true);
+                campaign(Campaign.ELECTION);
             } else {
                 becomeLeader();
             }
@@ -511,7 +523,8 @@ public final class RaftNode {
         }
         for (String voter : membership.ids()) {
             if (!voter.equals(id)) {
-                send(new RequestVote(id, voter, voteTerm, log.lastIndex(), log.lastTerm(), pre, transfer));
+                send(new RequestVote(id, voter, voteTerm, log.lastIndex(), log.lastTerm(), pre,
+                        type == Campaign.TRANSFER));
             }
         }
     }
@@ -597,7 +610,7 @@ public final class RaftNode {
             switch (poll(r.from(), r.granted())) {
                 case WON -> {
                     if (role == Role.PRE_CANDIDATE) {
-                        campaign(true);
+                        campaign(Campaign.ELECTION);
                     } else {
                         becomeLeader();
                     }
@@ -623,7 +636,7 @@ public final class RaftNode {
             leader = is.from();
             handleSnapshot(is);
         } else if (m instanceof TimeoutNow && promotable()) {
-            campaign(true);
+            campaign(Campaign.TRANSFER);
         }
     }
 
