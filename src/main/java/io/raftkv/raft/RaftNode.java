@@ -776,6 +776,10 @@ public final class RaftNode {
                 readsAwaitingCommit.forEach(this::queueRead);
                 readsAwaitingCommit.clear();
             }
+            if (!membership.isVoter(id) && membershipIndex <= log.committed) {
+                // A leader removed from the cluster leads until its removal commits, then steps down (§4.2.2).
+                becomeFollower(term, null);
+            }
             return true;
         }
         return false;
@@ -889,6 +893,7 @@ public final class RaftNode {
     /** Entries were appended after index {@code before}; keep {@link #membership} in line with the log. */
     private void onEntriesAppended(List<Entry> entries, long before) {
         long first = entries.get(0).index();
+        Membership old = membership;
         if (membershipIndex >= first) {
             // The entry our membership came from was overwritten: fall back to the latest one left.
             recomputeMembership(first - 1);
@@ -898,6 +903,13 @@ public final class RaftNode {
                 membership = Membership.decode(e.data());
                 membershipIndex = e.index();
             }
+        }
+        if (role == Role.LEADER && !membership.equals(old)) {
+            // A new voter is probed from the end of our log; a removed one is no longer replicated to.
+            for (String voter : membership.ids()) {
+                progress.computeIfAbsent(voter, v -> new Progress(log.lastIndex() + 1, cfg.maxInflightMessages()));
+            }
+            progress.keySet().removeIf(peer -> !peer.equals(id) && !membership.isVoter(peer));
         }
     }
 
