@@ -6,6 +6,7 @@ import io.raftkv.raft.Peer;
 import io.raftkv.raft.RaftConfig;
 import io.raftkv.raft.RaftNode;
 import io.raftkv.raft.RaftStorage;
+import io.raftkv.raft.ReadState;
 import io.raftkv.raft.Role;
 import io.raftkv.raft.storage.MemoryLogStore;
 import io.raftkv.raft.storage.MemorySnapshotStore;
@@ -29,6 +30,13 @@ public final class TestNetwork {
     private final Map<String, LocalNode> nodes = new LinkedHashMap<>();
     private final Set<String> cutLinks = new HashSet<>();
     private final List<Message> sent = new ArrayList<>();
+    private final Map<String, List<ReadState>> readStates = new LinkedHashMap<>();
+    private final LocalNode.Hooks hooks = new LocalNode.Hooks() {
+        @Override
+        public void readReady(LocalNode node, ReadState rs) {
+            readStates.computeIfAbsent(node.id, k -> new ArrayList<>()).add(rs);
+        }
+    };
     private final Random random;
     private Predicate<Message> filter = m -> true;
 
@@ -70,7 +78,7 @@ public final class TestNetwork {
             List<Message> out = new ArrayList<>();
             for (LocalNode n : nodes.values()) {
                 if (n.up) {
-                    n.processReady(out, new LocalNode.Hooks() { });
+                    n.processReady(out, hooks);
                 }
             }
             if (out.isEmpty()) {
@@ -112,8 +120,20 @@ public final class TestNetwork {
         }
     }
 
-    /** Makes {@code id} campaign now and delivers the election. */
+    /**
+     * Makes {@code id} campaign now and delivers the election. First lets a minimum election timeout
+     * pass on every node that is not a leader, with whatever they say meanwhile lost, because a voter
+     * that heard from a leader more recently than that ignores vote requests (leader stickiness).
+     */
     public void elect(String id) {
+        for (LocalNode n : nodes.values()) {
+            if (n.up && n.raft.role() != Role.LEADER) {
+                for (int i = 0; i < n.cfg.electionTicks(); i++) {
+                    n.raft.tick();
+                }
+                n.processReady(new ArrayList<>(), hooks);
+            }
+        }
         raft(id).campaign();
         stabilize();
         if (raft(id).role() != Role.LEADER) {
@@ -168,6 +188,13 @@ public final class TestNetwork {
 
     public void restart(String id) {
         nodes.get(id).start(new Random(random.nextLong()));
+    }
+
+    /** Reads confirmed on {@code id} since the last call. */
+    public List<ReadState> takeReadStates(String id) {
+        List<ReadState> out = readStates.getOrDefault(id, new ArrayList<>());
+        readStates.remove(id);
+        return out;
     }
 
     /** Everything sent since the last call. */
