@@ -4,6 +4,7 @@ import io.raftkv.raft.sim.SimConfig;
 import io.raftkv.raft.sim.Simulation;
 import io.raftkv.raft.sim.SimulationFailure;
 import org.junit.jupiter.api.Test;
+
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import java.util.ArrayList;
@@ -63,6 +64,91 @@ class RaftSimulationTest {
             System.out.println(failures.get(0).getMessage());
         }
         assertThat(failures).as("failing seeds: %s", failures.stream().map(SimulationFailure::seed).toList()).isEmpty();
+    }
+
+    @Test
+    void churnWithCrashesAndPartitionsEveryHundredMillisecondsOnFiveAndSevenNodes() {
+        for (long seed = 1; seed <= 40; seed++) {
+            int nodes = seed % 2 == 0 ? 5 : 7;
+            SimConfig churn = new SimConfig(nodes, 5, 3, 8_000, 100, 0.2, 0.05, 30, true, true, true, 50, 10, 10_000,
+                    RaftConfig.defaults("n1"));
+            Simulation.Outcome o = new Simulation(seed, churn).run();
+            assertThat(o.elections()).as("seed %d churned leaders", seed).isGreaterThan(3);
+            assertThat(o.okOperations()).as("seed %d still made progress", seed).isPositive();
+        }
+    }
+
+    @Test
+    void aNewLeaderIsElectedWithinTwoElectionTimeoutsOfALeaderCrash() {
+        List<Long> times = leaderFailoverTimes(300);
+        Collections.sort(times);
+        long median = times.get(times.size() / 2);
+        long p99 = times.get((int) Math.ceil(times.size() * 0.99) - 1);
+        System.out.printf("leader crash -> new leader (3 nodes, default timeouts, %d runs): median %d ms, p99 %d ms, max %d ms%n",
+                times.size(), median, p99, times.get(times.size() - 1));
+        // Followers wait one randomized timeout (150-300 ms) after the last heartbeat, then a pre-vote and a vote round.
+        assertThat(times.get(0)).isGreaterThanOrEqualTo(100);
+        assertThat(p99).isLessThanOrEqualTo(600);
+        assertThat(times.get(times.size() - 1)).isLessThan(2_000);
+    }
+
+    /** Simulated milliseconds from crashing a 3-node cluster's leader to another node leading, per seed. */
+    static List<Long> leaderFailoverTimes(int runs) {
+        List<Long> out = new ArrayList<>();
+        for (long seed = 1; seed <= runs; seed++) {
+            Simulation sim = new Simulation(seed, SimConfig.quiet(3));
+            sim.runUntil(1_000 + seed % 97, () -> false);
+            String old = sim.leaderId();
+            assertThat(old).as("seed %d elected a leader", seed).isNotNull();
+            long crashedAt = sim.now();
+            sim.crash(old);
+            sim.runUntil(crashedAt + 5_000, () -> sim.leaderId() != null && !sim.leaderId().equals(old));
+            assertThat(sim.leaderId()).as("seed %d elected a new leader", seed).isNotNull().isNotEqualTo(old);
+            out.add(sim.now() - crashedAt);
+        }
+        return out;
+    }
+
+    @Test
+    void anIdleThreeNodeClusterExchangesOnlyHeartbeatsAtEightyMessagesPerSecond() {
+        double rate = idleMessagesPerSecond();
+        System.out.printf("idle 3-node cluster: %.1f messages/s%n", rate);
+        // 2 followers x 20 heartbeats/s (every 50 ms) x (heartbeat + answer)
+        assertThat(rate).isEqualTo(80.0);
+    }
+
+    static double idleMessagesPerSecond() {
+        Simulation sim = new Simulation(7, SimConfig.quiet(3));
+        sim.runUntil(2_000, () -> false);
+        assertThat(sim.leaderId()).isNotNull();
+        sim.resetMessageCounts();
+        sim.runUntil(12_000, () -> false);
+        assertThat(sim.totalMessagesSent()).isEqualTo(
+                sim.messagesSent(Heartbeat.class) + sim.messagesSent(HeartbeatResponse.class));
+        return sim.totalMessagesSent() / 10.0;
+    }
+
+    @Test
+    void aBurstOfOneThousandConcurrentProposalsNeedsOneAppendEntriesPerFollower() {
+        long appends = appendEntriesForBurst(1000);
+        System.out.printf("burst of 1000 proposals on a 3-node cluster: %d AppendEntries carrying entries%n", appends);
+        assertThat(appends).isEqualTo(2);
+    }
+
+    static long appendEntriesForBurst(int proposals) {
+        Simulation sim = new Simulation(9, SimConfig.quiet(3));
+        sim.runUntil(2_000, () -> false);
+        sim.resetMessageCounts();
+        List<byte[]> burst = new ArrayList<>();
+        for (int i = 0; i < proposals; i++) {
+            burst.add(new io.raftkv.raft.sim.KvCommand(io.raftkv.raft.sim.KvCommand.Kind.PUT, "k" + i, "v" + i, null).encode());
+        }
+        List<Proposal> ps = sim.proposeBurstOnLeader(burst);
+        long last = ps.get(ps.size() - 1).index();
+        sim.runUntil(sim.now() + 1_000, () -> sim.inspect(n -> n.values().stream().allMatch(x -> x.sm.appliedIndex() >= last)));
+        boolean applied = sim.inspect(n -> n.values().stream().allMatch(x -> x.sm.appliedIndex() >= last));
+        assertThat(applied).as("every node applied the burst").isTrue();
+        return sim.appendEntriesWithEntries();
     }
 
     @Test

@@ -208,6 +208,11 @@ public final class Simulation {
         }
 
         void send() {
+            if (now >= deadline) {
+                // Every attempt so far was refused before it was proposed (or this is a read).
+                finish(KvOp.Outcome.FAILED, null, false);
+                return;
+            }
             attempt++;
             if (target == null || !nodes.containsKey(target)) {
                 target = ids.get(rnd.nextInt(ids.size()));
@@ -251,7 +256,8 @@ public final class Simulation {
                         return;
                     }
                     target = resp.leaderHint();
-                    long backoff = target != null ? 1 : 10 + rnd.nextInt(20);
+                    // With no leader known an election is running: back off rather than hammer the cluster.
+                    long backoff = target != null ? 1 : 50 + rnd.nextInt(50);
                     attempt++; // so a late timeout of the refused attempt is ignored
                     schedule(backoff, this::send);
                 }
@@ -308,7 +314,7 @@ public final class Simulation {
     private final Map<String, SimNode> nodes = new LinkedHashMap<>();
     private final List<SimClient> clients = new ArrayList<>();
     private final List<KvOp> history = new ArrayList<>();
-    private final Trace trace = new Trace(400);
+    private final Trace trace = new Trace(600);
     private final SafetyChecker safety;
     private final Set<String> cutLinks = new HashSet<>();
     private double dropRate;
@@ -462,6 +468,9 @@ public final class Simulation {
     }
 
     private void schedule(long delay, Runnable action) {
+        if (delay < 0) {
+            throw new IllegalArgumentException("simulated time never runs backwards (delay " + delay + ")");
+        }
         queue.add(new Scheduled(now + delay, seq++, action));
     }
 
