@@ -43,8 +43,8 @@ if ! command -v debootstrap >/dev/null 2>&1; then
 fi
 
 rootfs="$(mktemp -d /var/tmp/raftkv-base.XXXXXX)"
-# mktemp makes the directory 0700 and it becomes the image's "/": a non-root user could not even
-# reach /usr/bin/java.
+# mktemp makes the directory 0700 and tar records that mode for the image's "/". Docker's import
+# happens to ignore it, but another importer would make a root the node's non-root user cannot enter.
 chmod 0755 "$rootfs"
 cleanup() {
   # debootstrap mounts /proc and /sys inside the tree and leaves them mounted when it fails;
@@ -60,7 +60,7 @@ as_root debootstrap --variant=minbase --include=openjdk-17-jre-headless "$suite"
   > "$rootfs.log" 2>&1 || { tail -n 30 "$rootfs.log" >&2; rm -f "$rootfs.log"; exit 1; }
 rm -f "$rootfs.log"
 
-# Package caches and lists are half the tree and no use at run time.
+# Downloaded packages, package lists and docs are of no use at run time.
 as_root rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* \
   "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/*
 

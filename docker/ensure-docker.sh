@@ -27,8 +27,8 @@ as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo -n "$@"; fi
 }
 
-if ! command -v dockerd >/dev/null 2>&1; then
-  log "dockerd is missing: installing Debian's docker.io"
+if ! command -v dockerd >/dev/null 2>&1 || ! command -v docker >/dev/null 2>&1; then
+  log "dockerd or the docker client is missing: installing Debian's docker.io"
   apt_log="$(mktemp)"
   if ! { as_root apt-get update -q && as_root env DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a \
       apt-get install -y -q docker.io; } >"$apt_log" 2>&1; then
