@@ -1,0 +1,99 @@
+{{/*
+Chart name, truncated for use in labels.
+*/}}
+{{- define "raftkv.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Name of the StatefulSet and prefix of everything else. 52 characters, not 63: the pods' names add
+"-N", the headless Service's adds "-headless", and the StatefulSet's controller-revision-hash label
+adds a hash, and each of those must still be a valid DNS label.
+*/}}
+{{- define "raftkv.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 52 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 52 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 52 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "raftkv.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "raftkv.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "raftkv.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "raftkv.labels" -}}
+helm.sh/chart: {{ include "raftkv.chart" . }}
+{{ include "raftkv.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Values.image.tag | default .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{/*
+The headless Service that gives each pod its stable DNS name <pod>.<headless>.<namespace>.svc.
+*/}}
+{{- define "raftkv.headlessName" -}}
+{{- printf "%s-headless" (include "raftkv.fullname" .) }}
+{{- end }}
+
+{{- define "raftkv.peerSecretName" -}}
+{{- .Values.peerSecret.existingSecret | default (printf "%s-peer" (include "raftkv.fullname" .)) }}
+{{- end }}
+
+{{/*
+A majority of the nodes: the fewest that can elect a leader and commit.
+*/}}
+{{- define "raftkv.quorum" -}}
+{{- add1 (div (int .Values.replicas) 2) }}
+{{- end }}
+
+{{/*
+The initial members, id=peerURL,... from the replica count and the pods' stable DNS names.
+The namespace is left to Kubernetes' $(POD_NAMESPACE) expansion instead of .Release.Namespace, so
+the plain manifests in k8s/ (this chart rendered) still work when kustomize moves them to another
+namespace. The nodes only use this list to bootstrap an empty data directory.
+*/}}
+{{- define "raftkv.initialCluster" -}}
+{{- $fullname := include "raftkv.fullname" . }}
+{{- $headless := include "raftkv.headlessName" . }}
+{{- $members := list }}
+{{- range $i := until (int .Values.replicas) }}
+{{- $members = append $members (printf "%s-%d=http://%s-%d.%s.$(POD_NAMESPACE).svc.%s:%d" $fullname $i $fullname $i $headless $.Values.clusterDomain (int $.Values.ports.peer)) }}
+{{- end }}
+{{- join "," $members }}
+{{- end }}
+
+{{/*
+Spring's graceful shutdown must finish before the kubelet's SIGKILL: what the grace period leaves
+after the pre-stop sleep, less a margin for the JVM to exit.
+*/}}
+{{- define "raftkv.shutdownPhaseTimeout" -}}
+{{- max 5 (sub (sub (int .Values.terminationGracePeriodSeconds) (int .Values.preStopSleepSeconds)) 5) }}s
+{{- end }}
+
+{{/*
+Checks across values that the schema cannot express.
+*/}}
+{{- define "raftkv.validate" -}}
+{{- if eq (int .Values.ports.client) (int .Values.ports.peer) }}
+{{- fail (printf "ports.client and ports.peer must differ (both are %d): the peer port serves only the internal /raft endpoints and must be reachable by the nodes alone" (int .Values.ports.client)) }}
+{{- end }}
+{{- /* Only an upgrade has a StatefulSet to compare with. Looking up on install too would also make
+       renderers that run install in dry-run mode (helm-java's template) try to reach a cluster. */ -}}
+{{- if .Release.IsUpgrade }}
+{{- $existing := lookup "apps/v1" "StatefulSet" .Release.Namespace (include "raftkv.fullname" .) }}
+{{- if and $existing (ne (int $existing.spec.replicas) (int .Values.replicas)) }}
+{{- fail (printf "replicas cannot change from %d to %d: raftkv has no membership changes yet, and the nodes keep the membership they were installed with (see the chart's README)" (int $existing.spec.replicas) (int .Values.replicas)) }}
+{{- end }}
+{{- end }}
+{{- end }}
