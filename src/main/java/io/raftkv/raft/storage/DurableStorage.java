@@ -1,6 +1,7 @@
 package io.raftkv.raft.storage;
 
 import io.raftkv.raft.RaftStorage;
+import io.raftkv.raft.Snapshot;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -40,10 +41,25 @@ public final class DurableStorage {
                     DurableStableStore.open(disk, dir, health),
                     DurableSnapshotStore.open(disk, dir, health));
             storage.recover();
+            checkLogReachesSnapshot(storage, log);
             return storage;
         } catch (IOException | RuntimeException e) {
             log.close();
             throw e;
+        }
+    }
+
+    /**
+     * The log must reach back to the newest snapshot: a log starting later means segments were lost
+     * (deleted by hand, a bad restore), and replaying it would skip the entries in between.
+     */
+    private static void checkLogReachesSnapshot(RaftStorage storage, DurableLogStore log) {
+        Snapshot snap = storage.snapshots().latest();
+        long base = snap == null ? 0 : snap.index();
+        if (log.firstIndex() - 1 > base) {
+            throw new CorruptStorageException(log.segmentPaths().get(0), 0, "the log starts after entry "
+                    + (log.firstIndex() - 1) + " but the newest snapshot ends at " + (snap == null ? "none (there is no snapshot)" : base)
+                    + ": the segments holding the entries in between are missing");
         }
     }
 

@@ -453,23 +453,36 @@ public final class FaultyDisk implements Disk {
     }
 
     private final class Handle implements DiskFile {
-        private final Path path;
+        private final Path created;
         private final Inode inode;
         private final int gen;
         private boolean closed;
 
         Handle(Path path, Inode inode, int gen) {
-            this.path = path;
+            this.created = path;
             this.inode = inode;
             this.gen = gen;
         }
 
+        /** The file's current name (it follows renames, as faults are usually aimed at final names). */
+        private Path path() {
+            Map<String, Inode> names = live.get(created.getParent());
+            if (names != null) {
+                for (var e : names.entrySet()) {
+                    if (e.getValue() == inode) {
+                        return created.resolveSibling(e.getKey());
+                    }
+                }
+            }
+            return created;
+        }
+
         private void usable() throws IOException {
             if (closed) {
-                throw new IOException("closed: " + path);
+                throw new IOException("closed: " + path());
             }
             if (gen != generation) {
-                throw new IOException("handle to " + path + " was opened before a crash");
+                throw new IOException("handle to " + path() + " was opened before a crash");
             }
         }
 
@@ -477,7 +490,7 @@ public final class FaultyDisk implements Disk {
         public long size() throws IOException {
             synchronized (FaultyDisk.this) {
                 usable();
-                check(Kind.READ, path, false);
+                check(Kind.READ, path(), false);
                 return inode.size;
             }
         }
@@ -486,7 +499,7 @@ public final class FaultyDisk implements Disk {
         public int read(ByteBuffer dst, long position) throws IOException {
             synchronized (FaultyDisk.this) {
                 usable();
-                check(Kind.READ, path, false);
+                check(Kind.READ, path(), false);
                 if (position >= inode.size) {
                     return dst.hasRemaining() ? -1 : 0;
                 }
@@ -500,7 +513,7 @@ public final class FaultyDisk implements Disk {
         public void write(ByteBuffer src, long position) throws IOException {
             synchronized (FaultyDisk.this) {
                 usable();
-                check(Kind.WRITE, path, true);
+                check(Kind.WRITE, path(), true);
                 byte[] bytes = new byte[src.remaining()];
                 src.get(bytes);
                 boolean full = false;
@@ -530,7 +543,7 @@ public final class FaultyDisk implements Disk {
         public void truncate(long size) throws IOException {
             synchronized (FaultyDisk.this) {
                 usable();
-                check(Kind.TRUNCATE, path, true);
+                check(Kind.TRUNCATE, path(), true);
                 if (size < inode.size) {
                     inode.size = (int) size;
                     inode.pending.add(new Truncate(size));
@@ -549,7 +562,7 @@ public final class FaultyDisk implements Disk {
             }
             synchronized (FaultyDisk.this) {
                 usable();
-                check(Kind.FORCE, path, true);
+                check(Kind.FORCE, path(), true);
                 inode.durable = Arrays.copyOf(inode.data, inode.size);
                 inode.pending.clear();
                 forces++;
