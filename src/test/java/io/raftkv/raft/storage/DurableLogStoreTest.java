@@ -11,13 +11,13 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 
-import static io.raftkv.raft.storage.TestLogs.DIR;
-import static io.raftkv.raft.storage.TestLogs.all;
-import static io.raftkv.raft.storage.TestLogs.assertSameLog;
-import static io.raftkv.raft.storage.TestLogs.entries;
-import static io.raftkv.raft.storage.TestLogs.entry;
-import static io.raftkv.raft.storage.TestLogs.openLog;
-import static io.raftkv.raft.storage.TestLogs.randomEntries;
+import static io.raftkv.raft.storage.StorageFixtures.DIR;
+import static io.raftkv.raft.storage.StorageFixtures.all;
+import static io.raftkv.raft.storage.StorageFixtures.assertSameLog;
+import static io.raftkv.raft.storage.StorageFixtures.entries;
+import static io.raftkv.raft.storage.StorageFixtures.entry;
+import static io.raftkv.raft.storage.StorageFixtures.openLog;
+import static io.raftkv.raft.storage.StorageFixtures.randomEntries;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

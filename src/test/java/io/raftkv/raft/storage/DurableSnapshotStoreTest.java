@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 
-import static io.raftkv.raft.storage.TestLogs.DIR;
+import static io.raftkv.raft.storage.StorageFixtures.DIR;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

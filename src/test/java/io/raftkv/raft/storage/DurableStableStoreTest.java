@@ -7,7 +7,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Random;
 
-import static io.raftkv.raft.storage.TestLogs.DIR;
+import static io.raftkv.raft.storage.StorageFixtures.DIR;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -15,9 +15,9 @@ import java.util.Random;
 import java.util.function.Consumer;
 
 import static io.raftkv.raft.storage.DurableSnapshotStoreTest.MEMBERS;
-import static io.raftkv.raft.storage.TestLogs.DIR;
-import static io.raftkv.raft.storage.TestLogs.all;
-import static io.raftkv.raft.storage.TestLogs.entries;
+import static io.raftkv.raft.storage.StorageFixtures.DIR;
+import static io.raftkv.raft.storage.StorageFixtures.all;
+import static io.raftkv.raft.storage.StorageFixtures.entries;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -26,7 +26,7 @@ class DurableStorageTest {
     private final FaultyDisk disk = new FaultyDisk();
 
     private RaftStorage open(FaultyDisk d) throws IOException {
-        return DurableStorage.open(d, DIR, TestLogs.small());
+        return DurableStorage.open(d, DIR, StorageFixtures.small());
     }
 
     private static Snapshot snapshot(long index, long term) {

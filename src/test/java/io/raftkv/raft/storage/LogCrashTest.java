@@ -11,11 +11,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
-import static io.raftkv.raft.storage.TestLogs.DIR;
-import static io.raftkv.raft.storage.TestLogs.all;
-import static io.raftkv.raft.storage.TestLogs.entries;
-import static io.raftkv.raft.storage.TestLogs.openLog;
-import static io.raftkv.raft.storage.TestLogs.randomEntries;
+import static io.raftkv.raft.storage.StorageFixtures.DIR;
+import static io.raftkv.raft.storage.StorageFixtures.all;
+import static io.raftkv.raft.storage.StorageFixtures.entries;
+import static io.raftkv.raft.storage.StorageFixtures.openLog;
+import static io.raftkv.raft.storage.StorageFixtures.randomEntries;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -149,7 +149,7 @@ class LogCrashTest {
         int segments = log.segmentPaths().size();
         List<Entry> before = all(log);
         // one entry larger than a segment is alone in a fresh one
-        log.append(List.of(TestLogs.entry(101, 1, 5000)));
+        log.append(List.of(StorageFixtures.entry(101, 1, 5000)));
         assertThat(log.segmentPaths()).hasSize(segments + 1);
         Path last = log.segmentPaths().get(segments);
         log.close();

@@ -9,9 +9,9 @@ import java.io.IOException;
 import java.util.List;
 
 import static io.raftkv.raft.storage.DurableSnapshotStoreTest.MEMBERS;
-import static io.raftkv.raft.storage.TestLogs.DIR;
-import static io.raftkv.raft.storage.TestLogs.all;
-import static io.raftkv.raft.storage.TestLogs.entries;
+import static io.raftkv.raft.storage.StorageFixtures.DIR;
+import static io.raftkv.raft.storage.StorageFixtures.all;
+import static io.raftkv.raft.storage.StorageFixtures.entries;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -20,7 +20,7 @@ class StorageFailureTest {
     private final FaultyDisk disk = new FaultyDisk();
 
     private RaftStorage open() throws IOException {
-        return DurableStorage.open(disk, DIR, TestLogs.small());
+        return DurableStorage.open(disk, DIR, StorageFixtures.small());
     }
 
     private RaftStorage withEntries(int n) throws IOException {
@@ -58,7 +58,7 @@ class StorageFailureTest {
     void diskFullDuringAnAppendStopsWritesAndLeavesTheLogIntact() throws IOException {
         for (boolean crash : new boolean[] {false, true}) {
             FaultyDisk fresh = new FaultyDisk();
-            RaftStorage s = DurableStorage.open(fresh, DIR, TestLogs.small());
+            RaftStorage s = DurableStorage.open(fresh, DIR, StorageFixtures.small());
             s.bootstrap(MEMBERS);
             s.log().append(entries(1, 100, 1));
             s.stable().save(new HardState(1, "n1"));
@@ -76,7 +76,7 @@ class StorageFailureTest {
             if (crash) {
                 fresh.crash();
             }
-            RaftStorage reopened = DurableStorage.open(fresh, DIR, TestLogs.small());
+            RaftStorage reopened = DurableStorage.open(fresh, DIR, StorageFixtures.small());
             // The records of the failed batch that were written whole may still be there (never
             // acknowledged, like any append cut short by a crash); the partial one is cut.
             List<Entry> attempted = new java.util.ArrayList<>(acked);

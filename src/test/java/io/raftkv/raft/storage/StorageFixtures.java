@@ -14,7 +14,7 @@ import java.util.Random;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Shared helpers for the storage tests. */
-final class TestLogs {
+final class StorageFixtures {
     static final Path DIR = Path.of("/data/n1");
 
     /** Thousands of expected torn-tail warnings would bury real test output; held so the setting sticks. */
@@ -24,7 +24,7 @@ final class TestLogs {
         QUIET.setLevel(java.util.logging.Level.SEVERE);
     }
 
-    private TestLogs() {
+    private StorageFixtures() {
     }
 
     /** Small segments and a tiny cache, so that a few hundred entries cross segments and hit the disk. */
