@@ -42,6 +42,15 @@ import java.util.function.Predicate;
  * {@link #flipBit} and {@link #cut} damage synced data.
  *
  * <p>Thread-safe (synchronized), so group-commit tests can use it; deterministic given the Random.
+ *
+ * <p>In a simulation, give each node a disk of its own ({@link #crash} cuts the power to all of a
+ * disk's files) and restart a node like this:
+ * <pre>
+ *   RaftStorage s = DurableStorage.open(disk, dir);      // bootstrap() it the first time
+ *   ...                                                  // s.persist(ready) throws StorageFailedException once haltAfter() trips
+ *   disk.crash(random);                                  // the power cut: old handles and the directory lock die with it
+ *   s = DurableStorage.open(disk, dir);                  // recovered, ready for a new RaftNode
+ * </pre>
  */
 public final class FaultyDisk implements Disk {
 
