@@ -46,8 +46,8 @@ import java.util.regex.Pattern;
  *
  * <h2>Recovery</h2>
  * Every record is read and checked. A torn record at the very end of the last segment (fewer bytes
- * than its frame says, or zeros where a file system extended the file before the data landed) is cut
- * off. Anything else that does not check out stops the open with a {@link CorruptStorageException}
+ * than its frame says, or zeros where a file system extended the file before the data landed: a zero
+ * tail, or a final record with a zeroed sector) is cut off. Anything else that does not check out stops the open with a {@link CorruptStorageException}
  * naming the file and offset: never skip or invent an entry.
  *
  * <p>Thread-safety: methods are synchronized. The node drives it from one thread; the lock only
@@ -542,9 +542,17 @@ public final class DurableLogStore implements LogStore, Closeable {
                 tornTail = "record of " + length + " bytes runs past the end of the file";
                 break;
             }
+            long end = pos + FRAME_HEADER_BYTES + length;
             ByteBuffer rec = in.read(pos, FRAME_HEADER_BYTES + length);
             Record r = Record.decode(rec, 0);
             if (r.problem() != null) {
+                if (last && in.hasZeroSector(pos, end) && in.allZero(end, fileSize)) {
+                    // The final record, whole in length but with a sector of zeros: a file system
+                    // that extended the file before the data landed (XFS can). Damage to a synced
+                    // record would rarely be whole zero sectors, and never only in the final one.
+                    tornTail = "final record has a zeroed sector (" + r.problem() + ")";
+                    break;
+                }
                 throw new CorruptStorageException(seg.path, pos, r.problem());
             }
             Entry e = r.entry();
@@ -731,6 +739,18 @@ public final class DurableLogStore implements LogStore, Closeable {
             }
             int from = (int) (pos - windowStart);
             return window.duplicate().limit(from + length).position(from).slice();
+        }
+
+        /** Whether any part of {@code [from, to)} lying in one 512-byte sector of the file is all zeros. */
+        boolean hasZeroSector(long from, long to) throws IOException {
+            for (long p = from; p < to; ) {
+                long sectorEnd = Math.min(to, (p / 512 + 1) * 512);
+                if (allZero(p, sectorEnd)) {
+                    return true;
+                }
+                p = sectorEnd;
+            }
+            return false;
         }
 
         boolean allZero(long from, long to) throws IOException {

@@ -188,6 +188,33 @@ class LogCrashTest {
     }
 
     @Test
+    void aFinalRecordWithAZeroedSectorIsATornTailButNotInAnEarlierRecord() throws IOException {
+        FaultyDisk disk = new FaultyDisk();
+        DurableLogStore log = openLog(disk);
+        log.append(entries(1, 20, 1));
+        List<Entry> before = all(log);
+        log.append(List.of(StorageFixtures.entry(21, 1, 1500))); // spans sectors
+        Path last = log.segmentPaths().get(log.segmentPaths().size() - 1);
+        long size = disk.contents(last).length;
+        log.close();
+        long recordStart = size - (DurableLogStore.FRAME_HEADER_BYTES + DurableLogStore.PAYLOAD_HEADER_BYTES + 1500);
+        long sector = (recordStart / 512 + 2) * 512; // a whole sector inside the record's data
+
+        FaultyDisk zeroedLast = disk.copy();
+        zeroedLast.overwrite(last, sector, new byte[512]);
+        assertThat(all(openLog(zeroedLast))).isEqualTo(before);
+
+        // The same zeros in a record that has records after it are damage, not a crash.
+        DurableLogStore more = openLog(disk);
+        more.append(entries(22, 25, 1));
+        more.close();
+        disk.overwrite(last, sector, new byte[512]);
+        CorruptStorageException e = catchThrowableOfType(() -> openLog(disk), CorruptStorageException.class);
+        assertThat(e.file()).isEqualTo(last);
+        assertThat(e.offset()).isEqualTo(recordStart);
+    }
+
+    @Test
     void aFlippedBitInTheLastRecordIsRefusedNotSilentlyDropped() throws IOException {
         // The last record is complete and was synced (acknowledged); a bad checksum there is damage,
         // not a torn write, so the node refuses rather than forgetting an acknowledged entry.
