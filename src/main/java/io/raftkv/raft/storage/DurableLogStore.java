@@ -2,7 +2,6 @@ package io.raftkv.raft.storage;
 
 import io.raftkv.raft.Entry;
 import io.raftkv.raft.EntryType;
-import io.raftkv.raft.LogCompactedException;
 import io.raftkv.raft.LogStore;
 
 import java.io.Closeable;
@@ -153,26 +152,16 @@ public final class DurableLogStore implements LogStore, Closeable {
 
     @Override
     public synchronized long term(long index) {
-        if (index < startIndex) {
-            throw new LogCompactedException(index, startIndex + 1);
-        }
+        LogBounds.checkTerm(index, startIndex, lastIndex());
         if (index == startIndex) {
             return startTerm;
-        }
-        if (index > lastIndex()) {
-            throw new IndexOutOfBoundsException("index " + index + " is beyond the last entry " + lastIndex());
         }
         return terms[(int) (index - startIndex - 1)];
     }
 
     @Override
     public synchronized List<Entry> entries(long from, long to, long maxBytes) {
-        if (from <= startIndex) {
-            throw new LogCompactedException(from, startIndex + 1);
-        }
-        if (to > lastIndex() + 1) {
-            throw new IndexOutOfBoundsException("entries up to " + to + " requested; last is " + lastIndex());
-        }
+        LogBounds.checkRange(from, to, startIndex, lastIndex());
         List<Entry> out = new ArrayList<>();
         long bytes = 0;
         long i = from;
@@ -251,15 +240,10 @@ public final class DurableLogStore implements LogStore, Closeable {
             return;
         }
         checkOpen();
+        LogBounds.checkAppend(batch, startIndex, lastIndex());
         long first = batch.get(0).index();
-        if (first <= startIndex || first > lastIndex() + 1) {
-            throw new IllegalArgumentException("append at " + first + " does not fit log (" + startIndex + ", " + lastIndex() + "]");
-        }
-        long expected = first;
+        long last = batch.get(batch.size() - 1).index();
         for (Entry e : batch) {
-            if (e.index() != expected++) {
-                throw new IllegalArgumentException("entries are not consecutive at " + e.index());
-            }
             if (e.data().length > Integer.MAX_VALUE - 1024) {
                 throw new IllegalArgumentException("entry " + e.index() + " is too large: " + e.data().length + " bytes");
             }
@@ -295,7 +279,7 @@ public final class DurableLogStore implements LogStore, Closeable {
             }
             flush(seg, buf, batch, batchStart, batch.size());
         } catch (IOException e) {
-            throw health.fail("appending entries " + first + ".." + (expected - 1)
+            throw health.fail("appending entries " + first + ".." + last
                     + " to " + (seg == null ? dir : seg.path), e);
         }
     }
