@@ -1,7 +1,6 @@
 package io.raftkv.raft.storage;
 
 import io.raftkv.raft.Entry;
-import io.raftkv.raft.LogCompactedException;
 import io.raftkv.raft.LogStore;
 
 import java.util.ArrayList;
@@ -25,26 +24,16 @@ public final class MemoryLogStore implements LogStore {
 
     @Override
     public synchronized long term(long index) {
-        if (index < startIndex) {
-            throw new LogCompactedException(index, startIndex + 1);
-        }
+        LogBounds.checkTerm(index, startIndex, lastIndex());
         if (index == startIndex) {
             return startTerm;
-        }
-        if (index > lastIndex()) {
-            throw new IndexOutOfBoundsException("index " + index + " is beyond the last entry " + lastIndex());
         }
         return entries.get((int) (index - startIndex - 1)).term();
     }
 
     @Override
     public synchronized List<Entry> entries(long from, long to, long maxBytes) {
-        if (from <= startIndex) {
-            throw new LogCompactedException(from, startIndex + 1);
-        }
-        if (to > lastIndex() + 1) {
-            throw new IndexOutOfBoundsException("entries up to " + to + " requested; last is " + lastIndex());
-        }
+        LogBounds.checkRange(from, to, startIndex, lastIndex());
         List<Entry> out = new ArrayList<>();
         long bytes = 0;
         for (long i = from; i < to; i++) {
@@ -63,19 +52,10 @@ public final class MemoryLogStore implements LogStore {
         if (batch.isEmpty()) {
             return;
         }
-        long first = batch.get(0).index();
-        if (first <= startIndex || first > lastIndex() + 1) {
-            throw new IllegalArgumentException("append at " + first + " does not fit log (" + startIndex + ", " + lastIndex() + "]");
-        }
-        int keep = (int) (first - startIndex - 1);
+        LogBounds.checkAppend(batch, startIndex, lastIndex());
+        int keep = (int) (batch.get(0).index() - startIndex - 1);
         entries.subList(keep, entries.size()).clear();
-        long expected = first;
-        for (Entry e : batch) {
-            if (e.index() != expected++) {
-                throw new IllegalArgumentException("entries are not consecutive at " + e.index());
-            }
-            entries.add(e);
-        }
+        entries.addAll(batch);
     }
 
     @Override
