@@ -31,18 +31,18 @@ public record RaftStorage(LogStore log, StableStore stable, SnapshotStore snapsh
     }
 
     /**
-     * Brings the log in line with the newest snapshot after a crash between saving a snapshot and
-     * trimming the log: entries the snapshot covers are dropped, and a log that does not contain
-     * the snapshot's last entry is replaced by it.
+     * Brings the log in line with the newest snapshot after a crash between saving a received
+     * snapshot and resetting the log to it: a log that does not hold the snapshot's last entry is
+     * replaced by the snapshot. A log that does hold it is kept whole, including the trailing
+     * entries before the snapshot that slightly slow followers may still need.
      */
     public void recover() {
         Snapshot snap = snapshots.latest();
-        if (snap == null || snap.index() <= log.firstIndex() - 1) {
-            return;
+        if (snap == null || snap.index() < log.firstIndex() - 1) {
+            return; // a log starting after its snapshot is refused by the node, with the gap named
         }
-        if (snap.index() <= log.lastIndex() && log.term(snap.index()) == snap.term()) {
-            log.compact(snap.index());
-        } else {
+        boolean holdsSnapshotEntry = snap.index() <= log.lastIndex() && log.term(snap.index()) == snap.term();
+        if (!holdsSnapshotEntry) {
             log.reset(snap.index(), snap.term());
         }
     }

@@ -9,6 +9,7 @@ import io.raftkv.raft.ReadState;
 import io.raftkv.raft.Ready;
 import io.raftkv.raft.Snapshot;
 import io.raftkv.raft.SnapshotMetadata;
+import io.raftkv.raft.storage.StorageFailedException;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -85,6 +86,16 @@ public final class LocalNode {
      * replication) before the Ready is persisted. Returns false if a hook crashed the node.
      */
     public boolean processReady(List<Message> outbox, Hooks hooks) {
+        try {
+            return processReadyOrFail(outbox, hooks);
+        } catch (StorageFailedException e) {
+            // The disk failed (a read while building messages, say): the node stops, as the real one does.
+            crash();
+            return false;
+        }
+    }
+
+    private boolean processReadyOrFail(List<Message> outbox, Hooks hooks) {
         while (up && raft.hasReady()) {
             Ready rd = raft.ready();
             List<Message> late = new ArrayList<>();
@@ -95,7 +106,13 @@ public final class LocalNode {
                 crash();
                 return false;
             }
-            storage.persist(rd);
+            try {
+                storage.persist(rd);
+            } catch (StorageFailedException e) {
+                // A write that fails leaves the node unable to promise anything: it stops, as the real node does.
+                crash();
+                return false;
+            }
             hooks.afterPersist(this, rd);
             outbox.addAll(late);
             if (rd.snapshot() != null) {
@@ -110,7 +127,12 @@ public final class LocalNode {
                 hooks.readReady(this, rs);
             }
             raft.advance(rd);
-            maybeSnapshot();
+            try {
+                maybeSnapshot();
+            } catch (StorageFailedException e) {
+                crash();
+                return false;
+            }
             hooks.afterAdvance(this, rd);
         }
         return up;

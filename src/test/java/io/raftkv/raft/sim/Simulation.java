@@ -17,6 +17,7 @@ import io.raftkv.raft.Role;
 import io.raftkv.raft.storage.MemoryLogStore;
 import io.raftkv.raft.storage.MemorySnapshotStore;
 import io.raftkv.raft.storage.MemoryStableStore;
+import io.raftkv.raft.storage.StorageFailedException;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -48,6 +49,10 @@ public final class Simulation {
 
         /** Drops whatever the node's storage had not made durable; called when the node crashes. */
         default void crash(String nodeId) {
+        }
+
+        /** Makes the node's disk fail after a few more operations, if this storage can (a power cut mid-write). */
+        default void haltSoon(String nodeId, int steps) {
         }
     }
 
@@ -368,6 +373,20 @@ public final class Simulation {
      * history is checked for linearizability.
      */
     public Outcome run() {
+        try {
+            return runChecked();
+        } catch (SimulationFailure f) {
+            throw f;
+        } catch (RuntimeException e) {
+            // The core's own sanity checks (commit beyond the log, overwriting a committed entry...) end here.
+            java.io.StringWriter stack = new java.io.StringWriter();
+            e.printStackTrace(new java.io.PrintWriter(stack));
+            fail("unexpected " + stack.toString().lines().limit(8).reduce((a, b) -> a + "\n    " + b).orElse(""));
+            return null;
+        }
+    }
+
+    private Outcome runChecked() {
         for (int i = 0; i < cfg.clients(); i++) {
             SimClient c = new SimClient(i, null);
             clients.add(c);
@@ -483,10 +502,23 @@ public final class Simulation {
 
     private void tick(SimNode node) {
         if (node.local.up) {
-            node.local.raft.tick();
-            process(node);
+            guarded(node, node.local.raft::tick);
         }
         schedule(TICK_MS, () -> tick(node));
+    }
+
+    /** Runs an input on a node's core; a storage failure while doing so stops the node like a crash. */
+    private void guarded(SimNode node, Runnable input) {
+        try {
+            input.run();
+        } catch (StorageFailedException e) {
+            trace.add(now, node.id(), "STORAGE FAILED: " + e.getMessage());
+            node.local.crash();
+            node.crash();
+            scheduleRestart(node);
+            return;
+        }
+        process(node);
     }
 
     private void process(SimNode node) {
@@ -524,8 +556,7 @@ public final class Simulation {
             SimNode to = nodes.get(m.to());
             if (to.local.up && !cutLinks.contains(m.from() + "->" + m.to())) {
                 trace.add(now, m.to(), m);
-                to.local.raft.step(m);
-                process(to);
+                guarded(to, () -> to.local.raft.step(m));
             }
         });
     }
@@ -535,6 +566,10 @@ public final class Simulation {
             return;
         }
         trace.add(now, node.id(), r);
+        guarded(node, () -> request(node, r));
+    }
+
+    private void request(SimNode node, Request r) {
         try {
             if (r.kind() == KvOp.Kind.GET) {
                 long rid = ++node.readSeq;
@@ -552,7 +587,6 @@ public final class Simulation {
         } catch (NotLeaderException e) {
             reply(node, new Response(r.client(), r.attempt(), Status.REDIRECT, null, false, e.leaderHint()));
         }
-        process(node);
     }
 
     private void reply(SimNode from, Response resp) {
@@ -598,9 +632,14 @@ public final class Simulation {
         if (cfg.crashes() && dice < 20) {
             SimNode victim = leader != null && rnd.nextBoolean() ? leader : randomNode(true);
             if (victim != null) {
-                if (rnd.nextInt(3) == 0) {
+                int how = rnd.nextInt(4);
+                if (how == 0) {
                     victim.crashMidReady = true;
                     trace.add(now, victim.id(), "NEMESIS crash at next Ready");
+                } else if (how == 1) {
+                    int steps = rnd.nextInt(6);
+                    storage.haltSoon(victim.id(), steps);
+                    trace.add(now, victim.id(), "NEMESIS power cut after " + steps + " more disk operations");
                 } else {
                     trace.add(now, victim.id(), "NEMESIS crash");
                     victim.crash();
@@ -620,8 +659,7 @@ public final class Simulation {
         } else if (cfg.transfers() && leader != null && dice < 90) {
             String target = ids.get(rnd.nextInt(ids.size()));
             trace.add(now, leader.id(), "NEMESIS transfer leadership to " + target);
-            leader.local.raft.transferLeadership(target);
-            process(leader);
+            guarded(leader, () -> leader.local.raft.transferLeadership(target));
         }
         schedule(nemesisGap(), this::nemesis);
     }
