@@ -3,6 +3,7 @@ package io.raftkv.kv;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.function.ToLongFunction;
 
 /**
  * A stream of random commands over a small key space, so that keys are created, updated, deleted
@@ -18,6 +19,7 @@ final class RandomCommands {
     private final List<KvCommand> sent = new ArrayList<>();
     private long clock = 1_700_000_000_000L;
     private int idempotencyKeys;
+    private ToLongFunction<String> currentRevision = key -> 0;
 
     RandomCommands(Random random, int keySpace) {
         this.random = random;
@@ -35,10 +37,17 @@ final class RandomCommands {
         return keys;
     }
 
+    /** Where to look up a key's modRevision (0 when absent), so that If-Match preconditions often hold. */
+    RandomCommands revisionsFrom(ToLongFunction<String> currentRevision) {
+        this.currentRevision = currentRevision;
+        return this;
+    }
+
     KvCommand next() {
         clock += random.nextInt(400) - 100;
         if (!sent.isEmpty() && random.nextInt(5) == 0) {
-            KvCommand earlier = sent.get(sent.size() - 1 - random.nextInt(Math.min(sent.size(), 200)));
+            // mostly recent requests, now and then one from long ago
+            KvCommand earlier = sent.get(sent.size() - 1 - random.nextInt(Math.min(sent.size(), 1 + random.nextInt(200))));
             if (earlier.idempotencyKey() != null) {
                 return random.nextInt(4) == 0 ? fresh(earlier.idempotencyKey()) : retry(earlier);
             }
@@ -61,7 +70,8 @@ final class RandomCommands {
         Precondition p = switch (random.nextInt(8)) {
             case 0 -> Precondition.ABSENT;
             case 1 -> Precondition.PRESENT;
-            case 2, 3 -> Precondition.revision(random.nextInt(3) == 0 ? 0 : Math.max(0, sent.size() - random.nextInt(30)));
+            case 2 -> Precondition.revision(currentRevision.applyAsLong(key));
+            case 3 -> Precondition.revision(random.nextInt(3) == 0 ? 0 : Math.max(0, sent.size() - random.nextInt(30)));
             default -> Precondition.NONE;
         };
         if (random.nextInt(3) == 0) {
