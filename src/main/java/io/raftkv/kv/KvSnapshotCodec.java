@@ -1,0 +1,269 @@
+package io.raftkv.kv;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.CharacterCodingException;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.zip.CRC32C;
+import java.util.zip.CheckedInputStream;
+import java.util.zip.CheckedOutputStream;
+
+/**
+ * The state machine's snapshot format. Streaming both ways: nothing is held in memory but the state
+ * itself. Two machines with the same state write the same bytes (keys in code point order, the
+ * idempotency table in insertion order, no timestamps or hash orders).
+ *
+ * <h2>Format version 1</h2>
+ * All integers big-endian ({@link DataOutputStream}).
+ * <pre>
+ * int    magic 0x52464B56 ("RFKV")
+ * u8     format version (1)
+ * long   appliedIndex
+ * long   number of keys, then per key in code point order:
+ *          string key, bytes value, optstring contentType, long createRevision, long modRevision, long version
+ * long   idempotency clock (Long.MIN_VALUE: no command seen yet)
+ * int    number of idempotency entries, then per entry, oldest first:
+ *          string idempotencyKey, long rememberedAt, 32 bytes SHA-256 fingerprint, result
+ * int    CRC-32C of every byte above
+ * </pre>
+ * {@code string}/{@code bytes}: int length then the UTF-8 bytes / raw bytes; {@code optstring}: length -1 for null.
+ * {@code result}: u8 tag, then 1 Written (long revision, u8 created), 2 Deleted (long revision),
+ * 3 NotFound, 4 PreconditionFailed (long currentRevision), 5 IdempotencyKeyReused.
+ */
+final class KvSnapshotCodec {
+    static final int MAGIC = 0x52464B56;
+    static final int FORMAT_VERSION = 1;
+    static final int FINGERPRINT_BYTES = 32;
+
+    private static final int TAG_WRITTEN = 1;
+    private static final int TAG_DELETED = 2;
+    private static final int TAG_NOT_FOUND = 3;
+    private static final int TAG_PRECONDITION_FAILED = 4;
+    private static final int TAG_REUSED = 5;
+
+    /** A fully built state, ready to be swapped in. */
+    record Restored(long appliedIndex, Keyspace keyspace, IdempotencyTable idempotency) {
+    }
+
+    private KvSnapshotCodec() {
+    }
+
+    static void write(OutputStream target, long appliedIndex, Keyspace keyspace, IdempotencyTable idempotency)
+            throws IOException {
+        CRC32C crc = new CRC32C();
+        DataOutputStream out = new DataOutputStream(
+                new BufferedOutputStream(new CheckedOutputStream(target, crc), 1 << 16));
+        out.writeInt(MAGIC);
+        out.writeByte(FORMAT_VERSION);
+        out.writeLong(appliedIndex);
+        // The apply thread is the only writer and it is here, so the map cannot change under us.
+        out.writeLong(keyspace.keyCount);
+        long written = 0;
+        for (KeyValue kv : keyspace.map.values()) {
+            writeString(out, kv.key());
+            out.writeInt(kv.value().length);
+            out.write(kv.value());
+            if (kv.contentType() == null) {
+                out.writeInt(-1);
+            } else {
+                writeString(out, kv.contentType());
+            }
+            out.writeLong(kv.createRevision());
+            out.writeLong(kv.modRevision());
+            out.writeLong(kv.version());
+            written++;
+        }
+        if (written != keyspace.keyCount) {
+            throw new IllegalStateException("key count " + keyspace.keyCount + " but " + written
+                    + " keys written: writeSnapshot must run on the apply thread");
+        }
+        out.writeLong(idempotency.clock());
+        out.writeInt(idempotency.entries().size());
+        for (Map.Entry<String, IdempotencyTable.Outcome> e : idempotency.entries()) {
+            IdempotencyTable.Outcome o = e.getValue();
+            writeString(out, e.getKey());
+            out.writeLong(o.rememberedAt());
+            out.write(o.fingerprint());
+            writeResult(out, o.result());
+        }
+        out.flush();
+        out.writeInt((int) crc.getValue());
+        out.flush();
+    }
+
+    static Restored read(InputStream source, IdempotencyPolicy policy) throws IOException {
+        CRC32C crc = new CRC32C();
+        DataInputStream in = new DataInputStream(
+                new CheckedInputStream(new BufferedInputStream(source, 1 << 16), crc));
+        int magic;
+        try {
+            magic = in.readInt();
+        } catch (EOFException e) {
+            throw new IOException("not a raftkv key-value snapshot: it is shorter than its 4-byte magic number", e);
+        }
+        if (magic != MAGIC) {
+            throw new IOException(String.format(
+                    "not a raftkv key-value snapshot: magic number 0x%08X, expected 0x%08X", magic, MAGIC));
+        }
+        try {
+            int version = in.readUnsignedByte();
+            if (version != FORMAT_VERSION) {
+                throw new IOException("unsupported key-value snapshot format version " + version
+                        + " (this node understands version " + FORMAT_VERSION + ")");
+            }
+            return readBody(in, crc, policy);
+        } catch (EOFException e) {
+            throw new IOException("key-value snapshot is truncated", e);
+        }
+    }
+
+    private static Restored readBody(DataInputStream in, CRC32C crc, IdempotencyPolicy policy) throws IOException {
+        long appliedIndex = in.readLong();
+        if (appliedIndex < 0) {
+            throw corrupt("negative appliedIndex " + appliedIndex);
+        }
+        long keyCount = in.readLong();
+        if (keyCount < 0) {
+            throw corrupt("negative key count " + keyCount);
+        }
+        Keyspace keyspace = new Keyspace();
+        String previousKey = null;
+        for (long i = 0; i < keyCount; i++) {
+            String key = readString(in, "key");
+            if (key.isEmpty()) {
+                throw corrupt("empty key");
+            }
+            if (previousKey != null && Utf8.compareCodePoints(previousKey, key) >= 0) {
+                throw corrupt("keys out of order at key #" + i);
+            }
+            byte[] value = readBytes(in, in.readInt(), "value");
+            int ctLength = in.readInt();
+            String contentType = ctLength == -1 ? null : readString(in, ctLength, "contentType");
+            long createRevision = in.readLong();
+            long modRevision = in.readLong();
+            long version = in.readLong();
+            if (createRevision < 1 || modRevision < createRevision || modRevision > appliedIndex || version < 1) {
+                throw corrupt("impossible revisions for key #" + i + ": create " + createRevision + ", mod "
+                        + modRevision + ", version " + version + ", applied index " + appliedIndex);
+            }
+            keyspace.put(null, new KeyValue(key, value, contentType, createRevision, modRevision, version));
+            previousKey = key;
+        }
+
+        IdempotencyTable table = new IdempotencyTable(policy);
+        long clock = in.readLong();
+        table.restoreClock(clock);
+        int entries = in.readInt();
+        if (entries < 0) {
+            throw corrupt("negative idempotency entry count " + entries);
+        }
+        long previousStamp = Long.MIN_VALUE;
+        HashSet<String> seen = new HashSet<>();
+        for (int i = 0; i < entries; i++) {
+            String key = readString(in, "idempotency key");
+            long rememberedAt = in.readLong();
+            if (rememberedAt < previousStamp || rememberedAt > clock) {
+                throw corrupt("idempotency entry #" + i + " is stamped " + rememberedAt + ", out of order or after the clock " + clock);
+            }
+            byte[] fingerprint = new byte[FINGERPRINT_BYTES];
+            in.readFully(fingerprint);
+            WriteResult result = readResult(in);
+            if (!seen.add(key)) {
+                throw corrupt("idempotency key #" + i + " appears twice");
+            }
+            table.restoreEntry(key, new IdempotencyTable.Outcome(fingerprint, result, rememberedAt));
+            previousStamp = rememberedAt;
+        }
+
+        int expected = (int) crc.getValue();
+        int actual = in.readInt();
+        if (actual != expected) {
+            throw corrupt(String.format("checksum mismatch (stored 0x%08X, computed 0x%08X)", actual, expected));
+        }
+        if (in.read() != -1) {
+            throw corrupt("unexpected bytes after the checksum");
+        }
+        return new Restored(appliedIndex, keyspace, table);
+    }
+
+    private static IOException corrupt(String what) {
+        return new IOException("key-value snapshot is corrupt: " + what);
+    }
+
+    private static void writeString(DataOutputStream out, String s) throws IOException {
+        byte[] b = Utf8.encode(s);
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    private static String readString(DataInputStream in, String what) throws IOException {
+        return readString(in, in.readInt(), what);
+    }
+
+    private static String readString(DataInputStream in, int length, String what) throws IOException {
+        byte[] b = readBytes(in, length, what);
+        try {
+            return Utf8.decode(b, 0, b.length);
+        } catch (CharacterCodingException e) {
+            throw corrupt(what + " is not valid UTF-8");
+        }
+    }
+
+    private static byte[] readBytes(DataInputStream in, int length, String what) throws IOException {
+        if (length < 0) {
+            throw corrupt("negative " + what + " length " + length);
+        }
+        // readNBytes grows its buffer as data arrives, so a corrupt huge length cannot allocate it all up front.
+        byte[] b = in.readNBytes(length);
+        if (b.length != length) {
+            throw new EOFException(what + " needs " + length + " bytes, only " + b.length + " left");
+        }
+        return b;
+    }
+
+    private static void writeResult(DataOutputStream out, WriteResult r) throws IOException {
+        if (r instanceof WriteResult.Written w) {
+            out.writeByte(TAG_WRITTEN);
+            out.writeLong(w.revision());
+            out.writeBoolean(w.created());
+        } else if (r instanceof WriteResult.Deleted d) {
+            out.writeByte(TAG_DELETED);
+            out.writeLong(d.revision());
+        } else if (r instanceof WriteResult.NotFound) {
+            out.writeByte(TAG_NOT_FOUND);
+        } else if (r instanceof WriteResult.PreconditionFailed p) {
+            out.writeByte(TAG_PRECONDITION_FAILED);
+            out.writeLong(p.currentRevision());
+        } else if (r instanceof WriteResult.IdempotencyKeyReused) {
+            out.writeByte(TAG_REUSED);
+        } else {
+            throw new AssertionError(r);
+        }
+    }
+
+    private static WriteResult readResult(DataInputStream in) throws IOException {
+        int tag = in.readUnsignedByte();
+        return switch (tag) {
+            case TAG_WRITTEN -> {
+                long revision = in.readLong();
+                int created = in.readUnsignedByte();
+                if (created > 1) {
+                    throw corrupt("bad boolean " + created);
+                }
+                yield new WriteResult.Written(revision, created == 1);
+            }
+            case TAG_DELETED -> new WriteResult.Deleted(in.readLong());
+            case TAG_NOT_FOUND -> WriteResult.NOT_FOUND;
+            case TAG_PRECONDITION_FAILED -> new WriteResult.PreconditionFailed(in.readLong());
+            case TAG_REUSED -> WriteResult.IDEMPOTENCY_KEY_REUSED;
+            default -> throw corrupt("unknown write result tag " + tag);
+        };
+    }
+}
