@@ -1,0 +1,76 @@
+package io.raftkv.config;
+
+import io.raftkv.kv.IdempotencyPolicy;
+import io.raftkv.node.ElectionTimer;
+import io.raftkv.node.NodeLifecycle;
+import io.raftkv.node.NodeMetrics;
+import io.raftkv.node.RaftKvNode;
+import io.raftkv.raft.RaftConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.catalina.connector.Connector;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
+import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** Builds the node from {@code raftkv.*} and gives it its lifecycle, its clock and its peer port. */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(RaftKvProperties.class)
+public class RaftKvConfiguration {
+
+    @Bean
+    RaftKvNode raftKvNode(RaftKvProperties p, @Value("${server.port:8080}") int serverPort, MeterRegistry registry)
+            throws IOException {
+        String advertise = p.advertiseUrl() == null || p.advertiseUrl().isBlank()
+                ? "http://localhost:" + serverPort : p.advertiseUrl().replaceAll("/+$", "");
+        Path dataDir = Path.of(p.dataDir() == null || p.dataDir().isBlank() ? "data/" + p.nodeId() : p.dataDir());
+        RaftKvProperties.Timing t = p.timing();
+        RaftConfig raft = new RaftConfig(p.nodeId(), t.electionTicks(), t.heartbeatTicks(), 1 << 20, 64,
+                t.electionTicks() * 10, true, true);
+        RaftKvNode.Settings settings = new RaftKvNode.Settings(p.nodeId(), advertise, dataDir,
+                ClusterSpec.parse(p.cluster(), p.nodeId(), p.peerPort()), raft, p.peerSecret(),
+                p.snapshot().entries(), p.snapshot().trailingEntries(), p.requests().stepDownGrace(),
+                new IdempotencyPolicy(p.idempotency().maxEntries(), p.idempotency().ttl().toMillis()));
+        return RaftKvNode.open(settings, new NodeMetrics(registry));
+    }
+
+    @Bean
+    NodeLifecycle nodeLifecycle(RaftKvNode node) {
+        return new NodeLifecycle(node);
+    }
+
+    @Bean
+    NodeLifecycle.LeadershipHandover leadershipHandover(RaftKvNode node, RaftKvProperties p) {
+        // Long enough to bring the best follower up to date and run one election.
+        Duration wait = p.timing().electionTimeout().multipliedBy(4).plusSeconds(1);
+        return new NodeLifecycle.LeadershipHandover(node, wait);
+    }
+
+    @Bean
+    ElectionTimer electionTimer(RaftKvNode node, RaftKvProperties p) {
+        return new ElectionTimer(node, p.timing().tick());
+    }
+
+    /**
+     * The peer port is a second connector of the same server. Both keep an encoded slash (%2F) as
+     * it is, so a key may contain one; the key parser decodes it.
+     */
+    @Bean
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> peerPortConnector(RaftKvProperties p) {
+        return factory -> {
+            TomcatConnectorCustomizer keepSlashes = c -> c.setEncodedSolidusHandling("passthrough");
+            factory.addConnectorCustomizers(keepSlashes);
+            Connector peer = new Connector(TomcatServletWebServerFactory.DEFAULT_PROTOCOL);
+            peer.setPort(p.peerPort());
+            keepSlashes.customize(peer);
+            factory.addAdditionalConnectors(peer);
+        };
+    }
+}

@@ -1,0 +1,55 @@
+package io.raftkv.node;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/** Latencies and counts the runtime records; gauges of the published status are bound in {@code ops}. */
+public final class NodeMetrics {
+    private final Timer proposal;
+    private final Timer commit;
+    private final Timer fsync;
+    private final Counter leaderChanges;
+    private final Counter snapshots;
+
+    public NodeMetrics(MeterRegistry registry) {
+        proposal = Timer.builder("raft.proposal.latency").description("from proposing a write to applying it on the leader")
+                .publishPercentileHistogram().maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
+        commit = Timer.builder("raft.commit.latency").description("from proposing an entry to the leader committing it")
+                .publishPercentileHistogram().maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
+        fsync = Timer.builder("raft.fsync.latency").description("time to make one Ready durable (log, hard state, snapshot)")
+                .publishPercentileHistogram().maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
+        leaderChanges = Counter.builder("raft.leader.changes").description("times this node saw the leader change")
+                .register(registry);
+        snapshots = Counter.builder("raft.snapshots").description("snapshots this node took of its state machine")
+                .register(registry);
+    }
+
+    public static NodeMetrics noop() {
+        return new NodeMetrics(new SimpleMeterRegistry());
+    }
+
+    void proposalApplied(long nanos) {
+        proposal.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    void committed(long nanos) {
+        commit.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    void persisted(long nanos) {
+        fsync.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    void leaderChanged() {
+        leaderChanges.increment();
+    }
+
+    void snapshotTaken() {
+        snapshots.increment();
+    }
+}

@@ -1,0 +1,62 @@
+package io.raftkv.node;
+
+import io.raftkv.raft.Membership;
+import io.raftkv.raft.Peer;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Where to reach each member: its peer URL comes from the membership in the log; its client URL
+ * (for redirects and {@code GET /cluster}) is learned from the {@code X-Raftkv-Client-Url} header
+ * every peer request carries, and from {@code GET /raft/info}.
+ */
+public final class PeerDirectory {
+    public static final String NODE_HEADER = "X-Raftkv-Node";
+    public static final String CLIENT_URL_HEADER = "X-Raftkv-Client-Url";
+
+    private final String selfId;
+    private final String selfClientUrl;
+    private volatile Membership membership;
+    private final Map<String, String> clientUrls = new ConcurrentHashMap<>();
+
+    public PeerDirectory(String selfId, String selfClientUrl, Membership membership) {
+        this.selfId = selfId;
+        this.selfClientUrl = selfClientUrl;
+        this.membership = membership;
+        clientUrls.put(selfId, selfClientUrl);
+    }
+
+    public String selfId() {
+        return selfId;
+    }
+
+    public String selfClientUrl() {
+        return selfClientUrl;
+    }
+
+    public Membership membership() {
+        return membership;
+    }
+
+    void updateMembership(Membership m) {
+        membership = m;
+    }
+
+    public Optional<String> peerUrl(String id) {
+        return membership.peer(id).map(Peer::address);
+    }
+
+    public Optional<String> clientUrl(String id) {
+        return id == null ? Optional.empty() : Optional.ofNullable(clientUrls.get(id));
+    }
+
+    /** Records what a peer said about itself; only members are remembered, and our own URL is never overwritten. */
+    public void learned(String id, String clientUrl) {
+        if (id != null && clientUrl != null && !id.equals(selfId) && membership.isVoter(id)
+                && clientUrl.matches("https?://[^\\s/]+/?")) {
+            clientUrls.put(id, clientUrl.replaceAll("/+$", ""));
+        }
+    }
+}

@@ -1,0 +1,284 @@
+package io.raftkv.node;
+
+import io.raftkv.raft.AppendEntries;
+import io.raftkv.raft.AppendEntriesResponse;
+import io.raftkv.raft.Heartbeat;
+import io.raftkv.raft.HeartbeatResponse;
+import io.raftkv.raft.InstallSnapshot;
+import io.raftkv.raft.Message;
+import io.raftkv.raft.RequestVote;
+import io.raftkv.raft.RequestVoteResponse;
+import io.raftkv.raft.TimeoutNow;
+import io.raftkv.raft.storage.SnapshotChunk;
+import io.raftkv.raft.storage.SnapshotSource;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.BlockingDeque;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+
+/**
+ * Sends Raft messages to peers over HTTP. Each peer has its own queue and sender thread, so a slow
+ * or dead peer never blocks the Raft loop or the other peers. Messages are one-way (answers come
+ * back as messages of their own); everything queued while a request is on the wire goes in the next
+ * request, in order. Snapshots stream in chunks on a separate thread per peer so they never hold up
+ * heartbeats. Failed sends are dropped: Raft retransmits what matters.
+ */
+public final class PeerTransport implements RaftLoop.Outbox, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PeerTransport.class);
+    static final MediaType WIRE = MediaType.get("application/x-raftkv-raft");
+    private static final int MAX_QUEUED = 20_000;
+    private static final int MAX_BATCH_MESSAGES = 4096;
+    private static final long MAX_BATCH_BYTES = 8L << 20;
+
+    static final int SNAPSHOT_CHUNK_BYTES = 1 << 20;
+
+    /** Opens the snapshot file a leader's InstallSnapshot refers to, for streaming in chunks. */
+    public interface SnapshotFiles {
+        SnapshotSource open(long index, long term) throws IOException;
+    }
+
+    private final PeerDirectory directory;
+    private final String secret;
+    private final OkHttpClient http;
+    private final SnapshotFiles snapshotFiles;
+    private final Consumer<String> unreachable;
+    private final BiConsumer<String, Boolean> snapshotOutcome;
+    private final Map<String, PeerSender> senders = new ConcurrentHashMap<>();
+    private final Map<String, ExecutorService> shippers = new ConcurrentHashMap<>();
+    private final Set<String> shipping = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    /**
+     * @param unreachable     told the id of a peer a batch with AppendEntries could not reach, so the
+     *                        leader probes it instead of pipelining into the void
+     * @param snapshotOutcome told whether a snapshot transfer to a peer finished
+     */
+    public PeerTransport(PeerDirectory directory, String secret, OkHttpClient http, SnapshotFiles snapshotFiles,
+                         Consumer<String> unreachable, BiConsumer<String, Boolean> snapshotOutcome) {
+        this.directory = directory;
+        this.secret = secret;
+        this.http = http;
+        this.snapshotFiles = snapshotFiles;
+        this.unreachable = unreachable;
+        this.snapshotOutcome = snapshotOutcome;
+    }
+
+    @Override
+    public void send(Message m) {
+        if (closed || m.to().equals(directory.selfId())) {
+            return;
+        }
+        if (m instanceof InstallSnapshot s) {
+            ship(s);
+            return;
+        }
+        senders.computeIfAbsent(m.to(), PeerSender::new).enqueue(m);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        senders.values().forEach(PeerSender::stop);
+        shippers.values().forEach(ExecutorService::shutdownNow);
+    }
+
+    /** Streams a snapshot file to a follower, one transfer per follower at a time. */
+    private void ship(InstallSnapshot m) {
+        String peer = m.to();
+        if (!shipping.add(peer)) {
+            return; // one is already on its way; the leader waits for its answer
+        }
+        shippers.computeIfAbsent(peer, p -> Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "raftkv-snapshot-" + p);
+            t.setDaemon(true);
+            return t;
+        })).execute(() -> {
+            boolean ok = false;
+            try {
+                ok = streamSnapshot(m);
+            } catch (IOException | RuntimeException e) {
+                log.warn("sending snapshot {} to {} failed: {}", m.snapshot().index(), peer, e.toString());
+            } finally {
+                shipping.remove(peer);
+                snapshotOutcome.accept(peer, ok);
+            }
+        });
+    }
+
+    private boolean streamSnapshot(InstallSnapshot m) throws IOException {
+        String base = directory.peerUrl(m.to()).orElse(null);
+        if (base == null) {
+            return false;
+        }
+        long start = System.nanoTime();
+        try (SnapshotSource source = snapshotFiles.open(m.snapshot().index(), m.snapshot().term())) {
+            long offset = 0;
+            while (true) {
+                SnapshotChunk chunk = source.read(offset, SNAPSHOT_CHUNK_BYTES);
+                Request req = peerRequest(base + "/raft/snapshot")
+                        .header(SnapshotHeaders.TO, m.to())
+                        .header(SnapshotHeaders.TERM, Long.toString(m.term()))
+                        .header(SnapshotHeaders.INDEX, Long.toString(m.snapshot().index()))
+                        .header(SnapshotHeaders.SNAPSHOT_TERM, Long.toString(m.snapshot().term()))
+                        .header(SnapshotHeaders.OFFSET, Long.toString(chunk.offset()))
+                        .header(SnapshotHeaders.LAST, Boolean.toString(chunk.last()))
+                        .post(RequestBody.create(chunk.data(), WIRE)).build();
+                try (Response resp = http.newCall(req).execute()) {
+                    if (!resp.isSuccessful()) {
+                        throw new IOException("HTTP " + resp.code() + " for chunk at " + chunk.offset());
+                    }
+                }
+                if (chunk.last()) {
+                    log.info("sent snapshot {}@{} ({} bytes) to {} in {} ms", m.snapshot().index(), m.snapshot().term(),
+                            source.size(), m.to(), (System.nanoTime() - start) / 1_000_000);
+                    return true;
+                }
+                offset = chunk.offset() + chunk.data().length;
+            }
+        }
+    }
+
+    public static String endpointFor(Message m) {
+        if (m instanceof RequestVote || m instanceof RequestVoteResponse) {
+            return "/raft/vote";
+        }
+        if (m instanceof AppendEntries || m instanceof AppendEntriesResponse || m instanceof Heartbeat
+                || m instanceof HeartbeatResponse) {
+            return "/raft/append";
+        }
+        if (m instanceof TimeoutNow) {
+            return "/raft/timeout-now";
+        }
+        throw new IllegalArgumentException("no endpoint for " + m.getClass().getSimpleName());
+    }
+
+    /** Adds the headers every peer request carries: who we are, where clients reach us, and the shared secret. */
+    Request.Builder peerRequest(String url) {
+        Request.Builder b = new Request.Builder().url(url)
+                .header(PeerDirectory.NODE_HEADER, directory.selfId())
+                .header(PeerDirectory.CLIENT_URL_HEADER, directory.selfClientUrl());
+        if (!secret.isEmpty()) {
+            b.header("Authorization", "Bearer " + secret);
+        }
+        return b;
+    }
+
+    private final class PeerSender implements Runnable {
+        private final String peer;
+        private final BlockingDeque<Message> queue = new LinkedBlockingDeque<>();
+        private final Thread thread;
+        private volatile boolean running = true;
+        private long backoffMillis;
+
+        PeerSender(String peer) {
+            this.peer = peer;
+            this.thread = new Thread(this, "raftkv-send-" + peer);
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        void enqueue(Message m) {
+            if (queue.size() >= MAX_QUEUED) {
+                queue.pollFirst(); // a peer this far behind gets the newest messages; Raft resends the rest
+            }
+            queue.addLast(m);
+        }
+
+        void stop() {
+            running = false;
+            thread.interrupt();
+        }
+
+        @Override
+        public void run() {
+            while (running) {
+                try {
+                    Message first = queue.pollFirst(1, TimeUnit.SECONDS);
+                    if (first == null) {
+                        continue;
+                    }
+                    List<Message> batch = new ArrayList<>();
+                    batch.add(first);
+                    long bytes = 0;
+                    Message next;
+                    while (batch.size() < MAX_BATCH_MESSAGES && bytes < MAX_BATCH_BYTES && (next = queue.pollFirst()) != null) {
+                        batch.add(next);
+                        if (next instanceof AppendEntries a) {
+                            bytes += a.entries().stream().mapToLong(e -> e.sizeBytes()).sum();
+                        }
+                    }
+                    sendInOrder(batch);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+
+        /** Consecutive messages for the same endpoint travel in one request. */
+        private void sendInOrder(List<Message> batch) throws InterruptedException {
+            int i = 0;
+            while (i < batch.size()) {
+                String endpoint = endpointFor(batch.get(i));
+                int j = i + 1;
+                while (j < batch.size() && endpointFor(batch.get(j)).equals(endpoint)) {
+                    j++;
+                }
+                post(endpoint, batch.subList(i, j));
+                i = j;
+            }
+        }
+
+        private void post(String endpoint, List<Message> messages) throws InterruptedException {
+            String base = directory.peerUrl(peer).orElse(null);
+            if (base == null) {
+                return; // no longer a member
+            }
+            Request req = peerRequest(base + endpoint)
+                    .post(RequestBody.create(MessageCodec.encode(messages), WIRE)).build();
+            try (Response resp = http.newCall(req).execute()) {
+                if (!resp.isSuccessful()) {
+                    throw new IOException("HTTP " + resp.code() + " from " + peer + endpoint);
+                }
+                learnFrom(resp);
+                backoffMillis = 0;
+            } catch (IOException e) {
+                failed(messages, e);
+            }
+        }
+
+        private void learnFrom(Response resp) {
+            directory.learned(resp.header(PeerDirectory.NODE_HEADER), resp.header(PeerDirectory.CLIENT_URL_HEADER));
+        }
+
+        private void failed(List<Message> messages, IOException e) throws InterruptedException {
+            if (backoffMillis == 0) {
+                log.warn("cannot reach {}: {}", peer, e.toString());
+            } else {
+                log.debug("still cannot reach {}: {}", peer, e.toString());
+            }
+            if (messages.stream().anyMatch(m -> m instanceof AppendEntries)) {
+                unreachable.accept(peer);
+            }
+            // Back off so a dead peer costs little; what queues meanwhile is mostly heartbeats.
+            backoffMillis = Math.min(1000, Math.max(20, backoffMillis * 2));
+            Thread.sleep(backoffMillis);
+        }
+    }
+}

@@ -1,0 +1,222 @@
+package io.raftkv.node;
+
+import io.raftkv.kv.IdempotencyPolicy;
+import io.raftkv.kv.KvCommand;
+import io.raftkv.kv.KvStateMachine;
+import io.raftkv.kv.WriteResult;
+import io.raftkv.raft.Membership;
+import io.raftkv.raft.Message;
+import io.raftkv.raft.RaftConfig;
+import io.raftkv.raft.RaftNode;
+import io.raftkv.raft.RaftStorage;
+import io.raftkv.raft.Role;
+import io.raftkv.raft.Snapshot;
+import io.raftkv.raft.storage.DurableStorage;
+import io.raftkv.raft.storage.StorageFailedException;
+import okhttp3.ConnectionPool;
+import okhttp3.OkHttpClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One raftkv node: durable storage, the Raft core on its loop thread, the key-value state machine
+ * on its apply thread, and the peer transport. This is what the web layer talks to.
+ */
+public final class RaftKvNode implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RaftKvNode.class);
+
+    /**
+     * @param bootstrap membership for a new data directory; ignored once the directory holds a cluster
+     */
+    public record Settings(String id, String clientUrl, Path dataDir, Membership bootstrap, RaftConfig raft,
+                           String peerSecret, long snapshotEntries, long trailingEntries, Duration stepDownGrace,
+                           IdempotencyPolicy idempotency) {
+    }
+
+    private final Settings settings;
+    private final RaftStorage storage;
+    private final KvStateMachine data;
+    private final StatusBoard board;
+    private final PeerDirectory directory;
+    private final PeerTransport transport;
+    private final RaftLoop loop;
+    private final ApplyLoop apply;
+    private final Proposals proposals;
+    private final SnapshotInbox snapshotInbox;
+    private final ScheduledExecutorService timers;
+    private final Thread loopThread;
+    private final Thread applyThread;
+    private volatile boolean closed;
+
+    private RaftKvNode(Settings s, NodeMetrics metrics) throws IOException {
+        this.settings = s;
+        this.storage = DurableStorage.open(s.dataDir());
+        if (!storage.isBootstrapped()) {
+            log.info("{}: new data directory {}; bootstrapping the cluster {}", s.id(), s.dataDir(), s.bootstrap().voters());
+            storage.bootstrap(s.bootstrap());
+        }
+        RaftNode raft = new RaftNode(s.raft(), storage, new Random(new SecureRandom().nextLong()));
+        if (!raft.membership().equals(s.bootstrap())) {
+            log.warn("{}: raftkv.cluster {} differs from the membership stored in {} ({}); the stored one is used",
+                    s.id(), s.bootstrap().voters(), s.dataDir(), raft.membership().voters());
+        }
+        this.data = new KvStateMachine(s.idempotency());
+        this.timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "raftkv-timers"));
+        this.proposals = new Proposals(timers, s.stepDownGrace(), metrics);
+        this.board = new StatusBoard(new NodeStatus(s.id(), Role.FOLLOWER, raft.term(), null, raft.commitIndex(),
+                0, raft.lastIndex(), raft.firstIndex(), 0, raft.membership(), null));
+        this.directory = new PeerDirectory(s.id(), s.clientUrl(), raft.membership());
+        board.onChange(status -> directory.updateMembership(status.membership()));
+
+        Snapshot base = storage.snapshots().latest();
+        RaftLoop[] loopRef = new RaftLoop[1];
+        this.apply = new ApplyLoop(data, base, proposals, snap -> loopRef[0].snapshotTaken(snap), s.snapshotEntries(),
+                metrics, t -> loopRef[0].halt("applying committed entries failed", t));
+        OkHttpClient http = new OkHttpClient.Builder()
+                .connectTimeout(Duration.ofMillis(500))
+                .readTimeout(Duration.ofSeconds(5))
+                .writeTimeout(Duration.ofSeconds(5))
+                .connectionPool(new ConnectionPool(8, 5, TimeUnit.MINUTES))
+                .retryOnConnectionFailure(false)
+                .build();
+        this.transport = new PeerTransport(directory, s.peerSecret(), http,
+                (index, term) -> DurableStorage.snapshots(storage).openSource(index, term),
+                peer -> loopRef[0].submit(r -> r.reportUnreachable(peer)),
+                (peer, ok) -> loopRef[0].submit(r -> r.reportSnapshot(peer, ok)));
+        this.loop = new RaftLoop(raft, storage, transport, apply, proposals, board, metrics, s.trailingEntries());
+        loopRef[0] = loop;
+        this.snapshotInbox = new SnapshotInbox(s.id(), DurableStorage.snapshots(storage), loop::step);
+        this.loopThread = daemon(loop, "raftkv-raft");
+        this.applyThread = daemon(apply, "raftkv-apply");
+    }
+
+    public static RaftKvNode open(Settings s, NodeMetrics metrics) throws IOException {
+        return new RaftKvNode(s, metrics);
+    }
+
+    public void start() {
+        applyThread.start();
+        loopThread.start();
+        log.info("{}: started (term {}, log {}..{}, peers {})", settings.id(), board.current().term(),
+                board.current().firstIndex(), board.current().lastIndex(), directory.membership().ids());
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    // ---------------------------------------------------------------- client side
+
+    /** Proposes a write; completes with its result once applied here, or exceptionally (see {@link Proposals}). */
+    public CompletableFuture<WriteResult> write(KvCommand command) {
+        return loop.propose(command.encode());
+    }
+
+    /** Completes when a read of local state is linearizable: leadership confirmed and the read index applied. */
+    public CompletableFuture<Void> readBarrier() {
+        return loop.readBarrier();
+    }
+
+    /** The replicated data as applied on this node. */
+    public KvStateMachine data() {
+        return data;
+    }
+
+    public NodeStatus status() {
+        return board.current();
+    }
+
+    public StatusBoard board() {
+        return board;
+    }
+
+    public PeerDirectory directory() {
+        return directory;
+    }
+
+    public Optional<String> storageFailure() {
+        return DurableStorage.failure(storage).map(Throwable::getMessage)
+                .or(() -> Optional.ofNullable(loop.failure()));
+    }
+
+    // ---------------------------------------------------------------- peer side
+
+    public void receive(List<Message> messages) {
+        loop.step(messages);
+    }
+
+    public SnapshotInbox snapshotInbox() {
+        return snapshotInbox;
+    }
+
+    public void tick() {
+        loop.tick();
+    }
+
+    /**
+     * If this node leads, hands leadership to the most up-to-date follower and waits (up to
+     * {@code wait}) until another node leads. Used on shutdown so a rolling restart does not wait out
+     * an election timeout.
+     */
+    public boolean handOverLeadership(Duration wait) {
+        try {
+            String target = loop.transferToBestFollower().get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            if (target == null) {
+                return false;
+            }
+            log.info("{}: handing leadership to {} before shutting down", settings.id(), target);
+            long deadline = System.nanoTime() + wait.toNanos();
+            while (System.nanoTime() < deadline) {
+                NodeStatus st = board.current();
+                if (!st.isLeader() && st.leader() != null) {
+                    log.info("{}: {} now leads", settings.id(), st.leader());
+                    return true;
+                }
+                Thread.sleep(5);
+            }
+            log.warn("{}: leadership transfer did not finish within {}", settings.id(), wait);
+        } catch (Exception e) {
+            log.warn("{}: leadership transfer failed: {}", settings.id(), e.toString());
+        }
+        return false;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        loop.stop();
+        apply.stop();
+        transport.close();
+        try {
+            loopThread.join(2000);
+            applyThread.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        proposals.failAll(new NodeUnavailableException("this node is shutting down", null));
+        timers.shutdownNow();
+        try {
+            DurableStorage.close(storage);
+        } catch (StorageFailedException e) {
+            log.warn("{}: closing storage: {}", settings.id(), e.toString());
+        }
+        log.info("{}: stopped", settings.id());
+    }
+}

@@ -1,0 +1,285 @@
+package io.raftkv.web;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.raftkv.config.RaftKvProperties;
+import io.raftkv.kv.KeyValue;
+import io.raftkv.kv.KvCommand;
+import io.raftkv.kv.Page;
+import io.raftkv.kv.Precondition;
+import io.raftkv.kv.WriteResult;
+import io.raftkv.node.RaftKvNode;
+import jakarta.servlet.http.HttpServletRequest;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.InvalidMediaTypeException;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/** The client API: {@code /kv/{key}} and {@code /kv?prefix=}. The contract is {@code openapi.yaml}. */
+@RestController
+final class KvController {
+    static final String REVISION_HEADER = "X-Raftkv-Revision";
+
+    private final RaftKvNode node;
+    private final LeaderRouter router;
+    private final RaftKvProperties.Limits limits;
+
+    KvController(RaftKvNode node, LeaderRouter router, RaftKvProperties props) {
+        this.node = node;
+        this.router = router;
+        this.limits = props.limits();
+    }
+
+    /** How a read may be served: confirmed by the leader ({@code linearizable}), or from this node's own state. */
+    enum Consistency {
+        LINEARIZABLE, STALE;
+
+        static Consistency parse(String value) {
+            if (value == null || value.equals("linearizable")) {
+                return LINEARIZABLE;
+            }
+            if (value.equals("stale")) {
+                return STALE;
+            }
+            throw BadRequestException.badRequest("bad-consistency",
+                    "consistency must be 'linearizable' (the default) or 'stale', not '" + value + "'");
+        }
+    }
+
+    record Written(String key, long revision, boolean created) {
+    }
+
+    /** One listed key; {@code value} (base64) only with {@code values=true}. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Item(String key, long createRevision, long modRevision, long version, String contentType, int size,
+                String value) {
+    }
+
+    record Listing(List<Item> items, String next) {
+    }
+
+    @PutMapping("/kv/**")
+    CompletableFuture<ResponseEntity<Object>> put(HttpServletRequest req,
+                                                  @RequestHeader(value = HttpHeaders.IF_MATCH, required = false) String ifMatch,
+                                                  @RequestHeader(value = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch,
+                                                  @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey)
+            throws IOException {
+        String key = key(req);
+        Precondition pre = Conditions.forWrite(ifMatch, ifNoneMatch);
+        String idem = Conditions.idempotencyKey(idempotencyKey);
+        String contentType = contentType(req);
+        byte[] value = body(req);
+        KvCommand cmd = new KvCommand.Put(key, value, contentType, pre, idem, System.currentTimeMillis());
+        return router.onLeader(req, LeaderRouter.Kind.WRITE, () -> node.write(cmd), r -> answer(key, r));
+    }
+
+    @DeleteMapping("/kv/**")
+    CompletableFuture<ResponseEntity<Object>> delete(HttpServletRequest req,
+                                                     @RequestHeader(value = HttpHeaders.IF_MATCH, required = false) String ifMatch,
+                                                     @RequestHeader(value = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch,
+                                                     @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey) {
+        String key = key(req);
+        if (ifNoneMatch != null) {
+            throw BadRequestException.badRequest("bad-precondition", "If-None-Match has no meaning for DELETE");
+        }
+        Precondition pre = Conditions.forWrite(ifMatch, null);
+        String idem = Conditions.idempotencyKey(idempotencyKey);
+        KvCommand cmd = new KvCommand.Delete(key, pre, idem, System.currentTimeMillis());
+        return router.onLeader(req, LeaderRouter.Kind.WRITE, () -> node.write(cmd), r -> answer(key, r));
+    }
+
+    @GetMapping("/kv/**")
+    CompletableFuture<ResponseEntity<Object>> get(HttpServletRequest req,
+                                                  @RequestParam(value = "consistency", required = false) String consistency,
+                                                  @RequestHeader(value = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch) {
+        String key = key(req);
+        Consistency c = Consistency.parse(consistency);
+        if (c == Consistency.STALE) {
+            return CompletableFuture.completedFuture(value(key, ifNoneMatch));
+        }
+        return router.onLeader(req, LeaderRouter.Kind.READ, node::readBarrier, v -> value(key, ifNoneMatch));
+    }
+
+    @GetMapping("/kv")
+    CompletableFuture<ResponseEntity<Object>> list(HttpServletRequest req,
+                                                   @RequestParam(value = "prefix", defaultValue = "") String prefix,
+                                                   @RequestParam(value = "limit", required = false) String limitParam,
+                                                   @RequestParam(value = "cursor", required = false) String cursor,
+                                                   @RequestParam(value = "values", defaultValue = "false") String values,
+                                                   @RequestParam(value = "consistency", required = false) String consistency) {
+        int limit = limit(limitParam);
+        String startAfter = cursor == null ? null : Cursor.decode(cursor);
+        boolean withValues = bool("values", values);
+        Consistency c = Consistency.parse(consistency);
+        if (c == Consistency.STALE) {
+            return CompletableFuture.completedFuture(listing(prefix, startAfter, limit, withValues));
+        }
+        return router.onLeader(req, LeaderRouter.Kind.READ, node::readBarrier,
+                v -> listing(prefix, startAfter, limit, withValues));
+    }
+
+    // ---------------------------------------------------------------- answers
+
+    private ResponseEntity<Object> answer(String key, WriteResult r) {
+        if (r instanceof WriteResult.Written w) {
+            ResponseEntity.BodyBuilder b = ResponseEntity.status(w.created() ? HttpStatus.CREATED : HttpStatus.OK)
+                    .eTag(Conditions.etag(w.revision()))
+                    .header(REVISION_HEADER, Long.toString(w.revision()));
+            if (w.created()) {
+                b.location(URI.create(KeyPath.PREFIX + KeyPath.encode(key)));
+            }
+            return b.contentType(MediaType.APPLICATION_JSON).body(new Written(key, w.revision(), w.created()));
+        }
+        if (r instanceof WriteResult.Deleted d) {
+            return ResponseEntity.noContent().header(REVISION_HEADER, Long.toString(d.revision())).build();
+        }
+        if (r instanceof WriteResult.NotFound) {
+            return Problems.of(HttpStatus.NOT_FOUND, "not-found", "there is no key '" + key + "'", Map.of("key", key));
+        }
+        if (r instanceof WriteResult.PreconditionFailed p) {
+            String detail = p.currentRevision() == 0 ? "the condition failed: the key '" + key + "' does not exist"
+                    : "the condition failed: the key '" + key + "' is at revision " + p.currentRevision();
+            return Problems.of(HttpStatus.PRECONDITION_FAILED, "precondition-failed", detail,
+                    Map.of("key", key, "currentRevision", p.currentRevision()));
+        }
+        if (r instanceof WriteResult.IdempotencyKeyReused) {
+            return Problems.of(HttpStatus.UNPROCESSABLE_CONTENT, "idempotency-key-reused",
+                    "this Idempotency-Key was already used for a different request; use a new key for a new request");
+        }
+        throw new IllegalStateException("unknown write result " + r);
+    }
+
+    private ResponseEntity<Object> value(String key, String ifNoneMatch) {
+        KeyValue kv = node.data().get(key).orElse(null);
+        if (kv == null) {
+            return Problems.of(HttpStatus.NOT_FOUND, "not-found", "there is no key '" + key + "'", Map.of("key", key));
+        }
+        ResponseEntity.BodyBuilder b = ResponseEntity.ok()
+                .eTag(Conditions.etag(kv.modRevision()))
+                .header(REVISION_HEADER, Long.toString(kv.modRevision()))
+                .header("X-Raftkv-Create-Revision", Long.toString(kv.createRevision()))
+                .header("X-Raftkv-Version", Long.toString(kv.version()));
+        if (Conditions.noneMatchHits(ifNoneMatch, kv.modRevision())) {
+            return ResponseEntity.status(HttpStatus.NOT_MODIFIED).eTag(Conditions.etag(kv.modRevision())).build();
+        }
+        return b.contentType(MediaType.parseMediaType(kv.contentType() == null
+                ? MediaType.APPLICATION_OCTET_STREAM_VALUE : kv.contentType())).body(kv.value());
+    }
+
+    private ResponseEntity<Object> listing(String prefix, String startAfter, int limit, boolean withValues) {
+        Page page = node.data().list(prefix, startAfter, limit);
+        List<Item> items = new ArrayList<>(page.items().size());
+        for (KeyValue kv : page.items()) {
+            items.add(new Item(kv.key(), kv.createRevision(), kv.modRevision(), kv.version(), kv.contentType(),
+                    kv.value().length, withValues ? Base64.getEncoder().encodeToString(kv.value()) : null));
+        }
+        String next = page.nextStartAfter() == null ? null : Cursor.encode(page.nextStartAfter());
+        return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(new Listing(items, next));
+    }
+
+    // ---------------------------------------------------------------- input
+
+    private String key(HttpServletRequest req) {
+        return KeyPath.key(req.getRequestURI(), req.getContextPath(), limits.maxKeySize().toBytes());
+    }
+
+    private static String contentType(HttpServletRequest req) {
+        String ct = req.getContentType();
+        if (ct == null || ct.isBlank()) {
+            return MediaType.APPLICATION_OCTET_STREAM_VALUE;
+        }
+        try {
+            MediaType.parseMediaType(ct);
+        } catch (InvalidMediaTypeException e) {
+            throw BadRequestException.badRequest("bad-content-type", "Content-Type '" + ct + "' is not a media type");
+        }
+        if (ct.length() > 256) {
+            throw BadRequestException.badRequest("bad-content-type", "Content-Type is longer than 256 characters");
+        }
+        return ct;
+    }
+
+    /** Reads the raw body, refusing it as soon as it is known to exceed the value limit. */
+    private byte[] body(HttpServletRequest req) throws IOException {
+        long max = limits.maxValueSize().toBytes();
+        long declared = req.getContentLengthLong();
+        if (declared > max) {
+            throw tooLarge(declared, max);
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(declared > 0 ? (int) declared : 256);
+        byte[] buf = new byte[8192];
+        try (InputStream in = req.getInputStream()) {
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                if (out.size() + n > max) {
+                    throw tooLarge(out.size() + n, max);
+                }
+                out.write(buf, 0, n);
+            }
+        }
+        return out.toByteArray();
+    }
+
+    private static BadRequestException tooLarge(long size, long max) {
+        return new BadRequestException(HttpStatus.CONTENT_TOO_LARGE, "value-too-large",
+                "the value is " + (size > max ? "more than " + max : size) + " bytes; at most " + max + " bytes are allowed");
+    }
+
+    private int limit(String param) {
+        int max = limits.maxListLimit();
+        if (param == null) {
+            return Math.min(100, max);
+        }
+        try {
+            int n = Integer.parseInt(param);
+            if (n >= 1 && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw BadRequestException.badRequest("bad-limit", "limit must be a number from 1 to " + max + " (got '" + param + "')");
+    }
+
+    private static boolean bool(String name, String value) {
+        if (value.equals("true") || value.equals("false")) {
+            return Boolean.parseBoolean(value);
+        }
+        throw BadRequestException.badRequest("bad-parameter", name + " must be true or false (got '" + value + "')");
+    }
+
+    /** Page cursors: the last key of a page, base64url-encoded so that any key travels safely in a query. */
+    static final class Cursor {
+        private Cursor() {
+        }
+
+        static String encode(String key) {
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(key.getBytes(StandardCharsets.UTF_8));
+        }
+
+        static String decode(String cursor) {
+            try {
+                return new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw BadRequestException.badRequest("bad-cursor", "cursor must be a value returned as 'next' by a previous page");
+            }
+        }
+    }
+}

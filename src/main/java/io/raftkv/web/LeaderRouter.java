@@ -1,0 +1,153 @@
+package io.raftkv.web;
+
+import io.raftkv.node.NodeStatus;
+import io.raftkv.node.NodeUnavailableException;
+import io.raftkv.node.RaftKvNode;
+import io.raftkv.node.WriteNotAppliedException;
+import io.raftkv.node.WriteOutcomeUnknownException;
+import io.raftkv.raft.NotLeaderException;
+import jakarta.servlet.http.HttpServletRequest;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * Gets a request to the leader. On the leader it runs the action; a follower that knows the leader
+ * answers {@code 307} with the leader's client URL (same path and query), so {@code curl -L} and
+ * generated clients just follow; during an election the request waits for a leader (rather than
+ * failing fast and inviting a retry storm) and gets {@code 503} with {@code Retry-After} only if
+ * none appears in time.
+ */
+final class LeaderRouter {
+    private static final java.util.concurrent.Executor SHORT_PAUSE =
+            CompletableFuture.delayedExecutor(20, TimeUnit.MILLISECONDS);
+
+    private final RaftKvNode node;
+    private final Duration leaderWait;
+    private final Duration timeout;
+
+    LeaderRouter(RaftKvNode node, Duration leaderWait, Duration timeout) {
+        this.node = node;
+        this.leaderWait = leaderWait;
+        this.timeout = timeout;
+    }
+
+    /** What kind of action is routed: a write whose outcome may become unknown, or a read that has no effect. */
+    enum Kind { WRITE, READ }
+
+    <T> CompletableFuture<ResponseEntity<Object>> onLeader(HttpServletRequest req, Kind kind,
+                                                          Supplier<CompletableFuture<T>> action,
+                                                          Function<T, ResponseEntity<Object>> onResult) {
+        String pathAndQuery = req.getRequestURI() + (req.getQueryString() == null ? "" : "?" + req.getQueryString());
+        long deadline = System.nanoTime() + leaderWait.toNanos();
+        return attempt(pathAndQuery, kind, action, onResult, deadline);
+    }
+
+    private <T> CompletableFuture<ResponseEntity<Object>> attempt(String pathAndQuery, Kind kind,
+                                                                 Supplier<CompletableFuture<T>> action,
+                                                                 Function<T, ResponseEntity<Object>> onResult,
+                                                                 long deadline) {
+        NodeStatus s = node.status();
+        if (s.failed()) {
+            return CompletableFuture.completedFuture(failed(s.failure()));
+        }
+        if (s.isLeader()) {
+            return action.get()
+                    .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                    .thenApply(onResult)
+                    .exceptionallyCompose(e -> onFailure(unwrap(e), pathAndQuery, kind, action, onResult, deadline));
+        }
+        Optional<String> leaderUrl = node.directory().clientUrl(s.leader());
+        if (leaderUrl.isPresent()) {
+            return CompletableFuture.completedFuture(redirect(leaderUrl.get(), pathAndQuery, s.leader()));
+        }
+        return waitForLeader(pathAndQuery, kind, action, onResult, deadline);
+    }
+
+    private <T> CompletableFuture<ResponseEntity<Object>> waitForLeader(String pathAndQuery, Kind kind,
+                                                                       Supplier<CompletableFuture<T>> action,
+                                                                       Function<T, ResponseEntity<Object>> onResult,
+                                                                       long deadline) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            return CompletableFuture.completedFuture(Problems.unavailable("no-leader",
+                    "no leader was elected within " + leaderWait.toMillis() + " ms; an election may be running, or a majority of nodes is unreachable",
+                    Map.of("retryable", true)));
+        }
+        // Waiters are woken on the Raft loop thread; continue elsewhere so routing never runs (or waits) there.
+        return node.board().awaitLeader(Duration.ofNanos(left)).thenComposeAsync(st -> {
+            NodeStatus now = node.status();
+            if (now.leader() != null && !now.isLeader() && node.directory().clientUrl(now.leader()).isEmpty()) {
+                // A leader whose client URL we have not learned yet: its first message will carry it.
+                return CompletableFuture.supplyAsync(() -> null, SHORT_PAUSE)
+                        .thenCompose(x -> waitForLeader(pathAndQuery, kind, action, onResult, deadline));
+            }
+            if (now.leader() == null) {
+                return waitForLeader(pathAndQuery, kind, action, onResult, deadline);
+            }
+            return attempt(pathAndQuery, kind, action, onResult, deadline);
+        });
+    }
+
+    private <T> CompletableFuture<ResponseEntity<Object>> onFailure(Throwable e, String pathAndQuery, Kind kind,
+                                                                   Supplier<CompletableFuture<T>> action,
+                                                                   Function<T, ResponseEntity<Object>> onResult,
+                                                                   long deadline) {
+        if (e instanceof NotLeaderException) {
+            // Leadership moved before the request reached the log: nothing happened, so route it again.
+            return waitForLeader(pathAndQuery, kind, action, onResult, deadline);
+        }
+        ResponseEntity<Object> answer;
+        if (e instanceof WriteOutcomeUnknownException u) {
+            answer = outcomeUnknown(u.getMessage());
+        } else if (e instanceof TimeoutException) {
+            answer = kind == Kind.WRITE
+                    ? outcomeUnknown("the write did not commit within " + timeout.toMillis() + " ms; it may still be applied")
+                    : Problems.unavailable("read-timeout", "the read could not be confirmed within " + timeout.toMillis()
+                    + " ms; nothing was changed, retrying is safe", Map.of("retryable", true));
+        } else if (e instanceof WriteNotAppliedException n) {
+            answer = Problems.unavailable("not-applied", n.getMessage() + "; retrying is safe",
+                    Map.of("outcome", "not-applied", "retryable", true));
+        } else if (e instanceof NodeUnavailableException u) {
+            answer = failed(u.getMessage());
+        } else {
+            return CompletableFuture.failedFuture(e);
+        }
+        return CompletableFuture.completedFuture(answer);
+    }
+
+    private static ResponseEntity<Object> outcomeUnknown(String detail) {
+        return Problems.unavailable("outcome-unknown", detail
+                        + ". Retrying with the same Idempotency-Key is safe; without one the write may be applied twice.",
+                Map.of("outcome", "unknown", "retryableWithIdempotencyKey", true));
+    }
+
+    private static ResponseEntity<Object> failed(String why) {
+        return Problems.unavailable("node-failed", "this node cannot serve requests: " + why
+                + "; use another node", Map.of("retryable", true));
+    }
+
+    static ResponseEntity<Object> redirect(String leaderUrl, String pathAndQuery, String leaderId) {
+        return ResponseEntity.status(HttpStatus.TEMPORARY_REDIRECT)
+                .header(HttpHeaders.LOCATION, leaderUrl + pathAndQuery)
+                .header("X-Raftkv-Leader", leaderId)
+                .build();
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        while (e instanceof CompletionException && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
+    }
+}

@@ -1,0 +1,41 @@
+package io.raftkv.web;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+
+import java.net.URI;
+import java.util.Map;
+
+/** Builds RFC 9457 problem responses: a stable {@code type} per kind of problem and a detail that says what to do. */
+final class Problems {
+    static final String TYPE_BASE = "https://raftkv.io/problems/";
+
+    private Problems() {
+    }
+
+    static ProblemDetail detail(HttpStatus status, String slug, String detail) {
+        ProblemDetail p = ProblemDetail.forStatusAndDetail(status, detail);
+        p.setType(URI.create(TYPE_BASE + slug));
+        return p;
+    }
+
+    static ResponseEntity<Object> of(HttpStatus status, String slug, String detail) {
+        return of(status, slug, detail, Map.of());
+    }
+
+    static ResponseEntity<Object> of(HttpStatus status, String slug, String detail, Map<String, Object> properties) {
+        ProblemDetail p = detail(status, slug, detail);
+        properties.forEach(p::setProperty);
+        return ResponseEntity.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(p);
+    }
+
+    /** A 503 the client should retry after a moment. */
+    static ResponseEntity<Object> unavailable(String slug, String detail, Map<String, Object> properties) {
+        ProblemDetail p = detail(HttpStatus.SERVICE_UNAVAILABLE, slug, detail);
+        properties.forEach(p::setProperty);
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header("Retry-After", "1")
+                .contentType(MediaType.APPLICATION_PROBLEM_JSON).body(p);
+    }
+}
