@@ -1,0 +1,69 @@
+package io.raftkv.cluster;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A running raftkv cluster that a test can use and hurt. Implemented by local processes
+ * ({@link LocalProcessCluster}: crashes and pauses) and by containers (which add network faults).
+ */
+public interface ClusterUnderTest extends AutoCloseable {
+
+    List<String> nodes();
+
+    /** Where the test reaches a node's client API. */
+    URI clientUrl(String node);
+
+    /** SIGKILL: no shutdown hook runs, nothing unsynced survives. */
+    void kill(String node);
+
+    /** SIGTERM: a graceful stop, during which a leader hands over leadership. */
+    void stop(String node);
+
+    /** Starts a stopped or killed node again on its existing data. */
+    void start(String node);
+
+    /** SIGSTOP: the node freezes with its connections open. */
+    void pause(String node);
+
+    /** SIGCONT. */
+    void resume(String node);
+
+    /** Whether {@link #partition}, {@link #heal} and {@link #setPacketLoss} are available. */
+    default boolean supportsNetworkFaults() {
+        return false;
+    }
+
+    /** Cuts every link between the two groups, both ways. */
+    default void partition(Collection<String> a, Collection<String> b) {
+        throw new UnsupportedOperationException("this cluster cannot partition its network");
+    }
+
+    /** Removes every partition, packet loss and delay. */
+    default void heal() {
+        throw new UnsupportedOperationException("this cluster cannot partition its network");
+    }
+
+    /** Drops the given fraction of packets between peers, and delays them. */
+    default void setPacketLoss(double fraction, Duration delay) {
+        throw new UnsupportedOperationException("this cluster cannot shape its network");
+    }
+
+    /** The node that says it leads and whose leadership every other reachable node confirms, if any. */
+    Optional<String> leader();
+
+    /** Waits for {@link #leader()}; fails the test when none appears in time. */
+    String awaitLeader(Duration timeout);
+
+    /** Waits until every running node reports ready (a leader known and caught up). */
+    void awaitReady(Duration timeout);
+
+    /** The node's log so far, for failure messages. */
+    String logs(String node);
+
+    @Override
+    void close();
+}

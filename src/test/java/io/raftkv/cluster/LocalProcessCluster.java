@@ -1,0 +1,222 @@
+package io.raftkv.cluster;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A raftkv cluster of real JVM processes on loopback, each started from the packaged jar
+ * ({@code -Draftkv.jar}, set by failsafe) with its own ports and data directory. Crashes are real
+ * SIGKILLs and pauses real SIGSTOPs; there are no network faults (containers provide those).
+ */
+public final class LocalProcessCluster implements ClusterUnderTest {
+    private record Node(String id, int clientPort, int peerPort, Path dataDir, Path log) {
+    }
+
+    private final Map<String, Node> nodes = new LinkedHashMap<>();
+    private final Map<String, Process> processes = new LinkedHashMap<>();
+    private final String clusterSpec;
+    private final List<String> extraArgs;
+    private final Path jar;
+
+    /** Starts {@code size} nodes under {@code baseDir}; {@code extraArgs} go to every node (e.g. {@code --raftkv.snapshot.entries=100}). */
+    public LocalProcessCluster(int size, Path baseDir, String... extraArgs) {
+        this.jar = Path.of(System.getProperty("raftkv.jar", "target/raftkv.jar"));
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: integration tests run after `./mvnw package` (use ./mvnw verify)");
+        }
+        this.extraArgs = List.of(extraArgs);
+        StringBuilder spec = new StringBuilder();
+        for (int i = 1; i <= size; i++) {
+            String id = "n" + i;
+            Node n = new Node(id, freePort(), freePort(), baseDir.resolve(id), baseDir.resolve(id + ".log"));
+            nodes.put(id, n);
+            spec.append(spec.isEmpty() ? "" : ",").append(id).append("=http://127.0.0.1:").append(n.peerPort());
+        }
+        this.clusterSpec = spec.toString();
+        nodes.keySet().forEach(this::start);
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public List<String> nodes() {
+        return List.copyOf(nodes.keySet());
+    }
+
+    @Override
+    public URI clientUrl(String node) {
+        return URI.create("http://127.0.0.1:" + nodes.get(node).clientPort());
+    }
+
+    public Path dataDir(String node) {
+        return nodes.get(node).dataDir();
+    }
+
+    @Override
+    public synchronized void start(String id) {
+        Process running = processes.get(id);
+        if (running != null && running.isAlive()) {
+            throw new IllegalStateException(id + " is already running");
+        }
+        Node n = nodes.get(id);
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
+                "-jar", jar.toString(),
+                "--raftkv.node-id=" + id,
+                "--raftkv.cluster=" + clusterSpec,
+                "--server.port=" + n.clientPort(),
+                "--raftkv.peer-port=" + n.peerPort(),
+                "--raftkv.advertise-url=http://127.0.0.1:" + n.clientPort(),
+                "--raftkv.data-dir=" + n.dataDir(),
+                "--raftkv.peer-secret=test-secret"));
+        cmd.addAll(extraArgs);
+        try {
+            Files.createDirectories(n.dataDir().getParent());
+            processes.put(id, new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(n.log().toFile())).start());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public synchronized void kill(String id) {
+        Process p = processes.get(id);
+        p.destroyForcibly();
+        waitFor(p, id);
+    }
+
+    @Override
+    public synchronized void stop(String id) {
+        Process p = processes.get(id);
+        p.destroy();
+        waitFor(p, id);
+    }
+
+    private static void waitFor(Process p, String id) {
+        try {
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor();
+                throw new IllegalStateException(id + " did not stop within 30 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void pause(String id) {
+        signal(id, "STOP");
+    }
+
+    @Override
+    public void resume(String id) {
+        signal(id, "CONT");
+    }
+
+    private void signal(String id, String signal) {
+        try {
+            int exit = new ProcessBuilder("kill", "-" + signal, Long.toString(processes.get(id).pid())).start().waitFor();
+            if (exit != 0) {
+                throw new IllegalStateException("kill -" + signal + " " + id + " failed with " + exit);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    public boolean isRunning(String id) {
+        Process p = processes.get(id);
+        return p != null && p.isAlive();
+    }
+
+    @Override
+    public Optional<String> leader() {
+        List<URI> up = nodes.keySet().stream().filter(this::isRunning).map(this::clientUrl).toList();
+        return ClusterHttp.leader(up, nodes.size());
+    }
+
+    @Override
+    public String awaitLeader(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            Optional<String> l = leader();
+            if (l.isPresent()) {
+                return l.get();
+            }
+            sleep(20);
+        }
+        throw new AssertionError("no leader within " + timeout + "\n" + tails());
+    }
+
+    @Override
+    public void awaitReady(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (nodes.keySet().stream().filter(this::isRunning).allMatch(id -> ClusterHttp.ready(clientUrl(id)))) {
+                return;
+            }
+            sleep(50);
+        }
+        throw new AssertionError("the cluster was not ready within " + timeout + "\n" + tails());
+    }
+
+    @Override
+    public String logs(String id) {
+        try {
+            return Files.readString(nodes.get(id).log());
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    private String tails() {
+        StringBuilder sb = new StringBuilder();
+        for (String id : nodes.keySet()) {
+            List<String> lines = logs(id).lines().toList();
+            sb.append("--- ").append(id).append(isRunning(id) ? "" : " (not running)").append(" log tail:\n");
+            lines.subList(Math.max(0, lines.size() - 15), lines.size()).forEach(l -> sb.append("  ").append(l).append('\n'));
+        }
+        return sb.toString();
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        for (Map.Entry<String, Process> e : processes.entrySet()) {
+            Process p = e.getValue();
+            if (p.isAlive()) {
+                signal(e.getKey(), "CONT");
+                p.destroyForcibly();
+                waitFor(p, e.getKey());
+            }
+        }
+    }
+}
