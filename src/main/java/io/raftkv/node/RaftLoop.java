@@ -267,7 +267,8 @@ final class RaftLoop implements Runnable {
     }
 
     private void publish() {
-        board.publish(new NodeStatus(raft.id(), raft.role(), raft.term(), raft.leader(), raft.commitIndex(),
+        board.publish(new NodeStatus(raft.id(), raft.role(), raft.term(), raft.leader(), raft.leaderRecentlyHeard(),
+                raft.commitIndex(),
                 apply.appliedIndex(), raft.lastIndex(), raft.firstIndex(), Math.max(readyIndex, 0), raft.membership(),
                 failure));
     }
