@@ -209,6 +209,49 @@ class NodeClusterIT {
         assertThat(http.send(HttpRequest.newBuilder(node(0).resolve("/nope")).GET(), false).statusCode()).isEqualTo(404);
     }
 
+    /** The client generated from openapi.yaml at build time: if the contract drifts from the code, this fails. */
+    @Test
+    void theClientGeneratedFromTheOpenApiContractWorksAgainstTheCluster() {
+        java.net.http.HttpClient jdk = java.net.http.HttpClient.newBuilder()
+                .followRedirects(java.net.http.HttpClient.Redirect.NORMAL).build();
+        org.springframework.web.client.RestClient rest = io.raftkv.client.ApiClient.buildRestClientBuilder()
+                .requestFactory(new org.springframework.http.client.JdkClientHttpRequestFactory(jdk)).build();
+        io.raftkv.client.ApiClient client = new io.raftkv.client.ApiClient(rest);
+        client.setBasePath(cluster.clientUrl(follower()).toString());
+        io.raftkv.client.api.KvApi kv = new io.raftkv.client.api.KvApi(client);
+        io.raftkv.client.api.ClusterApi clusterApi = new io.raftkv.client.api.ClusterApi(client);
+
+        io.raftkv.client.model.WriteResult created = kv.putValue("gen/a b/ü", "first".getBytes(), null, "*", "gen-1");
+        assertThat(created.getCreated()).isTrue();
+        assertThat(new String(kv.getValue("gen/a b/ü", null, null))).isEqualTo("first");
+        io.raftkv.client.model.WriteResult replaced = kv.putValue("gen/a b/ü", "second".getBytes(),
+                "\"" + created.getRevision() + "\"", null, null);
+        assertThat(replaced.getCreated()).isFalse();
+        assertThat(replaced.getRevision()).isGreaterThan(created.getRevision());
+
+        org.springframework.web.client.RestClientResponseException stale = org.assertj.core.api.Assertions.catchThrowableOfType(
+                org.springframework.web.client.RestClientResponseException.class,
+                () -> kv.putValue("gen/a b/ü", "third".getBytes(), "\"" + created.getRevision() + "\"", null, null));
+        assertThat(stale.getStatusCode().value()).isEqualTo(412);
+        assertThat(stale.getResponseHeaders().getContentType().toString()).startsWith("application/problem+json");
+        assertThat(stale.getResponseBodyAsString()).contains("\"currentRevision\":" + replaced.getRevision());
+
+        io.raftkv.client.model.KeyList list = kv.listKeys("gen/", 10, null, true, "linearizable");
+        assertThat(list.getItems()).extracting(io.raftkv.client.model.KeyInfo::getKey).containsExactly("gen/a b/ü");
+        assertThat(list.getItems().get(0).getValue()).isEqualTo("second".getBytes());
+        assertThat(list.getNext()).isNull();
+
+        io.raftkv.client.model.Cluster view = clusterApi.getCluster();
+        assertThat(view.getMembers()).hasSize(3);
+        assertThat(view.getLeader()).isEqualTo(cluster.awaitLeader(Duration.ofSeconds(5)));
+
+        kv.deleteValue("gen/a b/ü", null, null);
+        org.springframework.web.client.RestClientResponseException gone = org.assertj.core.api.Assertions.catchThrowableOfType(
+                org.springframework.web.client.RestClientResponseException.class,
+                () -> kv.getValue("gen/a b/ü", null, null));
+        assertThat(gone.getStatusCode().value()).isEqualTo(404);
+    }
+
     @Test
     void healthShowsTheRaftComponentAndTheProbeGroups() {
         String health = http.send(HttpRequest.newBuilder(node(0).resolve("/actuator/health")).GET(), false).body();
