@@ -20,7 +20,9 @@ class RaftKvPropertiesTest {
 
     private static RaftKvProperties bindEnv(Map<String, Object> env) {
         StandardEnvironment environment = new StandardEnvironment();
-        environment.getPropertySources().addFirst(new SystemEnvironmentPropertySource("test-env", env));
+        // Spring maps RAFTKV_X_Y names only for the source that is the system environment.
+        environment.getPropertySources().replace(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, env));
         return Binder.get(environment).bindOrCreate("raftkv", RaftKvProperties.class);
     }
 
@@ -33,7 +35,7 @@ class RaftKvPropertiesTest {
                 "RAFTKV_ADVERTISE_URL", "http://raftkv-1.h:8080",
                 "RAFTKV_DATA_DIR", "/data",
                 "RAFTKV_PEER_SECRET", "s3cret",
-                "RAFTKV_TIMING_ELECTIONTIMEOUT", "300ms",
+                "RAFTKV_TIMING_ELECTION_TIMEOUT", "300ms",
                 "RAFTKV_LIMITS_MAXVALUESIZE", "2MB"));
         assertThat(p.nodeId()).isEqualTo("raftkv-1");
         assertThat(p.peerPort()).isEqualTo(7081);
