@@ -65,6 +65,11 @@ public final class LocalProcessCluster implements ClusterUnderTest {
         return URI.create("http://127.0.0.1:" + nodes.get(node).clientPort());
     }
 
+    /** The node's internal peer endpoint base URL (tests that check the peer port itself). */
+    public URI peerUrl(String node) {
+        return URI.create("http://127.0.0.1:" + nodes.get(node).peerPort());
+    }
+
     public Path dataDir(String node) {
         return nodes.get(node).dataDir();
     }

@@ -207,6 +207,24 @@ class NodeClusterIT {
                 .POST(HttpRequest.BodyPublishers.ofString("x")), false);
         assertThat(hidden.statusCode()).isEqualTo(404);
         assertThat(http.send(HttpRequest.newBuilder(node(0).resolve("/nope")).GET(), false).statusCode()).isEqualTo(404);
+
+        URI peer = cluster.peerUrl(cluster.nodes().get(0));
+        HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(peer.resolve("/raft/info")).GET(), false);
+        assertThat(anonymous.statusCode()).as("no secret, no peer API").isEqualTo(401);
+        HttpResponse<String> wrong = http.send(HttpRequest.newBuilder(peer.resolve("/raft/info"))
+                .header("Authorization", "Bearer guess").GET(), false);
+        assertThat(wrong.statusCode()).isEqualTo(401);
+        HttpResponse<String> member = http.send(HttpRequest.newBuilder(peer.resolve("/raft/info"))
+                .header("Authorization", "Bearer test-secret").GET(), false);
+        assertThat(member.statusCode()).isEqualTo(200);
+        assertThat(member.body()).contains("\"id\":\"n1\"");
+        HttpResponse<String> garbage = http.send(HttpRequest.newBuilder(peer.resolve("/raft/append"))
+                .header("Authorization", "Bearer test-secret").header("Content-Type", "application/x-raftkv-raft")
+                .POST(HttpRequest.BodyPublishers.ofString("not a message")), false);
+        assertThat(garbage.statusCode()).as("a malformed peer message is refused, not stepped").isEqualTo(400);
+        HttpResponse<String> clientApiOnPeerPort = http.send(HttpRequest.newBuilder(peer.resolve("/kv/x"))
+                .header("Authorization", "Bearer test-secret").GET(), false);
+        assertThat(clientApiOnPeerPort.statusCode()).isEqualTo(404);
     }
 
     /** The client generated from openapi.yaml at build time: if the contract drifts from the code, this fails. */

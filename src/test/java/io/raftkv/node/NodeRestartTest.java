@@ -29,14 +29,19 @@ class NodeRestartTest {
     private static final int WRITES = 100_000;
     private static final int KEYS = 5_000;
 
-    private static RaftKvNode.Settings settings(Path dir) {
-        return new RaftKvNode.Settings("n1", "http://127.0.0.1:1", dir,
-                new Membership(List.of(new Peer("n1", "http://127.0.0.1:2"))), RaftConfig.defaults("n1"), "",
+    private static final Membership ALONE = new Membership(List.of(new Peer("n1", "http://127.0.0.1:2")));
+
+    private static RaftKvNode.Settings settings(Path dir, Membership bootstrap) {
+        return new RaftKvNode.Settings("n1", "http://127.0.0.1:1", dir, bootstrap, RaftConfig.defaults("n1"), "",
                 30_000, 1_000, Duration.ofSeconds(1), IdempotencyPolicy.defaults());
     }
 
     private static RaftKvNode started(Path dir) throws Exception {
-        RaftKvNode node = RaftKvNode.open(settings(dir), NodeMetrics.noop());
+        return started(dir, ALONE);
+    }
+
+    private static RaftKvNode started(Path dir, Membership bootstrap) throws Exception {
+        RaftKvNode node = RaftKvNode.open(settings(dir, bootstrap), NodeMetrics.noop());
         node.start();
         ElectionTimer timer = new ElectionTimer(node, Duration.ofMillis(10));
         timer.start();
@@ -53,6 +58,25 @@ class NodeRestartTest {
             after = p.nextStartAfter();
         } while (after != null);
         return all;
+    }
+
+    @Test
+    void aChangedBootstrapListIsIgnoredForAnExistingDataDirectory(@TempDir Path dir) throws Exception {
+        RaftKvNode first = started(dir);
+        first.write(new KvCommand.Put("k", "v".getBytes(), null, Precondition.NONE, null, 0)).get(10, TimeUnit.SECONDS);
+        first.close();
+        // Restarted with a three-node list (say, the StatefulSet was scaled): the stored membership wins,
+        // so the node still forms its one-node cluster instead of waiting for peers that never were members.
+        Membership three = new Membership(List.of(new Peer("n1", "http://127.0.0.1:2"),
+                new Peer("n2", "http://127.0.0.1:3"), new Peer("n3", "http://127.0.0.1:4")));
+        RaftKvNode again = started(dir, three);
+        try {
+            assertThat(again.status().membership()).isEqualTo(ALONE);
+            again.readBarrier().get(10, TimeUnit.SECONDS);
+            assertThat(new String(again.data().get("k").orElseThrow().value())).isEqualTo("v");
+        } finally {
+            again.close();
+        }
     }
 
     @Test
