@@ -36,6 +36,7 @@ import java.util.regex.Pattern;
  * without an answer is FAILED (it changes nothing either way).
  */
 public final class RecordingClient {
+    private static final long MIN_ATTEMPT_NANOS = 200_000_000L;
     private static final Pattern PROBLEM_TYPE = Pattern.compile("\"type\"\\s*:\\s*\"[^\"]*/problems/([a-z0-9-]+)\"");
 
     /**
@@ -131,8 +132,8 @@ public final class RecordingClient {
         String node = preferred;
         while (true) {
             long now = history.now();
-            if (now >= deadline) {
-                break;
+            if (deadline - now < Math.min(config.attemptTimeout().toNanos(), MIN_ATTEMPT_NANOS)) {
+                break; // too little time left for an answer: an attempt now would only add an ambiguous timeout
             }
             Answer a = exchange(call, node, Math.min(config.attemptTimeout().toNanos(), deadline - now));
             attempts.add(a.attempt());

@@ -19,8 +19,8 @@ import java.util.regex.Pattern;
 
 /**
  * The schedules of the course simulator that graded the student Raft stores raftkv grew from (simple;
- * unreliable; crash; partition; advanced), plus pauses and a partition that strands the leader in
- * the minority. Short runs take one read mix per schedule (alternating 80% and 20% reads); soaks run
+ * unreliable; crash; partition; advanced), plus pauses, kills and pauses combined, and a partition
+ * that strands the leader in the minority. Short runs take one read mix per schedule (alternating 80% and 20% reads); soaks run
  * every schedule with both.
  *
  * <p>System properties: {@code jepsen.soak=true} selects the soak; {@code jepsen.load=30s} overrides
@@ -58,6 +58,11 @@ public final class Schedules {
             new Base("pause-leader-then-random", "pause", 0.8, 0.02, List.of(
                     step(0.15, new Pause(Target.LEADER)), step(0.35, new ResumeAll()),
                     step(0.55, new Pause(Target.RANDOM)), step(0.75, new ResumeAll()))),
+            new Base("crash-pause-combined", "combined", 0.2, 0.02, List.of(
+                    step(0.1, new Kill(Target.RANDOM)), step(0.25, new Pause(Target.LEADER)),
+                    step(0.45, new RestartAll()), step(0.5, new ResumeAll()),
+                    step(0.6, new Pause(Target.RANDOM)), step(0.7, new Kill(Target.LEADER)),
+                    step(0.85, new ResumeAll()), step(0.9, new RestartAll()))),
             new Base("partition-leader-majority-once", "partition", 0.2, 0.02, List.of(
                     step(0.25, new Partition(Split.LEADER_MAJORITY)), step(0.6, new Heal()))),
             new Base("partition-random-majority-once", "partition", 0.8, 0.02, List.of(
