@@ -46,7 +46,7 @@ public final class RecordingClient {
      */
     public record Config(Duration attemptTimeout, Duration opTimeout, int maxRedirects) {
         public static Config defaults() {
-            return new Config(Duration.ofSeconds(3), Duration.ofSeconds(10), 5);
+            return new Config(Duration.ofMillis(1500), Duration.ofSeconds(10), 5);
         }
     }
 
