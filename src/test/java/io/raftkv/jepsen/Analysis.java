@@ -19,8 +19,11 @@ public final class Analysis {
     /** The 503s that mean "an election or a partition is in the way": anything else is a server fault. */
     public static final Set<String> UNAVAILABLE_TYPES = Set.of("no-leader", "outcome-unknown", "not-applied", "read-timeout");
 
-    /** How long after a fault ends its effects may still show: a request started then may wait out the 5 s write timeout. */
+    /** How long after a partition heals its effects may still show: a request started then may wait out the 5 s write timeout. */
     public static final long SETTLE_NANOS = 6_000_000_000L;
+
+    /** Slack around an observed election: the monitor samples every 200 ms, and a deposed leader answers 1 s after stepping down. */
+    public static final long ELECTION_MARGIN_NANOS = 1_500_000_000L;
 
     private Analysis() {
     }
@@ -124,9 +127,13 @@ public final class Analysis {
 
     /**
      * Every 5xx a client saw that is not a 503 of an election or partition, and every such 503 seen
-     * while no fault was in force (a fault's window extended by {@link #SETTLE_NANOS}). 4xx answers
-     * other than those of the API's contract (404 for an absent key, 412 for a failed condition) are
-     * reported too: they would be client or server bugs.
+     * while neither an election nor a partition was going on. Partitions are the nemesis's partition
+     * and packet-loss windows (a lossy network is a partial partition), extended by
+     * {@link #SETTLE_NANOS} for requests caught in them; elections are what the
+     * {@link ElectionMonitor} saw, extended by {@link #ELECTION_MARGIN_NANOS} for the monitor's
+     * sampling and the step-down grace. A kill or a pause excuses a 503 only through the election it
+     * causes. 4xx answers other than those of the API's contract (404 for an absent key, 412 for a
+     * failed condition) are reported too: they would be client or server bugs.
      */
     public static List<String> unexpectedAnswers(List<Op> ops, List<Nemesis.Window> windows) {
         List<String> problems = new ArrayList<>();
@@ -137,9 +144,9 @@ public final class Analysis {
                     if (s != 503 || !UNAVAILABLE_TYPES.contains(a.detail())) {
                         problems.add("a " + s + " " + a.detail() + " from " + a.node() + " at " + seconds(a.startedAt())
                                 + " s: " + op);
-                    } else if (!disturbed(a.startedAt(), windows)) {
-                        problems.add("a 503 " + a.detail() + " from " + a.node() + " at " + seconds(a.startedAt())
-                                + " s while no fault was in force: " + op);
+                    } else if (!excused(a, windows)) {
+                        problems.add("a 503 " + a.detail() + " from " + a.node() + " (asked at " + seconds(a.startedAt())
+                                + " s, answered at " + seconds(a.endedAt()) + " s) with no election or partition going on: " + op);
                     }
                 } else if (s >= 400 && s != 404 && !(s == 412 && op.kind() == KvOp.Kind.CAS)) {
                     problems.add("an unexpected " + s + " " + a.detail() + " from " + a.node() + " at "
@@ -150,9 +157,25 @@ public final class Analysis {
         return problems;
     }
 
-    static boolean disturbed(long t, List<Nemesis.Window> windows) {
+    /** Whether the exchange overlapped an election or a partition (with their margins). */
+    static boolean excused(Op.Attempt a, List<Nemesis.Window> windows) {
         for (Nemesis.Window w : windows) {
-            if (t >= w.start() && t <= w.end() + SETTLE_NANOS) {
+            long from;
+            long to;
+            switch (w.kind()) {
+                case "partition", "loss" -> {
+                    from = w.start();
+                    to = w.end() + SETTLE_NANOS;
+                }
+                case "election" -> {
+                    from = w.start() - ELECTION_MARGIN_NANOS;
+                    to = w.end() + ELECTION_MARGIN_NANOS;
+                }
+                default -> {
+                    continue;
+                }
+            }
+            if (a.startedAt() <= to && a.endedAt() >= from) {
                 return true;
             }
         }

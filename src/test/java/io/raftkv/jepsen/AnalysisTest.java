@@ -79,18 +79,45 @@ class AnalysisTest {
     }
 
     @Test
-    void only503sOfElectionsAndPartitionsDuringFaultsAreExpected() {
+    void only503sOfElectionsAndPartitionsAreExpected() {
         Nemesis.Window kill = new Nemesis.Window("kill n1", "kill", 10 * S, 12 * S);
+        Nemesis.Window election = new Nemesis.Window("election: term 2 -> 3 at n2", "election", 10 * S, 11 * S);
+        Nemesis.Window partition = new Nemesis.Window("partition n1 | n2", "partition", 40 * S, 45 * S);
         Op during = put("a", 11 * S, 12 * S, KvOp.Outcome.OK, 2, new Op.Attempt(11 * S, 11 * S, "n1", 503, "no-leader"));
-        Op settling = put("b", 17 * S, 18 * S, KvOp.Outcome.OK, 3, new Op.Attempt(17 * S, 17 * S, "n1", 503, "outcome-unknown"));
-        Op calm = put("c", 30 * S, 31 * S, KvOp.Outcome.OK, 4, new Op.Attempt(30 * S, 30 * S, "n1", 503, "no-leader"));
+        Op caught = put("b", 9 * S, 12 * S, KvOp.Outcome.OK, 3, new Op.Attempt(9 * S, 12 * S, "n1", 503, "outcome-unknown"));
+        Op afterKill = put("c", 14 * S, 15 * S, KvOp.Outcome.OK, 4, new Op.Attempt(14 * S, 14 * S, "n1", 503, "no-leader"));
+        Op afterHeal = put("c", 50 * S, 51 * S, KvOp.Outcome.OK, 4, new Op.Attempt(50 * S, 50 * S, "n1", 503, "read-timeout"));
+        Op calm = put("c", 60 * S, 61 * S, KvOp.Outcome.OK, 4, new Op.Attempt(60 * S, 60 * S, "n1", 503, "no-leader"));
         Op failedNode = put("d", 11 * S, 12 * S, KvOp.Outcome.OK, 5, new Op.Attempt(11 * S, 11 * S, "n1", 503, "node-failed"));
         Op fiveHundred = put("e", 11 * S, 12 * S, KvOp.Outcome.OK, 6, new Op.Attempt(11 * S, 11 * S, "n1", 500, null));
         Op reused = put("f", 11 * S, 12 * S, KvOp.Outcome.OK, 7, new Op.Attempt(11 * S, 11 * S, "n1", 422, "idempotency-key-reused"));
-        List<Nemesis.Window> w = List.of(kill);
-        assertThat(Analysis.unexpectedAnswers(List.of(during, settling), w)).isEmpty();
-        assertThat(Analysis.unexpectedAnswers(List.of(calm), w)).singleElement().asString().contains("no fault");
+        List<Nemesis.Window> w = List.of(kill, election, partition);
+        assertThat(Analysis.unexpectedAnswers(List.of(during, caught, afterHeal), w)).isEmpty();
+        // A kill is no excuse by itself: only the election it causes is.
+        assertThat(Analysis.unexpectedAnswers(List.of(afterKill), w)).singleElement().asString().contains("no election or partition");
+        assertThat(Analysis.unexpectedAnswers(List.of(calm), w)).hasSize(1);
         assertThat(Analysis.unexpectedAnswers(List.of(failedNode, fiveHundred, reused), w)).hasSize(3);
+    }
+
+    @Test
+    void electionsAreWhereNodesShowNoLeaderACandidateANewTermOrAStaleLeader() {
+        long i = S / 5;
+        List<ElectionMonitor.Sample> samples = List.of(
+                new ElectionMonitor.Sample(0, "n1", "leader", "n1", 2),
+                new ElectionMonitor.Sample(0, "n2", "follower", "n1", 2),
+                new ElectionMonitor.Sample(i, "n1", "leader", "n1", 2),
+                new ElectionMonitor.Sample(i, "n2", "follower", "n1", 2),
+                new ElectionMonitor.Sample(2 * i, "n2", "pre-candidate", null, 2),
+                new ElectionMonitor.Sample(3 * i, "n2", "leader", "n2", 3),
+                new ElectionMonitor.Sample(3 * i, "n1", "leader", "n1", 2),
+                new ElectionMonitor.Sample(10 * i, "n2", "leader", "n2", 3),
+                new ElectionMonitor.Sample(20 * i, "n3", "follower", null, 3));
+        List<Nemesis.Window> e = ElectionMonitor.elections(samples, i);
+        assertThat(e).singleElement().satisfies(w -> {
+            assertThat(w.start()).isEqualTo(i);
+            assertThat(w.end()).isEqualTo(4 * i);
+            assertThat(w.kind()).isEqualTo("election");
+        });
     }
 
     @Test
@@ -111,7 +138,9 @@ class AnalysisTest {
                 List.of(new Schedule.Step(0.2, new Nemesis.Kill(Nemesis.Target.LEADER))), false, 0.02);
         List<Op> ops = List.of(put("a", 0, S / 100, KvOp.Outcome.OK, 2), put("b", 3 * S, 5 * S, KvOp.Outcome.UNKNOWN, 0),
                 op(2, KvOp.Kind.GET, null, null, true, 4 * S, 6 * S, KvOp.Outcome.FAILED, 0, 0), finalRead("a", 2));
-        JepsenRun.Result r = new JepsenRun.Result(s, 1, ops, List.of(new Nemesis.Window("kill n1", "kill", 2 * S, 6 * S)),
+        JepsenRun.Result r = new JepsenRun.Result(s, 1, java.time.Instant.EPOCH, ops,
+                List.of(new Nemesis.Window("kill n1", "kill", 2 * S, 6 * S)),
+                List.of(new Nemesis.Window("election: n2 candidate", "election", 2 * S, 3 * S)), 1,
                 List.of("2.000 s kill n1"), 10 * S, S, new io.raftkv.check.LinearizabilityChecker().check(ops.stream().map(Op::toKvOp).toList()),
                 1000, List.of(), List.of(), 1, 0, List.of());
         assertThat(r.failures()).isEqualTo(2);

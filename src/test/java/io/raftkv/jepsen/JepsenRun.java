@@ -46,8 +46,9 @@ public final class JepsenRun {
     }
 
     /** Everything a run recorded and concluded; {@link Report} renders it, the IT asserts on it. */
-    public record Result(Schedule schedule, long seed, List<Op> ops, List<Nemesis.Window> windows, List<String> events,
-                         long loadEnd, long recoveryNanos, LinearizabilityChecker.Result linearizability,
+    public record Result(Schedule schedule, long seed, java.time.Instant startedAt, List<Op> ops,
+                         List<Nemesis.Window> windows, List<Nemesis.Window> elections, long termsStarted,
+                         List<String> events, long loadEnd, long recoveryNanos, LinearizabilityChecker.Result linearizability,
                          long checkNanos, List<String> lostWrites, List<String> duplicateApplications,
                          int replays, int inconclusiveReplays, List<String> unexpectedAnswers) {
 
@@ -78,7 +79,9 @@ public final class JepsenRun {
         for (String n : cluster.nodes()) {
             nodes.put(n, cluster.clientUrl(n));
         }
+        java.time.Instant startedAt = java.time.Instant.now();
         History history = new History();
+        ElectionMonitor monitor = new ElectionMonitor(nodes, history, Duration.ofMillis(200));
         Random random = new Random(settings.seed());
         Nemesis nemesis = new Nemesis(cluster, history::now, new Random(random.nextLong()));
         List<String> keys = new ArrayList<>();
@@ -127,6 +130,7 @@ public final class JepsenRun {
         cluster.awaitReady(Duration.ofSeconds(120));
         long recovery = history.now() - healed;
         if (trouble.get() != null) {
+            monitor.close();
             throw new IllegalStateException("the run itself failed", trouble.get());
         }
 
@@ -162,13 +166,17 @@ public final class JepsenRun {
         }
         int inconclusive = (int) replays.stream().filter(r -> !r.again().succeeded()).count();
 
+        monitor.close();
         List<Op> everything = new ArrayList<>(ops);
         replays.forEach(r -> everything.add(r.again()));
         List<Nemesis.Window> windows = nemesis.windows();
-        List<String> unexpected = Analysis.unexpectedAnswers(everything, windows);
+        List<Nemesis.Window> elections = monitor.elections();
+        List<Nemesis.Window> both = new ArrayList<>(windows);
+        both.addAll(elections);
+        List<String> unexpected = Analysis.unexpectedAnswers(everything, both);
 
-        return new Result(schedule, settings.seed(), ops, windows, nemesis.events(), loadEnd, recovery, lin, checkNanos,
-                lost, dup, replays.size(), inconclusive, unexpected);
+        return new Result(schedule, settings.seed(), startedAt, ops, windows, elections, monitor.termsStarted(),
+                nemesis.events(), loadEnd, recovery, lin, checkNanos, lost, dup, replays.size(), inconclusive, unexpected);
     }
 
     private record Acked(Op op, RecordingClient.Call call) {

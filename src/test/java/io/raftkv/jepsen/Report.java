@@ -82,8 +82,9 @@ public final class Report {
         Schedule s = r.schedule();
         List<Op> ops = r.clientOps();
         sb.append("# ").append(s.name()).append("\n\n");
-        sb.append(String.format(Locale.ROOT, "%s schedule, %d%% reads, load %d s, seed %d. ![timeline](timeline.png)%n%n",
-                s.family(), Math.round(s.readFraction() * 100), s.load().toSeconds(), r.seed()));
+        sb.append(String.format(Locale.ROOT, "%s schedule, %d%% reads, load %d s, seed %d (`-Djepsen.seed=%d`), started %s"
+                        + " (time 0 of the run; node logs use wall-clock time). ![timeline](timeline.png)%n%n",
+                s.family(), Math.round(s.readFraction() * 100), s.load().toSeconds(), r.seed(), r.seed(), r.startedAt()));
         sb.append("## Verdict\n\n");
         sb.append("- linearizability: ").append(r.linearizability().linearizable() ? "linearizable"
                 : "NOT linearizable: " + r.linearizability().explanation()).append(String.format(Locale.ROOT, " (checked in %.0f ms)%n", r.checkNanos() / 1e6));
@@ -95,7 +96,9 @@ public final class Report {
                 r.failureRate() * 100, s.failureBudget() * 100));
         sb.append(String.format(Locale.ROOT, "- longest time without a successful write: %.2f s (%.2f s .. %.2f s)%n",
                 r.longestWriteGap().seconds(), r.longestWriteGap().start() / 1e9, r.longestWriteGap().end() / 1e9));
-        sb.append(String.format(Locale.ROOT, "- recovery after the final heal (leader and every node ready): %.2f s%n%n", r.recoveryNanos() / 1e9));
+        sb.append(String.format(Locale.ROOT, "- recovery after the final heal (leader and every node ready): %.2f s%n", r.recoveryNanos() / 1e9));
+        sb.append(String.format(Locale.ROOT, "- elections seen: %d new terms, unsettled for %.2f s in all%n%n", r.termsStarted(),
+                r.elections().stream().mapToLong(w -> w.end() - w.start()).sum() / 1e9));
 
         sb.append("## Operations\n\n| kind | ok | unknown | failed |\n|---|---|---|---|\n");
         for (KvOp.Kind k : KvOp.Kind.values()) {
@@ -115,6 +118,8 @@ public final class Report {
 
         sb.append("\n## Faults\n\n```\n");
         r.events().forEach(e -> sb.append(e).append('\n'));
+        sb.append("```\n\n## Elections seen\n\n```\n");
+        r.elections().forEach(w -> sb.append(String.format(Locale.ROOT, "%7.3f .. %7.3f s  %s%n", w.start() / 1e9, w.end() / 1e9, w.label())));
         sb.append("```\n");
         section(sb, "Linearizability counterexample", r.linearizability().linearizable() ? List.of()
                 : r.linearizability().history().stream().map(Object::toString).toList());
@@ -150,6 +155,7 @@ public final class Report {
         m.put("readFraction", s.readFraction());
         m.put("loadSeconds", s.load().toSeconds());
         m.put("seed", r.seed());
+        m.put("startedAt", r.startedAt().toString());
         m.put("operations", r.clientOps().size());
         m.put("failures", r.failures());
         m.put("failureRate", r.failureRate());
@@ -159,6 +165,9 @@ public final class Report {
                 "p99", latency(r, o -> true, 0.99), "max", latency(r, o -> true, 1.0)));
         m.put("longestWithoutSuccessfulWriteSeconds", r.longestWriteGap().seconds());
         m.put("recoverySeconds", r.recoveryNanos() / 1e9);
+        m.put("termsStarted", r.termsStarted());
+        m.put("elections", r.elections().stream().map(w -> Map.of("label", w.label(),
+                "startSeconds", w.start() / 1e9, "endSeconds", w.end() / 1e9)).toList());
         m.put("linearizable", r.linearizability().linearizable());
         m.put("nonLinearizableKey", r.linearizability().key());
         m.put("checkMillis", r.checkNanos() / 1e6);

@@ -27,7 +27,7 @@ public final class Timeline {
     private static final int H = 720;
     private static final int LEFT = 80;
     private static final int RIGHT = 30;
-    private static final int TOP = 130;
+    private static final int TOP = 140;
     private static final int BOTTOM = 90;
 
     static final Color READ = new Color(0x1f77b4);
@@ -97,6 +97,16 @@ public final class Timeline {
             g.drawString(w.label(), Math.min(x0, W - RIGHT - fm.stringWidth(w.label())), ly);
             lane++;
         }
+
+        // Elections the monitor saw: a strip just above the plot.
+        g.setColor(new Color(90, 90, 90));
+        for (Nemesis.Window w : r.elections()) {
+            int x0 = x.at(w.start());
+            int x1 = Math.max(x0 + 2, x.at(w.end()));
+            g.fillRect(x0, TOP - 10, x1 - x0, 6);
+        }
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+        g.drawString("elections (" + r.termsStarted() + " new terms)", LEFT + pw - 150, TOP - 14);
 
         // Axes and grid
         g.setColor(Color.GRAY);
