@@ -80,6 +80,21 @@ public final class ElectionMonitor implements AutoCloseable {
         }
     }
 
+    /** The term a node reports in {@code GET /cluster}, or -1 if it does not answer. */
+    public static long term(URI node) {
+        try {
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(node.resolve("/cluster"))
+                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+            Matcher m = TERM.matcher(r.body());
+            return r.statusCode() == 200 && m.find() ? Long.parseLong(m.group(1)) : -1;
+        } catch (java.io.IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
     public List<Sample> samples() {
         synchronized (samples) {
             List<Sample> copy = new ArrayList<>(samples);
