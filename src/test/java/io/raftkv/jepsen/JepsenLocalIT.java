@@ -33,7 +33,10 @@ class JepsenLocalIT {
                 s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
-        cluster = new LocalProcessCluster(5, base);
+        cluster = new LocalProcessCluster(5, base, Schedules.nodeSettings().entrySet().stream()
+                .map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new));
+        cluster.awaitLeader(Duration.ofSeconds(60));
+        JepsenRun.warmUp(cluster, Duration.ofSeconds(5));
     }
 
     @AfterAll

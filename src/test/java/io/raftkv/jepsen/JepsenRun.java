@@ -179,6 +179,30 @@ public final class JepsenRun {
                 nemesis.events(), loadEnd, recovery, lin, checkNanos, lost, dup, replays.size(), inconclusive, unexpected);
     }
 
+    /**
+     * Drives a new cluster for {@code d} with unrecorded reads and writes, so that the first schedule
+     * does not measure the JVMs' warm-up (class loading, JIT) as latency.
+     */
+    public static void warmUp(ClusterUnderTest cluster, Duration d) {
+        Map<String, java.net.URI> nodes = new LinkedHashMap<>();
+        cluster.nodes().forEach(n -> nodes.put(n, cluster.clientUrl(n)));
+        History h = new History();
+        List<Thread> threads = new ArrayList<>();
+        for (int c = 0; c < 8; c++) {
+            RecordingClient client = new RecordingClient(c, nodes, h, RecordingClient.Config.defaults(), c);
+            Thread t = new Thread(() -> {
+                for (int i = 0; h.now() < d.toNanos(); i++) {
+                    String key = "warm-up/k" + (i % 4);
+                    client.run(i % 2 == 0 ? client.putCall(key, "c" + client.id() + "-" + i) : client.getCall(key));
+                }
+            }, "jepsen-warm-up-" + c);
+            t.setDaemon(true);
+            t.start();
+            threads.add(t);
+        }
+        threads.forEach(JepsenRun::join);
+    }
+
     private record Acked(Op op, RecordingClient.Call call) {
     }
 

@@ -108,17 +108,19 @@ public final class Nemesis {
     public synchronized void perform(Action a) {
         if (a instanceof Kill k) {
             pick(k.target(), "kill").ifPresent(n -> {
+                long t = clock.getAsLong();
                 cluster.kill(n);
                 killed.add(n);
-                openWindow("kill " + n, "kill");
+                openWindow("kill " + n, "kill", t);
             });
         } else if (a instanceof RestartAll) {
             restartAll();
         } else if (a instanceof Pause p) {
             pick(p.target(), "pause").ifPresent(n -> {
+                long t = clock.getAsLong();
                 cluster.pause(n);
                 paused.add(n);
-                openWindow("pause " + n, "pause");
+                openWindow("pause " + n, "pause", t);
             });
         } else if (a instanceof ResumeAll) {
             resumeAll();
@@ -198,11 +200,12 @@ public final class Nemesis {
         List<String> b = all;
         Collections.sort(a);
         Collections.sort(b);
+        long t = clock.getAsLong();
         cluster.partition(a, b);
         partition = List.of(a, b);
         String label = "partition " + String.join(",", a) + " | " + String.join(",", b)
                 + (leader == null ? "" : " (leader " + leader + ")");
-        openWindow(label, "partition");
+        openWindow(label, "partition", t);
     }
 
     private void healPartition() {
@@ -230,8 +233,9 @@ public final class Nemesis {
             return;
         }
         loss = l;
+        long t = clock.getAsLong();
         cluster.setPacketLoss(l.fraction(), l.delay());
-        openWindow(String.format("loss %.0f%% +%d ms", l.fraction() * 100, l.delay().toMillis()), "loss");
+        openWindow(String.format("loss %.0f%% +%d ms", l.fraction() * 100, l.delay().toMillis()), "loss", t);
     }
 
     // ---------------------------------------------------------------- choosing nodes
@@ -282,10 +286,11 @@ public final class Nemesis {
 
     // ---------------------------------------------------------------- windows
 
-    private void openWindow(String label, String kind) {
-        open.put(label, clock.getAsLong());
+    /** A fault in force from {@code start}: when the action began, since it may bite before the call returns. */
+    private void openWindow(String label, String kind, long start) {
+        open.put(label, start);
         openKind.put(label, kind);
-        event(label);
+        event(label + String.format(" (took %d ms)", (clock.getAsLong() - start) / 1_000_000));
     }
 
     private void closeWindow(String label) {

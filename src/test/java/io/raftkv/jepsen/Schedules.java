@@ -24,12 +24,14 @@ import java.util.regex.Pattern;
  * every schedule with both.
  *
  * <p>System properties: {@code jepsen.soak=true} selects the soak; {@code jepsen.load=30s} overrides
- * the load's duration; {@code jepsen.schedules=regex} runs only the schedules whose name matches.
+ * the load's duration; {@code jepsen.schedules=regex} runs only the schedules whose name matches;
+ * {@code jepsen.delayMillis} the delay added to lossy links (5); {@code jepsen.node=raftkv.x=v,...}
+ * node settings to try instead of the defaults (e.g. {@code raftkv.timing.election-timeout=1s}).
  */
 public final class Schedules {
     public static final Duration SHORT_LOAD = Duration.ofSeconds(12);
     public static final Duration SOAK_LOAD = Duration.ofSeconds(40);
-    private static final Duration DELAY = Duration.ofMillis(5);
+    private static final Duration DELAY = Duration.ofMillis(Long.getLong("jepsen.delayMillis", 5));
 
     private Schedules() {
     }
@@ -86,6 +88,18 @@ public final class Schedules {
 
     private static Step step(double at, Nemesis.Action a) {
         return new Step(at, a);
+    }
+
+    /** Node settings the runs use instead of the defaults ({@code -Djepsen.node=raftkv.timing.tick=10ms,...}). */
+    public static java.util.Map<String, String> nodeSettings() {
+        java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+        for (String kv : System.getProperty("jepsen.node", "").split(",")) {
+            int eq = kv.indexOf('=');
+            if (eq > 0) {
+                m.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+            }
+        }
+        return m;
     }
 
     /** The schedules to run, as the system properties select, with or without network faults. */
