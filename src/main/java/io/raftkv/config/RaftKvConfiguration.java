@@ -7,7 +7,9 @@ import io.raftkv.node.NodeMetrics;
 import io.raftkv.node.RaftKvNode;
 import io.raftkv.raft.RaftConfig;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.raftkv.web.ProblemErrorReportValve;
 import org.apache.catalina.connector.Connector;
+import org.apache.catalina.core.StandardHost;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
@@ -71,6 +73,11 @@ public class RaftKvConfiguration {
             peer.setPort(p.peerPort());
             keepSlashes.customize(peer);
             factory.addAdditionalConnectors(peer);
+            factory.addContextCustomizers(context -> {
+                if (context.getParent() instanceof StandardHost host) {
+                    host.setErrorReportValveClass(ProblemErrorReportValve.class.getName());
+                }
+            });
         };
     }
 }

@@ -60,8 +60,8 @@ public record RaftKvProperties(
                 throw new IllegalArgumentException("raftkv.timing.election-timeout and heartbeat-interval must be multiples of raftkv.timing.tick");
             }
             if (heartbeatInterval.compareTo(tick) < 0 || electionTimeout.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
-                throw new IllegalArgumentException("raftkv.timing.election-timeout (" + electionTimeout
-                        + ") must be at least twice raftkv.timing.heartbeat-interval (" + heartbeatInterval + ")");
+                throw new IllegalArgumentException("raftkv.timing.election-timeout (" + electionTimeout.toMillis()
+                        + "ms) must be at least twice raftkv.timing.heartbeat-interval (" + heartbeatInterval.toMillis() + "ms)");
             }
         }
 

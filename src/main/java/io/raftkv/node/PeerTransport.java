@@ -34,11 +34,12 @@ import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
- * Sends Raft messages to peers over HTTP. Each peer has its own queue and sender thread, so a slow
- * or dead peer never blocks the Raft loop or the other peers. Messages are one-way (answers come
+ * Sends Raft messages to peers over HTTP. Each peer has its own queues and sender threads, so a
+ * slow or dead peer never blocks the Raft loop or the other peers. Messages are one-way (answers come
  * back as messages of their own); everything queued while a request is on the wire goes in the next
- * request, in order. Snapshots stream in chunks on a separate thread per peer so they never hold up
- * heartbeats. Failed sends are dropped: Raft retransmits what matters.
+ * request. Replication and control messages travel in separate lanes (see {@link PeerSender}), and
+ * snapshots stream in chunks on a thread of their own, so neither holds up heartbeats. Failed sends
+ * are dropped: Raft retransmits what matters.
  */
 public final class PeerTransport implements RaftLoop.Outbox, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PeerTransport.class);
@@ -180,18 +181,47 @@ public final class PeerTransport implements RaftLoop.Outbox, AutoCloseable {
         return b;
     }
 
-    private final class PeerSender implements Runnable {
-        private final String peer;
-        private final BlockingDeque<Message> queue = new LinkedBlockingDeque<>();
-        private final Thread thread;
-        private volatile boolean running = true;
-        private long backoffMillis;
+    /**
+     * A peer's two lanes. Replication (AppendEntries and their answers) keeps its order on one
+     * connection, because a reordered append costs the leader a probe round trip. Everything else
+     * (heartbeats, votes, TimeoutNow) may arrive in any order, so it travels over two connections
+     * at once: a lost packet stalls a TCP connection for a retransmit timeout (200 ms or more, longer
+     * than an election timeout), and heartbeats stuck behind it would cost a needless election.
+     */
+    private final class PeerSender {
+        private final Lane replication;
+        private final Lane control;
 
         PeerSender(String peer) {
+            replication = new Lane(peer, "replication", 1);
+            control = new Lane(peer, "control", 2);
+        }
+
+        void enqueue(Message m) {
+            (m instanceof AppendEntries || m instanceof AppendEntriesResponse ? replication : control).enqueue(m);
+        }
+
+        void stop() {
+            replication.stop();
+            control.stop();
+        }
+    }
+
+    /** A queue of messages for one peer and the threads that post them, in batches. */
+    private final class Lane {
+        private final String peer;
+        private final BlockingDeque<Message> queue = new LinkedBlockingDeque<>();
+        private final List<Thread> threads = new ArrayList<>();
+        private volatile boolean running = true;
+
+        Lane(String peer, String name, int workers) {
             this.peer = peer;
-            this.thread = new Thread(this, "raftkv-send-" + peer);
-            thread.setDaemon(true);
-            thread.start();
+            for (int i = 0; i < workers; i++) {
+                Thread t = new Thread(this::work, "raftkv-send-" + peer + "-" + name + (workers > 1 ? "-" + i : ""));
+                t.setDaemon(true);
+                threads.add(t);
+                t.start();
+            }
         }
 
         void enqueue(Message m) {
@@ -203,11 +233,11 @@ public final class PeerTransport implements RaftLoop.Outbox, AutoCloseable {
 
         void stop() {
             running = false;
-            thread.interrupt();
+            threads.forEach(Thread::interrupt);
         }
 
-        @Override
-        public void run() {
+        private void work() {
+            long backoffMillis = 0;
             while (running) {
                 try {
                     Message first = queue.pollFirst(1, TimeUnit.SECONDS);
@@ -224,15 +254,15 @@ public final class PeerTransport implements RaftLoop.Outbox, AutoCloseable {
                             bytes += a.entries().stream().mapToLong(e -> e.sizeBytes()).sum();
                         }
                     }
-                    sendInOrder(batch);
+                    backoffMillis = sendInOrder(batch, backoffMillis);
                 } catch (InterruptedException e) {
                     return;
                 }
             }
         }
 
-        /** Consecutive messages for the same endpoint travel in one request. */
-        private void sendInOrder(List<Message> batch) throws InterruptedException {
+        /** Consecutive messages for the same endpoint travel in one request; returns the back-off to keep. */
+        private long sendInOrder(List<Message> batch, long backoffMillis) throws InterruptedException {
             int i = 0;
             while (i < batch.size()) {
                 String endpoint = endpointFor(batch.get(i));
@@ -240,15 +270,16 @@ public final class PeerTransport implements RaftLoop.Outbox, AutoCloseable {
                 while (j < batch.size() && endpointFor(batch.get(j)).equals(endpoint)) {
                     j++;
                 }
-                post(endpoint, batch.subList(i, j));
+                backoffMillis = post(endpoint, batch.subList(i, j), backoffMillis);
                 i = j;
             }
+            return backoffMillis;
         }
 
-        private void post(String endpoint, List<Message> messages) throws InterruptedException {
+        private long post(String endpoint, List<Message> messages, long backoffMillis) throws InterruptedException {
             String base = directory.peerUrl(peer).orElse(null);
             if (base == null) {
-                return; // no longer a member
+                return backoffMillis; // no longer a member
             }
             Request req = peerRequest(base + endpoint)
                     .post(RequestBody.create(MessageCodec.encode(messages), WIRE)).build();
@@ -256,29 +287,22 @@ public final class PeerTransport implements RaftLoop.Outbox, AutoCloseable {
                 if (!resp.isSuccessful()) {
                     throw new IOException("HTTP " + resp.code() + " from " + peer + endpoint);
                 }
-                learnFrom(resp);
-                backoffMillis = 0;
+                directory.learned(resp.header(PeerDirectory.NODE_HEADER), resp.header(PeerDirectory.CLIENT_URL_HEADER));
+                return 0;
             } catch (IOException e) {
-                failed(messages, e);
+                if (backoffMillis == 0) {
+                    log.warn("cannot reach {}: {}", peer, e.toString());
+                } else {
+                    log.debug("still cannot reach {}: {}", peer, e.toString());
+                }
+                if (messages.stream().anyMatch(m -> m instanceof AppendEntries)) {
+                    unreachable.accept(peer);
+                }
+                // Back off so a dead peer costs little; what queues meanwhile is mostly heartbeats.
+                long next = Math.min(1000, Math.max(20, backoffMillis * 2));
+                Thread.sleep(next);
+                return next;
             }
-        }
-
-        private void learnFrom(Response resp) {
-            directory.learned(resp.header(PeerDirectory.NODE_HEADER), resp.header(PeerDirectory.CLIENT_URL_HEADER));
-        }
-
-        private void failed(List<Message> messages, IOException e) throws InterruptedException {
-            if (backoffMillis == 0) {
-                log.warn("cannot reach {}: {}", peer, e.toString());
-            } else {
-                log.debug("still cannot reach {}: {}", peer, e.toString());
-            }
-            if (messages.stream().anyMatch(m -> m instanceof AppendEntries)) {
-                unreachable.accept(peer);
-            }
-            // Back off so a dead peer costs little; what queues meanwhile is mostly heartbeats.
-            backoffMillis = Math.min(1000, Math.max(20, backoffMillis * 2));
-            Thread.sleep(backoffMillis);
         }
     }
 }

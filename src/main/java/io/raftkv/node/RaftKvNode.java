@@ -75,7 +75,7 @@ public final class RaftKvNode implements AutoCloseable {
         this.data = new KvStateMachine(s.idempotency());
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "raftkv-timers"));
         this.proposals = new Proposals(timers, s.stepDownGrace(), metrics);
-        this.board = new StatusBoard(new NodeStatus(s.id(), Role.FOLLOWER, raft.term(), null, raft.commitIndex(),
+        this.board = new StatusBoard(new NodeStatus(s.id(), Role.FOLLOWER, raft.term(), null, false, raft.commitIndex(),
                 0, raft.lastIndex(), raft.firstIndex(), 0, raft.membership(), null));
         this.directory = new PeerDirectory(s.id(), s.clientUrl(), raft.membership());
         board.onChange(status -> directory.updateMembership(status.membership()));

@@ -267,14 +267,15 @@ final class RaftLoop implements Runnable {
     }
 
     private void publish() {
-        board.publish(new NodeStatus(raft.id(), raft.role(), raft.term(), raft.leader(), raft.commitIndex(),
+        board.publish(new NodeStatus(raft.id(), raft.role(), raft.term(), raft.leader(), raft.leaderRecentlyHeard(),
+                raft.commitIndex(),
                 apply.appliedIndex(), raft.lastIndex(), raft.firstIndex(), Math.max(readyIndex, 0), raft.membership(),
                 failure));
     }
 
     private void fail(String what, Throwable cause) {
         log.error("{}: {}", what, cause.toString(), cause);
-        failure = what + ": " + cause.getMessage();
+        failure = what + ": " + describe(cause);
         running = false;
         NodeUnavailableException e = unavailable();
         proposals.failAll(e);
@@ -285,6 +286,18 @@ final class RaftLoop implements Runnable {
             // drop: nothing more is stepped on a node whose durability is in doubt
         }
         publish();
+    }
+
+    /** Each distinct message down the cause chain, so health shows the root cause (say, a full disk). */
+    private static String describe(Throwable t) {
+        StringBuilder sb = new StringBuilder();
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            String m = c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
+            if (sb.indexOf(m) < 0) {
+                sb.append(sb.isEmpty() ? "" : ": ").append(m);
+            }
+        }
+        return sb.toString();
     }
 
     private NodeUnavailableException unavailable() {

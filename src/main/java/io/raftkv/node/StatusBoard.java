@@ -24,7 +24,7 @@ public final class StatusBoard {
     public void publish(NodeStatus status) {
         NodeStatus before = current;
         current = status;
-        if (status.leader() != null || status.failed()) {
+        if (status.routable() || status.failed()) {
             List<CompletableFuture<NodeStatus>> waiting;
             synchronized (this) {
                 waiting = new ArrayList<>(leaderWaiters);
@@ -45,12 +45,12 @@ public final class StatusBoard {
     }
 
     /**
-     * Completes with the status once a leader is known (at once if one is), or with the then current
-     * status (possibly still without a leader) after {@code wait}.
+     * Completes with the status once requests can be routed (this node leads, or follows a leader it
+     * heard from recently; at once if so now), or with the then current status after {@code wait}.
      */
     public CompletableFuture<NodeStatus> awaitLeader(Duration wait) {
         NodeStatus now = current;
-        if (now.leader() != null || now.failed()) {
+        if (now.routable() || now.failed()) {
             return CompletableFuture.completedFuture(now);
         }
         CompletableFuture<NodeStatus> f = new CompletableFuture<>();
@@ -59,7 +59,7 @@ public final class StatusBoard {
         }
         // Publish may have happened between the check and the registration.
         NodeStatus again = current;
-        if (again.leader() != null || again.failed()) {
+        if (again.routable() || again.failed()) {
             f.complete(again);
         }
         return f.completeOnTimeout(null, wait.toMillis(), TimeUnit.MILLISECONDS)

@@ -419,6 +419,14 @@ public final class RaftNode {
         return log.term(index);
     }
 
+    /**
+     * Whether this node heard from the leader it follows within two heartbeat intervals: if not, the
+     * leader may be gone, and sending clients to it would send them to a dead node.
+     */
+    public boolean leaderRecentlyHeard() {
+        return role == Role.LEADER || role == Role.FOLLOWER && leader != null && electionElapsed <= 2 * cfg.heartbeatTicks();
+    }
+
     public String transferee() {
         return transferee;
     }

@@ -67,7 +67,7 @@ final class LeaderRouter {
                     .thenApply(onResult)
                     .exceptionallyCompose(e -> onFailure(unwrap(e), pathAndQuery, kind, action, onResult, deadline));
         }
-        Optional<String> leaderUrl = node.directory().clientUrl(s.leader());
+        Optional<String> leaderUrl = s.routable() ? node.directory().clientUrl(s.leader()) : Optional.empty();
         if (leaderUrl.isPresent()) {
             return CompletableFuture.completedFuture(redirect(leaderUrl.get(), pathAndQuery, s.leader()));
         }
@@ -87,12 +87,12 @@ final class LeaderRouter {
         // Waiters are woken on the Raft loop thread; continue elsewhere so routing never runs (or waits) there.
         return node.board().awaitLeader(Duration.ofNanos(left)).thenComposeAsync(st -> {
             NodeStatus now = node.status();
-            if (now.leader() != null && !now.isLeader() && node.directory().clientUrl(now.leader()).isEmpty()) {
+            if (now.routable() && !now.isLeader() && node.directory().clientUrl(now.leader()).isEmpty()) {
                 // A leader whose client URL we have not learned yet: its first message will carry it.
                 return CompletableFuture.supplyAsync(() -> null, SHORT_PAUSE)
                         .thenCompose(x -> waitForLeader(pathAndQuery, kind, action, onResult, deadline));
             }
-            if (now.leader() == null) {
+            if (!now.routable()) {
                 return waitForLeader(pathAndQuery, kind, action, onResult, deadline);
             }
             return attempt(pathAndQuery, kind, action, onResult, deadline);

@@ -456,6 +456,9 @@ public final class ContainerCluster implements ClusterUnderTest {
     public void start(String id) {
         Node n = node(id);
         synchronized (n) {
+            if (n.state != State.STOPPED && !running(n)) {
+                n.state = State.STOPPED; // it exited on its own (a crash, an OutOfMemoryError)
+            }
             if (n.state != State.STOPPED) {
                 throw new IllegalStateException(id + " is already running");
             }

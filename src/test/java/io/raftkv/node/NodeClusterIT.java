@@ -1,0 +1,266 @@
+package io.raftkv.node;
+
+import io.raftkv.cluster.LocalProcessCluster;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * One three-node cluster of real processes on loopback, used the way clients use it: through
+ * every node, following redirects. Scenarios that hurt the cluster live in {@link NodeFaultIT}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class NodeClusterIT {
+    @TempDir
+    static Path dir;
+    private LocalProcessCluster cluster;
+    private final KvHttp http = new KvHttp();
+
+    @BeforeAll
+    void start() {
+        cluster = new LocalProcessCluster(3, dir);
+        cluster.awaitLeader(Duration.ofSeconds(60));
+        cluster.awaitReady(Duration.ofSeconds(30));
+    }
+
+    @AfterAll
+    void stop() {
+        cluster.close();
+    }
+
+    private URI node(int i) {
+        return cluster.clientUrl(cluster.nodes().get(i));
+    }
+
+    private String follower() {
+        String leader = cluster.awaitLeader(Duration.ofSeconds(10));
+        return cluster.nodes().stream().filter(n -> !n.equals(leader)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void everyNodeAgreesOnOneLeader() {
+        String leader = cluster.awaitLeader(Duration.ofSeconds(10));
+        for (String n : cluster.nodes()) {
+            String body = http.send(HttpRequest.newBuilder(cluster.clientUrl(n).resolve("/cluster")), false).body();
+            assertThat(body).contains("\"leader\":\"" + leader + "\"");
+            assertThat(body).contains("\"members\":[");
+        }
+    }
+
+    @Test
+    void writesThroughEveryNodeFollowRedirectsToTheLeaderAndEveryNodeReadsThem() {
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> put = http.put(node(i), "via/n" + i, "value-" + i);
+            assertThat(put.statusCode()).as(put.body()).isEqualTo(201);
+            assertThat(put.headers().firstValue("ETag")).isPresent();
+        }
+        for (int i = 0; i < 3; i++) {
+            for (int j = 0; j < 3; j++) {
+                HttpResponse<String> get = http.get(node(i), "via/n" + j);
+                assertThat(get.statusCode()).isEqualTo(200);
+                assertThat(get.body()).isEqualTo("value-" + j);
+                assertThat(get.headers().firstValue("Content-Type")).contains("text/plain");
+            }
+        }
+    }
+
+    @Test
+    void aFollowerRedirectsWritesAndLinearizableReadsButServesStaleReadsItself() {
+        URI f = cluster.clientUrl(follower());
+        String leader = cluster.awaitLeader(Duration.ofSeconds(10));
+        HttpResponse<String> redirected = http.send(HttpRequest.newBuilder(KvHttp.uri(f, "r/k", "x=1"))
+                .PUT(HttpRequest.BodyPublishers.ofString("v")), false);
+        assertThat(redirected.statusCode()).isEqualTo(307);
+        assertThat(redirected.headers().firstValue("Location")).contains(cluster.clientUrl(leader) + "/kv/r/k?x=1");
+        assertThat(http.put(f, "r/k", "v1").statusCode()).isEqualTo(201);
+        assertThat(http.send(HttpRequest.newBuilder(KvHttp.uri(f, "r/k")).GET(), false).statusCode()).isEqualTo(307);
+        // A stale read is served by the follower itself once it has applied the write.
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        HttpResponse<String> stale;
+        do {
+            stale = http.send(HttpRequest.newBuilder(KvHttp.uri(f, "r/k", "consistency=stale")).GET(), false);
+        } while (stale.statusCode() != 200 && System.nanoTime() < deadline);
+        assertThat(stale.statusCode()).isEqualTo(200);
+        assertThat(stale.body()).isEqualTo("v1");
+    }
+
+    @Test
+    void aLinearizableReadAlwaysSeesTheLastAcknowledgedWriteWhicheverNodeItStartsAt() {
+        for (int round = 0; round < 30; round++) {
+            String v = "round-" + round;
+            assertThat(http.put(node(round % 3), "lin/key", v).statusCode()).isIn(200, 201);
+            HttpResponse<String> r = http.get(node((round + 1) % 3), "lin/key");
+            assertThat(r.body()).isEqualTo(v);
+        }
+    }
+
+    @Test
+    void conditionalWritesCompareRevisions() {
+        HttpResponse<String> created = http.put(node(0), "cas/k", "a", "If-None-Match", "*");
+        assertThat(created.statusCode()).isEqualTo(201);
+        String etag = created.headers().firstValue("ETag").orElseThrow();
+        HttpResponse<String> again = http.put(node(1), "cas/k", "b", "If-None-Match", "*");
+        assertThat(again.statusCode()).isEqualTo(412);
+        assertThat(again.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
+        HttpResponse<String> swapped = http.put(node(2), "cas/k", "c", "If-Match", etag);
+        assertThat(swapped.statusCode()).isEqualTo(200);
+        HttpResponse<String> stale = http.put(node(0), "cas/k", "d", "If-Match", etag);
+        assertThat(stale.statusCode()).isEqualTo(412);
+        assertThat(stale.body()).contains("currentRevision");
+        assertThat(http.delete(node(1), "cas/k", "If-Match", etag).statusCode()).isEqualTo(412);
+        assertThat(http.get(node(1), "cas/k").body()).isEqualTo("c");
+        String current = http.get(node(1), "cas/k").headers().firstValue("ETag").orElseThrow();
+        assertThat(http.delete(node(1), "cas/k", "If-Match", current).statusCode()).isEqualTo(204);
+        assertThat(http.get(node(2), "cas/k").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void aGetWithTheCurrentEtagIsNotModified() {
+        String etag = http.put(node(0), "etag/k", "x").headers().firstValue("ETag").orElseThrow();
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(KvHttp.uri(node(1), "etag/k")).header("If-None-Match", etag).GET(), true);
+        assertThat(r.statusCode()).isEqualTo(304);
+    }
+
+    @Test
+    void pagingThroughAPrefixVisitsEveryKeyOnceInOrder() {
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 250; i++) {
+            String key = String.format("page/%04d", i);
+            expected.add(key);
+            assertThat(http.put(node(i % 3), key, "v" + i).statusCode()).isEqualTo(201);
+        }
+        http.put(node(0), "pagf/outside", "x");
+        List<String> seen = new ArrayList<>();
+        String cursor = null;
+        int pages = 0;
+        Pattern key = Pattern.compile("\"key\":\"([^\"]+)\"");
+        Pattern next = Pattern.compile("\"next\":(null|\"([^\"]+)\")");
+        do {
+            String q = "/kv?prefix=page/&limit=100" + (cursor == null ? "" : "&cursor=" + cursor);
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(node(pages % 3).resolve(q)).GET(), true);
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            Matcher m = key.matcher(r.body());
+            while (m.find()) {
+                seen.add(m.group(1));
+            }
+            Matcher n = next.matcher(r.body());
+            assertThat(n.find()).isTrue();
+            cursor = n.group(2);
+            pages++;
+        } while (cursor != null);
+        assertThat(pages).isEqualTo(3);
+        assertThat(seen).containsExactlyElementsOf(expected);
+    }
+
+    @Test
+    void keysMayHoldSlashesSpacesAndAnyUtf8() {
+        for (String k : List.of("a/b/c/", "with space", "ünï/cødé/🚀", "percent%2Fslash", "plus+sign")) {
+            assertThat(http.put(node(0), k, "v:" + k).statusCode()).as(k).isEqualTo(201);
+            assertThat(http.get(node(2), k).body()).as(k).isEqualTo("v:" + k);
+        }
+    }
+
+    @Test
+    void badInputIsAClearProblemAndChangesNothing() {
+        assertThat(http.put(node(0), "bad/k", "kept").statusCode()).isEqualTo(201);
+        String big = "x".repeat((1 << 20) + 1);
+        List<HttpResponse<String>> refused = List.of(
+                http.put(node(0), "bad/k", big),
+                http.put(node(0), "bad/k", "y", "If-Match", "not-an-etag"),
+                http.put(node(0), "bad/k", "y", "If-Match", "\"1\"", "If-None-Match", "*"),
+                http.put(node(0), "bad/k", "y", "If-None-Match", "\"3\""),
+                http.put(node(0), "bad/k", "y", "Idempotency-Key", "has space"),
+                http.put(node(0), "k".repeat(1025), "y"),
+                http.get(node(0), "bad/k", "consistency=sometimes"),
+                http.send(HttpRequest.newBuilder(node(0).resolve("/kv/")).PUT(HttpRequest.BodyPublishers.ofString("y")), true),
+                http.send(HttpRequest.newBuilder(node(0).resolve("/kv/%C3%28")).PUT(HttpRequest.BodyPublishers.ofString("y")), true),
+                http.send(HttpRequest.newBuilder(node(0).resolve("/kv?limit=0")).GET(), true),
+                http.send(HttpRequest.newBuilder(node(0).resolve("/kv?cursor=***")).GET(), true));
+        for (HttpResponse<String> r : refused) {
+            assertThat(r.statusCode()).as(r.uri() + " " + r.body()).isBetween(400, 499);
+            assertThat(r.headers().firstValue("Content-Type").orElse("")).as(r.uri().toString()).startsWith("application/problem+json");
+            assertThat(r.body()).contains("\"detail\"").contains("\"type\"");
+        }
+        assertThat(refused.get(0).statusCode()).isEqualTo(413);
+        HttpResponse<String> after = http.get(node(1), "bad/k");
+        assertThat(after.body()).isEqualTo("kept");
+        assertThat(after.headers().firstValue("X-Raftkv-Version")).contains("1");
+    }
+
+    @Test
+    void theClientPortHidesRaftEndpointsAndThePeerPortRequiresTheSecret() {
+        HttpResponse<String> hidden = http.send(HttpRequest.newBuilder(node(0).resolve("/raft/append"))
+                .POST(HttpRequest.BodyPublishers.ofString("x")), false);
+        assertThat(hidden.statusCode()).isEqualTo(404);
+        assertThat(http.send(HttpRequest.newBuilder(node(0).resolve("/nope")).GET(), false).statusCode()).isEqualTo(404);
+    }
+
+    /** The client generated from openapi.yaml at build time: if the contract drifts from the code, this fails. */
+    @Test
+    void theClientGeneratedFromTheOpenApiContractWorksAgainstTheCluster() {
+        java.net.http.HttpClient jdk = java.net.http.HttpClient.newBuilder()
+                .followRedirects(java.net.http.HttpClient.Redirect.NORMAL).build();
+        org.springframework.web.client.RestClient rest = io.raftkv.client.ApiClient.buildRestClientBuilder()
+                .requestFactory(new org.springframework.http.client.JdkClientHttpRequestFactory(jdk)).build();
+        io.raftkv.client.ApiClient client = new io.raftkv.client.ApiClient(rest);
+        client.setBasePath(cluster.clientUrl(follower()).toString());
+        io.raftkv.client.api.KvApi kv = new io.raftkv.client.api.KvApi(client);
+        io.raftkv.client.api.ClusterApi clusterApi = new io.raftkv.client.api.ClusterApi(client);
+
+        io.raftkv.client.model.WriteResult created = kv.putValue("gen/a b/ü", "first".getBytes(), null, "*", "gen-1");
+        assertThat(created.getCreated()).isTrue();
+        assertThat(new String(kv.getValue("gen/a b/ü", null, null))).isEqualTo("first");
+        io.raftkv.client.model.WriteResult replaced = kv.putValue("gen/a b/ü", "second".getBytes(),
+                "\"" + created.getRevision() + "\"", null, null);
+        assertThat(replaced.getCreated()).isFalse();
+        assertThat(replaced.getRevision()).isGreaterThan(created.getRevision());
+
+        org.springframework.web.client.RestClientResponseException stale = org.assertj.core.api.Assertions.catchThrowableOfType(
+                org.springframework.web.client.RestClientResponseException.class,
+                () -> kv.putValue("gen/a b/ü", "third".getBytes(), "\"" + created.getRevision() + "\"", null, null));
+        assertThat(stale.getStatusCode().value()).isEqualTo(412);
+        assertThat(stale.getResponseHeaders().getContentType().toString()).startsWith("application/problem+json");
+        assertThat(stale.getResponseBodyAsString()).contains("\"currentRevision\":" + replaced.getRevision());
+
+        io.raftkv.client.model.KeyList list = kv.listKeys("gen/", 10, null, true, "linearizable");
+        assertThat(list.getItems()).extracting(io.raftkv.client.model.KeyInfo::getKey).containsExactly("gen/a b/ü");
+        assertThat(list.getItems().get(0).getValue()).isEqualTo("second".getBytes());
+        assertThat(list.getNext()).isNull();
+
+        io.raftkv.client.model.Cluster view = clusterApi.getCluster();
+        assertThat(view.getMembers()).hasSize(3);
+        assertThat(view.getLeader()).isEqualTo(cluster.awaitLeader(Duration.ofSeconds(5)));
+
+        kv.deleteValue("gen/a b/ü", null, null);
+        org.springframework.web.client.RestClientResponseException gone = org.assertj.core.api.Assertions.catchThrowableOfType(
+                org.springframework.web.client.RestClientResponseException.class,
+                () -> kv.getValue("gen/a b/ü", null, null));
+        assertThat(gone.getStatusCode().value()).isEqualTo(404);
+    }
+
+    @Test
+    void healthShowsTheRaftComponentAndTheProbeGroups() {
+        String health = http.send(HttpRequest.newBuilder(node(0).resolve("/actuator/health")).GET(), false).body();
+        assertThat(health).contains("\"raft\"").contains("\"role\"").contains("\"term\"").contains("\"commitIndex\"")
+                .contains("\"appliedIndex\"").contains("\"leader\"");
+        assertThat(http.send(HttpRequest.newBuilder(node(1).resolve("/actuator/health/liveness")).GET(), false).statusCode()).isEqualTo(200);
+        assertThat(http.send(HttpRequest.newBuilder(node(2).resolve("/actuator/health/readiness")).GET(), false).statusCode()).isEqualTo(200);
+        String metrics = http.send(HttpRequest.newBuilder(node(0).resolve("/actuator/prometheus")).GET(), false).body();
+        assertThat(metrics).contains("raft_term").contains("raft_commit_index").contains("raft_leader_changes_total")
+                .contains("raft_proposal_latency_seconds").contains("raft_fsync_latency_seconds").contains("raft_commit_latency_seconds");
+    }
+}

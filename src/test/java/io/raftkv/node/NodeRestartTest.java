@@ -1,0 +1,102 @@
+package io.raftkv.node;
+
+import io.raftkv.kv.IdempotencyPolicy;
+import io.raftkv.kv.KeyValue;
+import io.raftkv.kv.KvCommand;
+import io.raftkv.kv.Page;
+import io.raftkv.kv.Precondition;
+import io.raftkv.raft.Membership;
+import io.raftkv.raft.Peer;
+import io.raftkv.raft.RaftConfig;
+import io.raftkv.raft.storage.DurableStorage;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A node restarted on its data directory comes back with exactly the state it had. */
+class NodeRestartTest {
+    private static final int WRITES = 100_000;
+    private static final int KEYS = 5_000;
+
+    private static RaftKvNode.Settings settings(Path dir) {
+        return new RaftKvNode.Settings("n1", "http://127.0.0.1:1", dir,
+                new Membership(List.of(new Peer("n1", "http://127.0.0.1:2"))), RaftConfig.defaults("n1"), "",
+                30_000, 1_000, Duration.ofSeconds(1), IdempotencyPolicy.defaults());
+    }
+
+    private static RaftKvNode started(Path dir) throws Exception {
+        RaftKvNode node = RaftKvNode.open(settings(dir), NodeMetrics.noop());
+        node.start();
+        ElectionTimer timer = new ElectionTimer(node, Duration.ofMillis(10));
+        timer.start();
+        node.board().awaitLeader(Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS);
+        return node;
+    }
+
+    private static Map<String, KeyValue> everything(RaftKvNode node) {
+        Map<String, KeyValue> all = new LinkedHashMap<>();
+        String after = null;
+        do {
+            Page p = node.data().list("", after, 1000);
+            p.items().forEach(kv -> all.put(kv.key(), kv));
+            after = p.nextStartAfter();
+        } while (after != null);
+        return all;
+    }
+
+    @Test
+    void aNodeRestartedWithAHundredThousandEntriesAndSnapshotsComesBackWithTheSameState(@TempDir Path dir) throws Exception {
+        Map<String, KeyValue> before;
+        long appliedBefore;
+        RaftKvNode node = started(dir);
+        try {
+            Semaphore inFlight = new Semaphore(256);
+            List<CompletableFuture<?>> all = new ArrayList<>();
+            for (int i = 0; i < WRITES; i++) {
+                String key = "key/" + (i % KEYS);
+                KvCommand cmd = i % 97 == 0
+                        ? new KvCommand.Delete(key, Precondition.NONE, null, i)
+                        : new KvCommand.Put(key, ("value-" + i).getBytes(), "text/plain", Precondition.NONE, null, i);
+                inFlight.acquire();
+                all.add(node.write(cmd).whenComplete((r, e) -> inFlight.release()));
+            }
+            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+            node.readBarrier().get(10, TimeUnit.SECONDS);
+            before = everything(node);
+            appliedBefore = node.data().appliedIndex();
+            assertThat(node.status().firstIndex()).as("the log was compacted behind a snapshot").isGreaterThan(80_000);
+            assertThat(before).hasSizeGreaterThan(KEYS / 2);
+        } finally {
+            node.close();
+        }
+
+        RaftKvNode restarted = started(dir);
+        try {
+            restarted.readBarrier().get(30, TimeUnit.SECONDS);
+            assertThat(restarted.data().appliedIndex()).isGreaterThanOrEqualTo(appliedBefore);
+            try (var files = java.nio.file.Files.walk(dir)) {
+                assertThat(files.map(f -> f.getFileName().toString())).as("the restart began from a snapshot file")
+                        .anyMatch(n -> n.startsWith("snapshot") || n.endsWith(".snap"));
+            }
+            Map<String, KeyValue> after = everything(restarted);
+            assertThat(after.keySet()).containsExactlyElementsOf(before.keySet());
+            for (Map.Entry<String, KeyValue> e : before.entrySet()) {
+                KeyValue now = after.get(e.getKey());
+                assertThat(now).as(e.getKey()).isEqualTo(e.getValue());
+            }
+        } finally {
+            restarted.close();
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package io.raftkv.node;
+
+import io.raftkv.kv.KvCommand;
+import io.raftkv.kv.KvStateMachine;
+import io.raftkv.kv.Precondition;
+import io.raftkv.kv.WriteResult;
+import io.raftkv.raft.Entry;
+import io.raftkv.raft.LogStore;
+import io.raftkv.raft.Membership;
+import io.raftkv.raft.Peer;
+import io.raftkv.raft.RaftConfig;
+import io.raftkv.raft.RaftNode;
+import io.raftkv.raft.RaftStorage;
+import io.raftkv.raft.Role;
+import io.raftkv.raft.storage.MemoryLogStore;
+import io.raftkv.raft.storage.MemorySnapshotStore;
+import io.raftkv.raft.storage.MemoryStableStore;
+import io.raftkv.raft.storage.StorageFailedException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The Raft loop and apply loop of a one-node cluster, without Spring or HTTP. */
+class RaftLoopTest {
+    private final AtomicBoolean diskFull = new AtomicBoolean();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    private RaftLoop loop;
+    private ApplyLoop apply;
+    private StatusBoard board;
+    private final KvStateMachine data = new KvStateMachine();
+
+    /** A log whose appends fail, like a full disk, once {@link #diskFull} is set. */
+    private final class FailingLog implements LogStore {
+        private final MemoryLogStore inner = new MemoryLogStore();
+
+        public long firstIndex() { return inner.firstIndex(); }
+        public long lastIndex() { return inner.lastIndex(); }
+        public long term(long index) { return inner.term(index); }
+        public List<Entry> entries(long from, long to, long maxBytes) { return inner.entries(from, to, maxBytes); }
+        public void compact(long index) { inner.compact(index); }
+        public void reset(long index, long term) { inner.reset(index, term); }
+
+        public void append(List<Entry> entries) {
+            if (diskFull.get()) {
+                throw new StorageFailedException("appending to the log", new IOException("No space left on device"));
+            }
+            inner.append(entries);
+        }
+    }
+
+    private void start() {
+        RaftStorage storage = new RaftStorage(new FailingLog(), new MemoryStableStore(), new MemorySnapshotStore());
+        storage.bootstrap(new Membership(List.of(new Peer("n1", ""))));
+        RaftNode raft = new RaftNode(RaftConfig.defaults("n1"), storage, new Random(1));
+        board = new StatusBoard(new NodeStatus("n1", Role.FOLLOWER, 0, null, false, 0, 0, 0, 1, 0, raft.membership(), null));
+        Proposals proposals = new Proposals(timer, Duration.ofSeconds(1), NodeMetrics.noop());
+        RaftLoop[] ref = new RaftLoop[1];
+        apply = new ApplyLoop(data, storage.snapshots().latest(), proposals, s -> ref[0].snapshotTaken(s), 1000,
+                NodeMetrics.noop(), t -> ref[0].halt("apply failed", t));
+        loop = new RaftLoop(raft, storage, m -> { }, apply, proposals, board, NodeMetrics.noop(), 10);
+        ref[0] = loop;
+        new Thread(apply, "apply").start();
+        new Thread(loop, "raft").start();
+        timer.scheduleAtFixedRate(loop::tick, 0, 10, TimeUnit.MILLISECONDS);
+    }
+
+    @AfterEach
+    void stop() {
+        timer.shutdownNow();
+        if (loop != null) {
+            loop.stop();
+            apply.stop();
+        }
+    }
+
+    private static KvCommand put(String key, String value) {
+        return new KvCommand.Put(key, value.getBytes(), "text/plain", Precondition.NONE, null, 0);
+    }
+
+    private void awaitLeader() throws Exception {
+        board.awaitLeader(Duration.ofSeconds(5)).get(5, TimeUnit.SECONDS);
+        assertThat(board.current().isLeader()).isTrue();
+    }
+
+    @Test
+    void aOneNodeClusterCommitsAndAppliesWritesAndServesLinearizableReads() throws Exception {
+        start();
+        awaitLeader();
+        WriteResult r = loop.propose(put("k", "v").encode()).get(5, TimeUnit.SECONDS);
+        assertThat(r).isInstanceOf(WriteResult.Written.class);
+        loop.readBarrier().get(5, TimeUnit.SECONDS);
+        assertThat(new String(data.get("k").orElseThrow().value())).isEqualTo("v");
+    }
+
+    @Test
+    void aFailedWriteToStorageStopsTheNodeAndEveryRequestIsAnsweredUnavailable() throws Exception {
+        start();
+        awaitLeader();
+        loop.propose(put("before", "kept").encode()).get(5, TimeUnit.SECONDS);
+        diskFull.set(true);
+        assertThatThrownBy(() -> loop.propose(put("after", "lost").encode()).get(5, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(NodeUnavailableException.class);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!board.current().failed()) {
+            assertThat(System.nanoTime()).isLessThan(deadline);
+            Thread.onSpinWait();
+        }
+        assertThat(board.current().failure()).contains("No space left on device");
+        assertThat(board.current().ready()).isFalse();
+        assertThatThrownBy(() -> loop.propose(put("later", "x").encode()).get(1, TimeUnit.SECONDS))
+                .hasCauseInstanceOf(NodeUnavailableException.class);
+        assertThatThrownBy(() -> loop.readBarrier().get(1, TimeUnit.SECONDS))
+                .hasCauseInstanceOf(NodeUnavailableException.class);
+        assertThat(data.get("after")).as("nothing that failed to persist was applied").isEmpty();
+        assertThat(data.get("before")).isPresent();
+    }
+}
