@@ -193,8 +193,20 @@ public final class Analysis {
 
     /** The longest time within [0, loadEnd] between two writes that took effect (acknowledged PUT, DELETE, swap). */
     public static Gap longestWriteGap(List<Op> ops, long loadEnd) {
+        return longestGap(ops, loadEnd, o -> o.isWrite() && (o.kind() != KvOp.Kind.CAS || o.swapped()));
+    }
+
+    /**
+     * The longest time within [0, loadEnd] between two successful operations of any kind: how long the
+     * cluster answered nobody. With 80% reads writes are sparse, so this is the fairer measure of an outage.
+     */
+    public static Gap longestSilence(List<Op> ops, long loadEnd) {
+        return longestGap(ops, loadEnd, o -> true);
+    }
+
+    private static Gap longestGap(List<Op> ops, long loadEnd, java.util.function.Predicate<Op> which) {
         List<Long> done = ops.stream()
-                .filter(o -> o.isWrite() && o.succeeded() && (o.kind() != KvOp.Kind.CAS || o.swapped()))
+                .filter(o -> o.succeeded() && which.test(o))
                 .map(Op::completedAt)
                 .filter(t -> t <= loadEnd)
                 .sorted()

@@ -130,6 +130,8 @@ class AnalysisTest {
         assertThat(g.start()).isEqualTo(S);
         assertThat(g.end()).isEqualTo(6 * S);
         assertThat(Analysis.longestWriteGap(List.of(w1), 20 * S).seconds()).isEqualTo(19.0);
+        Op read = op(2, KvOp.Kind.GET, "a", null, true, 3 * S, 4 * S, KvOp.Outcome.OK, 200, 2);
+        assertThat(Analysis.longestSilence(List.of(w1, refused, read, w2, unknown), 8 * S).seconds()).isEqualTo(2.0);
     }
 
     @Test
@@ -146,7 +148,7 @@ class AnalysisTest {
         assertThat(r.failures()).isEqualTo(2);
         assertThat(Report.markdown(r)).contains("linearizable", "longest time without a successful write", "kill n1");
         assertThat(Report.json(r)).contains("\"failures\": 2", "\"linearizable\": true");
-        assertThat(Report.row(r)).startsWith("| unit | 50% | 3 | 2 (66.7%)");
+        assertThat(Report.row(r)).startsWith("| unit | 50% | 3 | 2 (66.7%) | 9.99 s | 9.99 s | 1 |");
         Path png = Files.createTempDirectory("timeline").resolve("t.png");
         Timeline.write(r, png);
         assertThat(javax.imageio.ImageIO.read(png.toFile()).getWidth()).isEqualTo(1400);

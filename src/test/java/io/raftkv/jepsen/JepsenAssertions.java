@@ -17,8 +17,7 @@ final class JepsenAssertions {
         cluster.awaitReady(java.time.Duration.ofSeconds(120));
         JepsenRun.Result r = JepsenRun.run(cluster, schedule, JepsenRun.Settings.defaults());
         Path dir = Report.write(r);
-        boolean ok = check(r, dir);
-        if (!ok) {
+        if (!passes(r)) {
             for (String n : cluster.nodes()) {
                 Files.writeString(dir.resolve(n + ".log"), cluster.logs(n));
             }
@@ -26,7 +25,7 @@ final class JepsenAssertions {
         assertAll(r, dir);
     }
 
-    private static boolean check(JepsenRun.Result r, Path dir) {
+    private static boolean passes(JepsenRun.Result r) {
         return r.linearizability().linearizable() && r.lostWrites().isEmpty() && r.duplicateApplications().isEmpty()
                 && r.unexpectedAnswers().isEmpty() && r.failureRate() <= r.schedule().failureBudget()
                 && r.inconclusiveReplays() == 0;

@@ -69,6 +69,10 @@ public final class JepsenRun {
         public Analysis.Gap longestWriteGap() {
             return Analysis.longestWriteGap(clientOps(), loadEnd);
         }
+
+        public Analysis.Gap longestSilence() {
+            return Analysis.longestSilence(clientOps(), loadEnd);
+        }
     }
 
     private JepsenRun() {

@@ -27,14 +27,16 @@ public final class Report {
 
     /** One row of the suite table. */
     public static String row(JepsenRun.Result r) {
-        return String.format(Locale.ROOT, "| %s | %d%% | %d | %d (%.1f%%) | %.2f s | %.0f / %.0f ms | %s | %s |",
+        return String.format(Locale.ROOT, "| %s | %d%% | %d | %d (%.1f%%) | %.2f s | %.2f s | %d | %.0f / %.0f ms | %s | %s |",
                 r.schedule().name(), Math.round(r.schedule().readFraction() * 100), r.clientOps().size(), r.failures(),
-                r.failureRate() * 100, r.longestWriteGap().seconds(), latency(r, o -> true, 0.5), latency(r, o -> true, 0.99),
+                r.failureRate() * 100, r.longestSilence().seconds(), r.longestWriteGap().seconds(), r.termsStarted(),
+                latency(r, o -> true, 0.5), latency(r, o -> true, 0.99),
                 r.linearizability().linearizable() ? "linearizable" : "**NOT linearizable**", verdicts(r));
     }
 
-    public static final String TABLE_HEAD = "| schedule | reads | ops | failed | worst unavailability | p50 / p99 | checker | other checks |\n"
-            + "|---|---|---|---|---|---|---|---|";
+    public static final String TABLE_HEAD = "| schedule | reads | ops | failed | worst unavailability (no answer) "
+            + "| longest without a write | new terms | p50 / p99 | checker | other checks |\n"
+            + "|---|---|---|---|---|---|---|---|---|---|";
 
     static String verdicts(JepsenRun.Result r) {
         List<String> bad = new ArrayList<>();
@@ -43,6 +45,9 @@ public final class Report {
         }
         if (!r.duplicateApplications().isEmpty()) {
             bad.add(r.duplicateApplications().size() + " double applications");
+        }
+        if (r.inconclusiveReplays() > 0) {
+            bad.add(r.inconclusiveReplays() + " re-sent writes unanswered");
         }
         if (!r.unexpectedAnswers().isEmpty()) {
             bad.add(r.unexpectedAnswers().size() + " unexpected answers");
@@ -96,6 +101,8 @@ public final class Report {
                 r.failureRate() * 100, s.failureBudget() * 100));
         sb.append(String.format(Locale.ROOT, "- longest time without a successful write: %.2f s (%.2f s .. %.2f s)%n",
                 r.longestWriteGap().seconds(), r.longestWriteGap().start() / 1e9, r.longestWriteGap().end() / 1e9));
+        sb.append(String.format(Locale.ROOT, "- longest time without any successful operation (worst unavailability): %.2f s (%.2f s .. %.2f s)%n",
+                r.longestSilence().seconds(), r.longestSilence().start() / 1e9, r.longestSilence().end() / 1e9));
         sb.append(String.format(Locale.ROOT, "- recovery after the final heal (leader and every node ready): %.2f s%n", r.recoveryNanos() / 1e9));
         sb.append(String.format(Locale.ROOT, "- elections seen: %d new terms, unsettled for %.2f s in all%n%n", r.termsStarted(),
                 r.elections().stream().mapToLong(w -> w.end() - w.start()).sum() / 1e9));
@@ -164,6 +171,7 @@ public final class Report {
         m.put("latencyMillis", Map.of("p50", latency(r, o -> true, 0.5), "p90", latency(r, o -> true, 0.9),
                 "p99", latency(r, o -> true, 0.99), "max", latency(r, o -> true, 1.0)));
         m.put("longestWithoutSuccessfulWriteSeconds", r.longestWriteGap().seconds());
+        m.put("longestWithoutAnySuccessSeconds", r.longestSilence().seconds());
         m.put("recoverySeconds", r.recoveryNanos() / 1e9);
         m.put("termsStarted", r.termsStarted());
         m.put("elections", r.elections().stream().map(w -> Map.of("label", w.label(),
