@@ -26,7 +26,12 @@ public final class ElectionTimer implements SmartLifecycle {
     @Override
     public synchronized void start() {
         scheduler.initialize();
-        ticking = scheduler.scheduleAtFixedRate(node::tick, tick);
+        // Fixed delay, not fixed rate: a JVM that was starved of CPU (GC, an overloaded host, SIGSTOP)
+        // must not catch up on missed ticks in a burst. A burst expires election timeouts and runs
+        // several CheckQuorum rounds back to back before any waiting heartbeat or response is
+        // stepped, so a stall of the whole cluster deposed a healthy leader. Dropping missed ticks
+        // is what etcd's ticker does too; the cost is that elections take longer on a starved host.
+        ticking = scheduler.scheduleWithFixedDelay(node::tick, tick);
     }
 
     @Override

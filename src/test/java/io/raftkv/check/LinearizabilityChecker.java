@@ -55,10 +55,11 @@ public final class LinearizabilityChecker {
             byKey.computeIfAbsent(op.key(), k -> new ArrayList<>()).add(op);
         }
         for (Map.Entry<String, List<KvOp>> e : byKey.entrySet()) {
-            if (!checkKey(withoutUnobservableWrites(e.getValue()))) {
+            String why = checkKey(withoutUnobservableWrites(e.getValue()));
+            if (why != null) {
                 List<KvOp> sorted = new ArrayList<>(e.getValue());
                 sorted.sort(Comparator.comparingLong(KvOp::invokedAt));
-                return new Result(false, e.getKey(), sorted, "no linearization exists for key " + e.getKey());
+                return new Result(false, e.getKey(), sorted, "no linearization exists for key " + e.getKey() + ". " + why);
             }
         }
         return Result.ok();
@@ -149,7 +150,8 @@ public final class LinearizabilityChecker {
     private record Frame(Node call, String stateBefore) {
     }
 
-    private boolean checkKey(List<KvOp> ops) {
+    /** Returns null if the key's history is linearizable, else what the search got furthest with. */
+    private String checkKey(List<KvOp> ops) {
         List<Event> events = new ArrayList<>(ops.size() * 2);
         for (int i = 0; i < ops.size(); i++) {
             KvOp op = ops.get(i);
@@ -182,6 +184,8 @@ public final class LinearizabilityChecker {
         String state = null;
         Node entry = head.next;
         long visited = 0;
+        int deepest = -1;
+        String furthest = "";
         while (head.next != null) {
             if (++visited > maxStatesPerKey) {
                 throw new IllegalStateException("linearizability search exceeded " + maxStatesPerKey + " states");
@@ -197,6 +201,10 @@ public final class LinearizabilityChecker {
                         linearized = after;
                         lift(entry);
                         entry = head.next;
+                        if (stack.size() > deepest) {
+                            deepest = stack.size();
+                            furthest = describe(stack, state, head, ops.size());
+                        }
                         continue;
                     }
                 }
@@ -204,7 +212,8 @@ public final class LinearizabilityChecker {
             } else {
                 // Reached the return of an operation not yet linearized: undo the last choice.
                 if (stack.isEmpty()) {
-                    return false;
+                    return deepest < 0 ? "Not even the first operation fits an empty register: "
+                            + pending(head) : furthest;
                 }
                 Frame top = stack.pop();
                 state = top.stateBefore();
@@ -213,7 +222,34 @@ public final class LinearizabilityChecker {
                 entry = top.call().next;
             }
         }
-        return true;
+        return null;
+    }
+
+    /**
+     * The longest linearizable prefix found so far, the register's value after it, and the operations
+     * that could come next but do not fit: where to start reading a counterexample (like Porcupine's
+     * partial linearizations).
+     */
+    private static String describe(ArrayDeque<Frame> stack, String state, Node head, int total) {
+        List<String> order = new ArrayList<>();
+        stack.descendingIterator().forEachRemaining(f -> order.add(f.call().op.toString()));
+        int from = Math.max(0, order.size() - 8);
+        return "The longest linearizable prefix has " + order.size() + " of " + total + " operations"
+                + (from > 0 ? ", ending" : "") + ": " + String.join("; ", order.subList(from, order.size()))
+                + ". The value is then " + (state == null ? "absent" : "'" + state + "'") + ", and none of these can come next: "
+                + pending(head);
+    }
+
+    /** The operations that may be linearized next: every call before the first pending return. */
+    private static String pending(Node head) {
+        List<String> next = new ArrayList<>();
+        for (Node n = head.next; n != null && n.isCall; n = n.next) {
+            next.add(n.op.toString());
+        }
+        if (head.next != null && !head.next.isCall && next.isEmpty()) {
+            next.add(head.next.op.toString() + " (must complete first)");
+        }
+        return String.join("; ", next);
     }
 
     private static void lift(Node call) {

@@ -42,6 +42,19 @@ class LinearizabilityCheckerTest {
     }
 
     @Test
+    void aCounterexampleSaysHowFarTheSearchGotAndWhatDidNotFit() {
+        LinearizabilityChecker.Result r = checker.check(List.of(
+                put(1, "k", "a", 0, 1, Outcome.OK),
+                put(1, "k", "b", 2, 3, Outcome.OK),
+                get(2, "k", "a", 4, 5)));
+        assertThat(r.linearizable()).isFalse();
+        assertThat(r.explanation())
+                .contains("longest linearizable prefix has 2 of 3")
+                .contains("The value is then 'b'")
+                .contains("get()=a");
+    }
+
+    @Test
     void concurrentReadMaySeeEitherValue() {
         assertThat(linearizable(
                 put(1, "k", "a", 0, 1, Outcome.OK),

@@ -1,0 +1,317 @@
+package io.raftkv.jepsen;
+
+import io.raftkv.cluster.ClusterUnderTest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.function.LongSupplier;
+
+/**
+ * Injects faults into a real cluster and records when each was in force (its window), for the
+ * checks (a 503 is only acceptable while something is wrong) and the timeline plot.
+ *
+ * <p>It never takes down more than a minority: a kill or pause that would leave fewer than a
+ * majority of nodes running is skipped (and logged), so unavailability in a run means the cluster
+ * failed to recover, not that the nemesis broke quorum.
+ */
+public final class Nemesis {
+    private static final Logger log = LoggerFactory.getLogger(Nemesis.class);
+
+    /** Which node an action picks: the current leader, a follower, or any running node. */
+    public enum Target { LEADER, FOLLOWER, RANDOM }
+
+    /**
+     * How a partition splits five nodes: the leader with one other node against three, the leader
+     * with two others against two, or any three against the other two.
+     */
+    public enum Split { LEADER_MINORITY, LEADER_MAJORITY, RANDOM_MAJORITY }
+
+    /** A nemesis action; the schedule says when. */
+    public sealed interface Action permits Kill, RestartAll, Pause, ResumeAll, Partition, Heal, Loss {
+        default boolean network() {
+            return false;
+        }
+    }
+
+    /** kill -9 a node; it stays down until {@link RestartAll}. */
+    public record Kill(Target target) implements Action {
+    }
+
+    /** Starts every killed node again on its data. */
+    public record RestartAll() implements Action {
+    }
+
+    /** SIGSTOP a node; it stays frozen until {@link ResumeAll}. */
+    public record Pause(Target target) implements Action {
+    }
+
+    /** SIGCONT every paused node. */
+    public record ResumeAll() implements Action {
+    }
+
+    /** Cuts the network in two. */
+    public record Partition(Split split) implements Action {
+        @Override
+        public boolean network() {
+            return true;
+        }
+    }
+
+    /** Removes the partition (packet loss, if set, stays). */
+    public record Heal() implements Action {
+        @Override
+        public boolean network() {
+            return true;
+        }
+    }
+
+    /** Drops {@code fraction} of the packets between peers and delays the rest; 0 removes it. */
+    public record Loss(double fraction, Duration delay) implements Action {
+        @Override
+        public boolean network() {
+            return true;
+        }
+    }
+
+    /** When a fault was in force, in nanoseconds of the run's clock; {@code end} is the heal. */
+    public record Window(String label, String kind, long start, long end) {
+    }
+
+    private final ClusterUnderTest cluster;
+    private final LongSupplier clock;
+    private final Random random;
+    private final Set<String> killed = new LinkedHashSet<>();
+    private final Set<String> paused = new LinkedHashSet<>();
+    private final Map<String, Long> open = new LinkedHashMap<>();
+    private final Map<String, String> openKind = new LinkedHashMap<>();
+    private final List<Window> windows = new ArrayList<>();
+    private final List<String> events = new ArrayList<>();
+    private List<List<String>> partition;
+    private Loss loss;
+
+    public Nemesis(ClusterUnderTest cluster, LongSupplier clock, Random random) {
+        this.cluster = cluster;
+        this.clock = clock;
+        this.random = random;
+    }
+
+    public synchronized void perform(Action a) {
+        if (a instanceof Kill k) {
+            pick(k.target(), "kill").ifPresent(n -> {
+                long t = clock.getAsLong();
+                cluster.kill(n);
+                killed.add(n);
+                openWindow("kill " + n, "kill", t);
+            });
+        } else if (a instanceof RestartAll) {
+            restartAll();
+        } else if (a instanceof Pause p) {
+            pick(p.target(), "pause").ifPresent(n -> {
+                long t = clock.getAsLong();
+                cluster.pause(n);
+                paused.add(n);
+                openWindow("pause " + n, "pause", t);
+            });
+        } else if (a instanceof ResumeAll) {
+            resumeAll();
+        } else if (a instanceof Partition p) {
+            partition(p.split());
+        } else if (a instanceof Heal) {
+            healPartition();
+        } else if (a instanceof Loss l) {
+            setLoss(l);
+        }
+    }
+
+    /** Ends every fault: resumes, restarts, heals. */
+    public synchronized void healAll() {
+        resumeAll();
+        restartAll();
+        if (partition != null || loss != null) {
+            cluster.heal();
+            partition = null;
+            loss = null;
+            closeWindows("partition");
+            closeWindows("loss");
+            event("heal all");
+        }
+    }
+
+    public synchronized List<Window> windows() {
+        List<Window> all = new ArrayList<>(windows);
+        long now = clock.getAsLong();
+        open.forEach((label, start) -> all.add(new Window(label, openKind.get(label), start, now)));
+        all.sort((x, y) -> Long.compare(x.start(), y.start()));
+        return all;
+    }
+
+    /** What the nemesis did, with times, for the report. */
+    public synchronized List<String> events() {
+        return List.copyOf(events);
+    }
+
+    // ---------------------------------------------------------------- actions
+
+    private void restartAll() {
+        for (String n : List.copyOf(killed)) {
+            cluster.start(n);
+            killed.remove(n);
+            closeWindow("kill " + n);
+            event("restart " + n);
+        }
+    }
+
+    private void resumeAll() {
+        for (String n : List.copyOf(paused)) {
+            cluster.resume(n);
+            paused.remove(n);
+            closeWindow("pause " + n);
+            event("resume " + n);
+        }
+    }
+
+    private void partition(Split split) {
+        if (partition != null) {
+            healPartition();
+        }
+        List<String> all = new ArrayList<>(cluster.nodes());
+        Collections.shuffle(all, random);
+        int majority = all.size() / 2 + 1;
+        List<String> a = new ArrayList<>();
+        String leader = split == Split.RANDOM_MAJORITY ? null : leaderOrNull();
+        if (leader != null) {
+            a.add(leader);
+            all.remove(leader);
+        }
+        int sizeA = split == Split.LEADER_MINORITY ? all.size() + a.size() - majority : majority;
+        while (a.size() < sizeA) {
+            a.add(all.remove(0));
+        }
+        List<String> b = all;
+        Collections.sort(a);
+        Collections.sort(b);
+        long t = clock.getAsLong();
+        cluster.partition(a, b);
+        partition = List.of(a, b);
+        String label = "partition " + String.join(",", a) + " | " + String.join(",", b)
+                + (leader == null ? "" : " (leader " + leader + ")");
+        openWindow(label, "partition", t);
+    }
+
+    private void healPartition() {
+        if (partition == null) {
+            return;
+        }
+        cluster.heal();
+        partition = null;
+        closeWindows("partition");
+        event("heal partition");
+        if (loss != null) {
+            cluster.setPacketLoss(loss.fraction(), loss.delay());
+        }
+    }
+
+    private void setLoss(Loss l) {
+        closeWindows("loss");
+        if (l.fraction() <= 0 && l.delay().isZero()) {
+            loss = null;
+            cluster.heal();
+            event("packet loss off");
+            if (partition != null) {
+                cluster.partition(partition.get(0), partition.get(1));
+            }
+            return;
+        }
+        loss = l;
+        long t = clock.getAsLong();
+        cluster.setPacketLoss(l.fraction(), l.delay());
+        openWindow(String.format("loss %.0f%% +%d ms", l.fraction() * 100, l.delay().toMillis()), "loss", t);
+    }
+
+    // ---------------------------------------------------------------- choosing nodes
+
+    private Optional<String> pick(Target target, String what) {
+        List<String> up = new ArrayList<>(cluster.nodes());
+        up.removeAll(killed);
+        up.removeAll(paused);
+        int majority = cluster.nodes().size() / 2 + 1;
+        if (up.size() - 1 < majority) {
+            event("skipped " + what + " " + target + ": it would leave less than a majority running");
+            return Optional.empty();
+        }
+        String leader = target == Target.RANDOM ? null : leaderOrNull();
+        String chosen = switch (target) {
+            case LEADER -> leader != null && up.contains(leader) ? leader : null;
+            case FOLLOWER -> {
+                List<String> followers = new ArrayList<>(up);
+                followers.remove(leader);
+                yield followers.get(random.nextInt(followers.size()));
+            }
+            case RANDOM -> up.get(random.nextInt(up.size()));
+        };
+        if (chosen == null) {
+            chosen = up.get(random.nextInt(up.size()));
+            event("no leader to " + what + "; chose " + chosen + " at random");
+        }
+        return Optional.of(chosen);
+    }
+
+    /** The leader, waiting up to 5 s for one to be agreed on. */
+    private String leaderOrNull() {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (System.nanoTime() < deadline) {
+            Optional<String> l = cluster.leader();
+            if (l.isPresent() && !killed.contains(l.get()) && !paused.contains(l.get())) {
+                return l.get();
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+        }
+        return null;
+    }
+
+    // ---------------------------------------------------------------- windows
+
+    /** A fault in force from {@code start}: when the action began, since it may bite before the call returns. */
+    private void openWindow(String label, String kind, long start) {
+        open.put(label, start);
+        openKind.put(label, kind);
+        event(label + String.format(" (took %d ms)", (clock.getAsLong() - start) / 1_000_000));
+    }
+
+    private void closeWindow(String label) {
+        Long start = open.remove(label);
+        String kind = openKind.remove(label);
+        if (start != null) {
+            windows.add(new Window(label, kind, start, clock.getAsLong()));
+        }
+    }
+
+    private void closeWindows(String kind) {
+        for (String label : List.copyOf(open.keySet())) {
+            if (kind.equals(openKind.get(label))) {
+                closeWindow(label);
+            }
+        }
+    }
+
+    private void event(String what) {
+        String line = String.format("%7.3f s  %s", clock.getAsLong() / 1e9, what);
+        events.add(line);
+        log.info("nemesis: {}", line);
+    }
+}
