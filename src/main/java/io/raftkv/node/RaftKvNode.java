@@ -210,7 +210,8 @@ public final class RaftKvNode implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        proposals.failAll(new NodeUnavailableException("this node is shutting down", null));
+        proposals.failAll(new WriteOutcomeUnknownException(
+                "this node shut down before it knew whether the write committed; it may or may not be applied"));
         timers.shutdownNow();
         try {
             DurableStorage.close(storage);

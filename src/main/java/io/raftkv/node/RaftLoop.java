@@ -278,7 +278,10 @@ final class RaftLoop implements Runnable {
         failure = what + ": " + describe(cause);
         running = false;
         NodeUnavailableException e = unavailable();
-        proposals.failAll(e);
+        // A pending write may already be on a majority and commit without this node: its outcome is
+        // unknown, not "failed" (only reads and writes never proposed are safe to call unavailable).
+        proposals.failAll(new WriteOutcomeUnknownException("this node stopped (" + failure
+                + ") before it knew whether the write committed; it may or may not be applied"));
         pendingReads.values().forEach(f -> f.completeExceptionally(e));
         pendingReads.clear();
         Consumer<RaftNode> t;

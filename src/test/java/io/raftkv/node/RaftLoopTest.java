@@ -105,13 +105,14 @@ class RaftLoopTest {
     }
 
     @Test
-    void aFailedWriteToStorageStopsTheNodeAndEveryRequestIsAnsweredUnavailable() throws Exception {
+    void aFailedWriteToStorageStopsTheNodeWithoutEverClaimingAPendingWriteFailed() throws Exception {
         start();
         awaitLeader();
         loop.propose(put("before", "kept").encode()).get(5, TimeUnit.SECONDS);
         diskFull.set(true);
+        // The write was proposed: it might be on a majority already, so its outcome is unknown, not "failed".
         assertThatThrownBy(() -> loop.propose(put("after", "lost").encode()).get(5, TimeUnit.SECONDS))
-                .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(NodeUnavailableException.class);
+                .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(WriteOutcomeUnknownException.class);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (!board.current().failed()) {
             assertThat(System.nanoTime()).isLessThan(deadline);
@@ -119,6 +120,7 @@ class RaftLoopTest {
         }
         assertThat(board.current().failure()).contains("No space left on device");
         assertThat(board.current().ready()).isFalse();
+        // A write arriving after the failure is never proposed: that one is safe to retry elsewhere.
         assertThatThrownBy(() -> loop.propose(put("later", "x").encode()).get(1, TimeUnit.SECONDS))
                 .hasCauseInstanceOf(NodeUnavailableException.class);
         assertThatThrownBy(() -> loop.readBarrier().get(1, TimeUnit.SECONDS))
