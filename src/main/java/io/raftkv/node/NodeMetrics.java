@@ -15,8 +15,10 @@ public final class NodeMetrics {
     private final Timer fsync;
     private final Counter leaderChanges;
     private final Counter snapshots;
+    private final MeterRegistry registry;
 
     public NodeMetrics(MeterRegistry registry) {
+        this.registry = registry;
         proposal = Timer.builder("raft.proposal.latency").description("from proposing a write to applying it on the leader")
                 .publishPercentileHistogram().maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
         commit = Timer.builder("raft.commit.latency").description("from proposing an entry to the leader committing it")
@@ -51,5 +53,14 @@ public final class NodeMetrics {
 
     void snapshotTaken() {
         snapshots.increment();
+    }
+
+    /** One peer request: how long it took to be accepted, and how many messages it carried. */
+    void peerRequest(String lane, long nanos, int messages) {
+        Timer.builder("raft.peer.request.latency").description("time for a peer to accept one request of messages")
+                .tag("lane", lane).publishPercentileHistogram().maximumExpectedValue(Duration.ofSeconds(5))
+                .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+        io.micrometer.core.instrument.DistributionSummary.builder("raft.peer.request.messages")
+                .description("messages per peer request").tag("lane", lane).register(registry).record(messages);
     }
 }

@@ -61,6 +61,7 @@ public final class PeerTransport implements RaftLoop.Outbox, AutoCloseable {
     private final SnapshotFiles snapshotFiles;
     private final Consumer<String> unreachable;
     private final BiConsumer<String, Boolean> snapshotOutcome;
+    private final NodeMetrics metrics;
     private final Map<String, PeerSender> senders = new ConcurrentHashMap<>();
     private final Map<String, ExecutorService> shippers = new ConcurrentHashMap<>();
     private final Set<String> shipping = ConcurrentHashMap.newKeySet();
@@ -72,13 +73,14 @@ public final class PeerTransport implements RaftLoop.Outbox, AutoCloseable {
      * @param snapshotOutcome told whether a snapshot transfer to a peer finished
      */
     public PeerTransport(PeerDirectory directory, String secret, OkHttpClient http, SnapshotFiles snapshotFiles,
-                         Consumer<String> unreachable, BiConsumer<String, Boolean> snapshotOutcome) {
+                         Consumer<String> unreachable, BiConsumer<String, Boolean> snapshotOutcome, NodeMetrics metrics) {
         this.directory = directory;
         this.secret = secret;
         this.http = http;
         this.snapshotFiles = snapshotFiles;
         this.unreachable = unreachable;
         this.snapshotOutcome = snapshotOutcome;
+        this.metrics = metrics;
     }
 
     @Override
@@ -210,12 +212,14 @@ public final class PeerTransport implements RaftLoop.Outbox, AutoCloseable {
     /** A queue of messages for one peer and the threads that post them, in batches. */
     private final class Lane {
         private final String peer;
+        private final String lane;
         private final BlockingDeque<Message> queue = new LinkedBlockingDeque<>();
         private final List<Thread> threads = new ArrayList<>();
         private volatile boolean running = true;
 
         Lane(String peer, String name, int workers) {
             this.peer = peer;
+            this.lane = name;
             for (int i = 0; i < workers; i++) {
                 Thread t = new Thread(this::work, "raftkv-send-" + peer + "-" + name + (workers > 1 ? "-" + i : ""));
                 t.setDaemon(true);
@@ -283,10 +287,12 @@ public final class PeerTransport implements RaftLoop.Outbox, AutoCloseable {
             }
             Request req = peerRequest(base + endpoint)
                     .post(RequestBody.create(MessageCodec.encode(messages), WIRE)).build();
+            long start = System.nanoTime();
             try (Response resp = http.newCall(req).execute()) {
                 if (!resp.isSuccessful()) {
                     throw new IOException("HTTP " + resp.code() + " from " + peer + endpoint);
                 }
+                metrics.peerRequest(lane, System.nanoTime() - start, messages.size());
                 directory.learned(resp.header(PeerDirectory.NODE_HEADER), resp.header(PeerDirectory.CLIENT_URL_HEADER));
                 return 0;
             } catch (IOException e) {

@@ -89,12 +89,13 @@ public final class RaftKvNode implements AutoCloseable {
                 .readTimeout(Duration.ofSeconds(5))
                 .writeTimeout(Duration.ofSeconds(5))
                 .connectionPool(new ConnectionPool(8, 5, TimeUnit.MINUTES))
+                .socketFactory(new NoDelaySocketFactory())
                 .retryOnConnectionFailure(false)
                 .build();
         this.transport = new PeerTransport(directory, s.peerSecret(), http,
                 (index, term) -> DurableStorage.snapshots(storage).openSource(index, term),
                 peer -> loopRef[0].submit(r -> r.reportUnreachable(peer)),
-                (peer, ok) -> loopRef[0].submit(r -> r.reportSnapshot(peer, ok)));
+                (peer, ok) -> loopRef[0].submit(r -> r.reportSnapshot(peer, ok)), metrics);
         this.loop = new RaftLoop(raft, storage, transport, apply, proposals, board, metrics, s.trailingEntries());
         loopRef[0] = loop;
         this.snapshotInbox = new SnapshotInbox(s.id(), DurableStorage.snapshots(storage), loop::step);
