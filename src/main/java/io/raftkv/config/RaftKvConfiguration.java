@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.raftkv.web.ProblemErrorReportValve;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.core.StandardHost;
+import org.apache.coyote.http11.AbstractHttp11Protocol;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
@@ -62,7 +63,9 @@ public class RaftKvConfiguration {
 
     /**
      * The peer port is a second connector of the same server. Both keep an encoded slash (%2F) as
-     * it is, so a key may contain one; the key parser decodes it.
+     * it is, so a key may contain one; the key parser decodes it. Peer connections are long-lived
+     * and carry thousands of requests a second: Tomcat's default of closing a connection after 100
+     * requests would make every follower reconnect several times a second under load.
      */
     @Bean
     WebServerFactoryCustomizer<TomcatServletWebServerFactory> peerPortConnector(RaftKvProperties p) {
@@ -72,6 +75,9 @@ public class RaftKvConfiguration {
             Connector peer = new Connector(TomcatServletWebServerFactory.DEFAULT_PROTOCOL);
             peer.setPort(p.peerPort());
             keepSlashes.customize(peer);
+            if (peer.getProtocolHandler() instanceof AbstractHttp11Protocol<?> http) {
+                http.setMaxKeepAliveRequests(-1);
+            }
             factory.addAdditionalConnectors(peer);
             factory.addContextCustomizers(context -> {
                 if (context.getParent() instanceof StandardHost host) {

@@ -7,13 +7,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -225,6 +232,65 @@ class NodeClusterIT {
         HttpResponse<String> clientApiOnPeerPort = http.send(HttpRequest.newBuilder(peer.resolve("/kv/x"))
                 .header("Authorization", "Bearer test-secret").GET(), false);
         assertThat(clientApiOnPeerPort.statusCode()).isEqualTo(404);
+    }
+
+    /**
+     * Clients and peers send thousands of requests over one connection. A server that closes it
+     * after a fixed count (Tomcat's default is 100) races with a client reusing it at that moment.
+     */
+    @Test
+    void bothPortsServeManyRequestsOverOneKeptAliveConnection() throws IOException {
+        assertThat(requestsServedOnOneConnection(node(0), "/cluster", "", 250)).isEqualTo(250);
+        URI peer = cluster.peerUrl(cluster.nodes().get(0));
+        assertThat(requestsServedOnOneConnection(peer, "/raft/info", "Authorization: Bearer test-secret\r\n", 250))
+                .isEqualTo(250);
+    }
+
+    /** Sends up to {@code count} GETs one after another on one socket; counts 200s until the server closes it. */
+    private static int requestsServedOnOneConnection(URI base, String path, String headers, int count) throws IOException {
+        try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+            socket.setSoTimeout(5_000);
+            OutputStream out = socket.getOutputStream();
+            BufferedInputStream in = new BufferedInputStream(socket.getInputStream());
+            byte[] request = ("GET " + path + " HTTP/1.1\r\nHost: " + base.getHost() + "\r\n" + headers + "\r\n")
+                    .getBytes(StandardCharsets.US_ASCII);
+            for (int served = 0; served < count; served++) {
+                out.write(request);
+                out.flush();
+                String status = line(in);
+                if (status == null || !status.startsWith("HTTP/1.1 200")) {
+                    return served;
+                }
+                int length = -1;
+                boolean closing = false;
+                for (String h = line(in); h != null && !h.isEmpty(); h = line(in)) {
+                    String lower = h.toLowerCase(Locale.ROOT);
+                    if (lower.startsWith("content-length:")) {
+                        length = Integer.parseInt(lower.substring(15).trim());
+                    }
+                    closing |= lower.equals("connection: close");
+                }
+                assertThat(length).as("response %d has a Content-Length", served).isNotNegative();
+                in.readNBytes(length);
+                if (closing) {
+                    return served + 1;
+                }
+            }
+            return count;
+        }
+    }
+
+    private static String line(InputStream in) throws IOException {
+        StringBuilder b = new StringBuilder();
+        for (int c = in.read(); c != '\n'; c = in.read()) {
+            if (c < 0) {
+                return b.isEmpty() ? null : b.toString();
+            }
+            if (c != '\r') {
+                b.append((char) c);
+            }
+        }
+        return b.toString();
     }
 
     /** The client generated from openapi.yaml at build time: if the contract drifts from the code, this fails. */
