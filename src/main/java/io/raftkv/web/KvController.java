@@ -105,6 +105,25 @@ final class KvController {
         return router.onLeader(req, LeaderRouter.Kind.WRITE, () -> node.write(cmd), r -> answer(key, r));
     }
 
+    /*
+     * Stale reads have their own synchronous mappings: an async handler costs a second dispatch
+     * through the servlet pipeline even when its future is already complete, and a stale read
+     * never waits for anything.
+     */
+    @GetMapping(value = "/kv/**", params = "consistency=stale")
+    ResponseEntity<Object> getStale(HttpServletRequest req,
+                                    @RequestHeader(value = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch) {
+        return value(key(req), ifNoneMatch);
+    }
+
+    @GetMapping(value = "/kv", params = "consistency=stale")
+    ResponseEntity<Object> listStale(@RequestParam(value = "prefix", defaultValue = "") String prefix,
+                                     @RequestParam(value = "limit", required = false) String limitParam,
+                                     @RequestParam(value = "cursor", required = false) String cursor,
+                                     @RequestParam(value = "values", defaultValue = "false") String values) {
+        return listing(prefix, cursor == null ? null : Cursor.decode(cursor), limit(limitParam), bool("values", values));
+    }
+
     @GetMapping("/kv/**")
     CompletableFuture<ResponseEntity<Object>> get(HttpServletRequest req,
                                                   @RequestParam(value = "consistency", required = false) String consistency,

@@ -103,6 +103,17 @@ class NodeClusterIT {
         } while (stale.statusCode() != 200 && System.nanoTime() < deadline);
         assertThat(stale.statusCode()).isEqualTo(200);
         assertThat(stale.body()).isEqualTo("v1");
+        String etag = stale.headers().firstValue("ETag").orElseThrow();
+        HttpResponse<String> unchanged = http.send(HttpRequest.newBuilder(KvHttp.uri(f, "r/k", "consistency=stale"))
+                .header("If-None-Match", etag).GET(), false);
+        assertThat(unchanged.statusCode()).isEqualTo(304);
+        HttpResponse<String> listed = http.send(HttpRequest.newBuilder(
+                f.resolve("/kv?prefix=r/&consistency=stale&values=true")).GET(), false);
+        assertThat(listed.statusCode()).isEqualTo(200);
+        assertThat(listed.body()).contains("\"key\":\"r/k\"").contains("\"value\":\"djE=\"");
+        HttpResponse<String> badLimit = http.send(HttpRequest.newBuilder(
+                f.resolve("/kv?prefix=r/&consistency=stale&limit=0")).GET(), false);
+        assertThat(badLimit.statusCode()).isEqualTo(400);
     }
 
     @Test
