@@ -63,21 +63,23 @@ public class RaftKvConfiguration {
 
     /**
      * The peer port is a second connector of the same server. Both keep an encoded slash (%2F) as
-     * it is, so a key may contain one; the key parser decodes it. Peer connections are long-lived
-     * and carry thousands of requests a second: Tomcat's default of closing a connection after 100
-     * requests would make every follower reconnect several times a second under load.
+     * it is, so a key may contain one; the key parser decodes it. Both keep a connection open for
+     * as many requests as its client sends: Tomcat's default of closing it after 100 made followers
+     * reconnect several times a second under load, and raced with clients reusing the connection.
      */
     @Bean
     WebServerFactoryCustomizer<TomcatServletWebServerFactory> peerPortConnector(RaftKvProperties p) {
         return factory -> {
-            TomcatConnectorCustomizer keepSlashes = c -> c.setEncodedSolidusHandling("passthrough");
-            factory.addConnectorCustomizers(keepSlashes);
+            TomcatConnectorCustomizer bothPorts = c -> {
+                c.setEncodedSolidusHandling("passthrough");
+                if (c.getProtocolHandler() instanceof AbstractHttp11Protocol<?> http) {
+                    http.setMaxKeepAliveRequests(-1);
+                }
+            };
+            factory.addConnectorCustomizers(bothPorts);
             Connector peer = new Connector(TomcatServletWebServerFactory.DEFAULT_PROTOCOL);
             peer.setPort(p.peerPort());
-            keepSlashes.customize(peer);
-            if (peer.getProtocolHandler() instanceof AbstractHttp11Protocol<?> http) {
-                http.setMaxKeepAliveRequests(-1);
-            }
+            bothPorts.customize(peer);
             factory.addAdditionalConnectors(peer);
             factory.addContextCustomizers(context -> {
                 if (context.getParent() instanceof StandardHost host) {

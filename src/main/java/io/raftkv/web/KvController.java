@@ -47,19 +47,14 @@ final class KvController {
         this.limits = props.limits();
     }
 
-    /** How a read may be served: confirmed by the leader ({@code linearizable}), or from this node's own state. */
-    enum Consistency {
-        LINEARIZABLE, STALE;
-
-        static Consistency parse(String value) {
-            if (value == null || value.equals("linearizable")) {
-                return LINEARIZABLE;
-            }
-            if (value.equals("stale")) {
-                return STALE;
-            }
+    /**
+     * Reads are linearizable unless {@code consistency=stale}, which has mappings of its own; here
+     * only the default remains, and anything else is refused.
+     */
+    private static void requireLinearizable(String consistency) {
+        if (consistency != null && !consistency.equals("linearizable")) {
             throw BadRequestException.badRequest("bad-consistency",
-                    "consistency must be 'linearizable' (the default) or 'stale', not '" + value + "'");
+                    "consistency must be 'linearizable' (the default) or 'stale', not '" + consistency + "'");
         }
     }
 
@@ -129,10 +124,7 @@ final class KvController {
                                                   @RequestParam(value = "consistency", required = false) String consistency,
                                                   @RequestHeader(value = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch) {
         String key = key(req);
-        Consistency c = Consistency.parse(consistency);
-        if (c == Consistency.STALE) {
-            return CompletableFuture.completedFuture(value(key, ifNoneMatch));
-        }
+        requireLinearizable(consistency);
         return router.onLeader(req, LeaderRouter.Kind.READ, node::readBarrier, v -> value(key, ifNoneMatch));
     }
 
@@ -146,10 +138,7 @@ final class KvController {
         int limit = limit(limitParam);
         String startAfter = cursor == null ? null : Cursor.decode(cursor);
         boolean withValues = bool("values", values);
-        Consistency c = Consistency.parse(consistency);
-        if (c == Consistency.STALE) {
-            return CompletableFuture.completedFuture(listing(prefix, startAfter, limit, withValues));
-        }
+        requireLinearizable(consistency);
         return router.onLeader(req, LeaderRouter.Kind.READ, node::readBarrier,
                 v -> listing(prefix, startAfter, limit, withValues));
     }
