@@ -4,15 +4,18 @@ import io.raftkv.kv.IdempotencyPolicy;
 import io.raftkv.node.ElectionTimer;
 import io.raftkv.node.NodeLifecycle;
 import io.raftkv.node.NodeMetrics;
+import io.raftkv.node.PeerClient;
+import io.raftkv.peer.PeerTls;
 import io.raftkv.node.RaftKvNode;
 import io.raftkv.raft.RaftConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.raftkv.web.ProblemErrorReportValve;
-import org.apache.catalina.connector.Connector;
 import org.apache.catalina.core.StandardHost;
 import org.apache.coyote.http11.AbstractHttp11Protocol;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.ssl.NoSuchSslBundleException;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
@@ -23,25 +26,40 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 
-/** Builds the node from {@code raftkv.*} and gives it its lifecycle, its clock and its peer port. */
+/** Builds the node from {@code raftkv.*} and gives it its lifecycle and its clock; the peer port is io.raftkv.peer's. */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(RaftKvProperties.class)
 public class RaftKvConfiguration {
 
     @Bean
-    RaftKvNode raftKvNode(RaftKvProperties p, @Value("${server.port:8080}") int serverPort, MeterRegistry registry)
+    RaftKvNode raftKvNode(RaftKvProperties p, @Value("${server.port:8080}") int serverPort,
+                          @Value("${server.ssl.bundle:}") String clientBundle, SslBundles sslBundles, MeterRegistry registry)
             throws IOException {
+        String scheme = clientBundle.isBlank() ? "http" : "https";
         String advertise = p.advertiseUrl() == null || p.advertiseUrl().isBlank()
-                ? "http://localhost:" + serverPort : p.advertiseUrl().replaceAll("/+$", "");
+                ? scheme + "://localhost:" + serverPort : p.advertiseUrl().replaceAll("/+$", "");
         Path dataDir = Path.of(p.dataDir() == null || p.dataDir().isBlank() ? "data/" + p.nodeId() : p.dataDir());
         RaftKvProperties.Timing t = p.timing();
-        RaftConfig raft = new RaftConfig(p.nodeId(), t.electionTicks(), t.heartbeatTicks(), 1 << 20, 64,
+        RaftConfig raft = new RaftConfig(p.nodeId(), t.electionTicks(), t.heartbeatTicks(), RaftKvProperties.MAX_BYTES_PER_MESSAGE, 64,
                 t.electionTicks() * 10, true, true);
         RaftKvNode.Settings settings = new RaftKvNode.Settings(p.nodeId(), advertise, dataDir,
                 ClusterSpec.parse(p.cluster(), p.nodeId(), p.peerPort()), raft, p.peerSecret(),
                 p.snapshot().entries(), p.snapshot().trailingEntries(), p.requests().stepDownGrace(),
-                new IdempotencyPolicy(p.idempotency().maxEntries(), p.idempotency().ttl().toMillis()));
+                new IdempotencyPolicy(p.idempotency().maxEntries(), p.idempotency().ttl().toMillis()),
+                p.clusterToken(), peerTls(p, sslBundles));
         return RaftKvNode.open(settings, new NodeMetrics(registry));
+    }
+
+    private static PeerClient.Tls peerTls(RaftKvProperties p, SslBundles sslBundles) {
+        if (!p.peer().ssl().enabled()) {
+            return null;
+        }
+        String name = p.peer().ssl().bundle();
+        try {
+            return PeerTls.of(name, sslBundles.getBundle(name));
+        } catch (NoSuchSslBundleException e) {
+            throw new IllegalArgumentException("raftkv.peer.ssl.bundle names '" + name + "', but no spring.ssl.bundle.* defines it", e);
+        }
     }
 
     @Bean
@@ -62,25 +80,21 @@ public class RaftKvConfiguration {
     }
 
     /**
-     * The peer port is a second connector of the same server. Both keep an encoded slash (%2F) as
-     * it is, so a key may contain one; the key parser decodes it. Both keep a connection open for
-     * as many requests as its client sends: Tomcat's default of closing it after 100 made followers
-     * reconnect several times a second under load, and raced with clients reusing the connection.
+     * The client server. It keeps an encoded slash (%2F) as it is, so a key may contain one; the key
+     * parser decodes it. It keeps a connection open for as many requests as its client sends:
+     * Tomcat's default of closing it after 100 raced with clients reusing the connection. It has no
+     * peer endpoints at all: the peer port is a server of its own (io.raftkv.peer).
      */
     @Bean
-    WebServerFactoryCustomizer<TomcatServletWebServerFactory> peerPortConnector(RaftKvProperties p) {
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> clientConnector() {
         return factory -> {
-            TomcatConnectorCustomizer bothPorts = c -> {
+            TomcatConnectorCustomizer client = c -> {
                 c.setEncodedSolidusHandling("passthrough");
                 if (c.getProtocolHandler() instanceof AbstractHttp11Protocol<?> http) {
                     http.setMaxKeepAliveRequests(-1);
                 }
             };
-            factory.addConnectorCustomizers(bothPorts);
-            Connector peer = new Connector(TomcatServletWebServerFactory.DEFAULT_PROTOCOL);
-            peer.setPort(p.peerPort());
-            bothPorts.customize(peer);
-            factory.addAdditionalConnectors(peer);
+            factory.addConnectorCustomizers(client);
             factory.addContextCustomizers(context -> {
                 if (context.getParent() instanceof StandardHost host) {
                     host.setErrorReportValveClass(ProblemErrorReportValve.class.getName());

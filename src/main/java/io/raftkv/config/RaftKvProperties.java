@@ -19,6 +19,9 @@ import java.time.Duration;
  *                     {@code http://localhost:<server.port>}
  * @param dataDir      where the log, hard state and snapshots live; defaults to {@code data/<nodeId>}
  * @param peerSecret   shared secret every peer request must carry; empty disables peer authentication
+ * @param clusterToken mixed into the cluster ID made when a new cluster bootstraps, so two clusters
+ *                     with the same member list still refuse each other's messages
+ * @param peer         the peer server: TLS and bounds
  */
 @ConfigurationProperties("raftkv")
 public record RaftKvProperties(
@@ -32,7 +35,9 @@ public record RaftKvProperties(
         @DefaultValue Limits limits,
         @DefaultValue Requests requests,
         @DefaultValue Snapshot snapshot,
-        @DefaultValue Idempotency idempotency) {
+        @DefaultValue Idempotency idempotency,
+        @DefaultValue("") String clusterToken,
+        @DefaultValue Peer peer) {
 
     public RaftKvProperties {
         if (nodeId == null || !nodeId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}")) {
@@ -46,6 +51,26 @@ public record RaftKvProperties(
         }
         cluster = cluster == null ? "" : cluster.trim();
         ClusterSpec.parse(cluster, nodeId, peerPort); // validates
+        clusterToken = clusterToken == null ? "" : clusterToken;
+        long needed = peerBodyNeeded(limits);
+        if (peer.maxBodySize() != null && peer.maxBodySize().toBytes() < needed) {
+            throw new IllegalArgumentException("raftkv.peer.max-body-size (" + peer.maxBodySize().toBytes()
+                    + " bytes) is smaller than the largest batch a peer sends with raftkv.limits.max-value-size "
+                    + limits.maxValueSize() + " (" + needed + " bytes)");
+        }
+    }
+
+    /** Entry bytes in one AppendEntries; the core lets a single larger entry through alone. */
+    public static final long MAX_BYTES_PER_MESSAGE = 1 << 20;
+
+    private static long peerBodyNeeded(Limits limits) {
+        return io.raftkv.node.PeerTransport.maxBodyBytes(MAX_BYTES_PER_MESSAGE, limits.maxKeySize().toBytes(),
+                limits.maxValueSize().toBytes());
+    }
+
+    /** The largest peer request body the peer server reads: the configured one, or what the senders can build. */
+    public long peerMaxBodyBytes() {
+        return peer.maxBodySize() != null ? peer.maxBodySize().toBytes() : peerBodyNeeded(limits);
     }
 
     /** Raft's clock. Defaults give a 150-300 ms randomized election timeout and 50 ms heartbeats. */
@@ -112,5 +137,31 @@ public record RaftKvProperties(
 
     /** How long, and for how many keys, a write's outcome is remembered for retries with the same Idempotency-Key. */
     public record Idempotency(@DefaultValue("100000") int maxEntries, @DefaultValue("1h") Duration ttl) {
+    }
+
+    /**
+     * The peer server ({@code raftkv.peer.*}; the port and secret are {@code raftkv.peer-port} and
+     * {@code raftkv.peer-secret}).
+     *
+     * @param ssl            {@code bundle}: a Spring SSL bundle ({@code spring.ssl.bundle.*}); with one,
+     *                       peers talk HTTPS with mutual TLS and a peer's certificate must name it
+     * @param maxBodySize    largest peer request read; by default the largest batch a sender builds
+     * @param maxThreads     threads serving peer requests
+     * @param maxConnections peer connections held open at once
+     */
+    public record Peer(@DefaultValue Ssl ssl, DataSize maxBodySize, @DefaultValue("16") int maxThreads,
+                       @DefaultValue("128") int maxConnections) {
+        public Peer {
+            if (maxThreads < 2 || maxConnections < 8) {
+                throw new IllegalArgumentException("raftkv.peer.max-threads must be at least 2 and raftkv.peer.max-connections at least 8");
+            }
+        }
+
+        /** @param bundle name of the SSL bundle, or empty for plain HTTP between peers */
+        public record Ssl(@DefaultValue("") String bundle) {
+            public boolean enabled() {
+                return bundle != null && !bundle.isBlank();
+            }
+        }
     }
 }

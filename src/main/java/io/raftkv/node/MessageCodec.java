@@ -54,6 +54,38 @@ public final class MessageCodec {
         }
     }
 
+    /** Bytes {@link #encode} takes for one message, without the 5-byte batch header; computed, not encoded. */
+    public static long encodedSize(Message m) {
+        long size = 1 + 4 + utf8Length(m.from()) + 4 + utf8Length(m.to()) + 8;
+        if (m instanceof RequestVote) {
+            return size + 18;
+        } else if (m instanceof RequestVoteResponse) {
+            return size + 2;
+        } else if (m instanceof AppendEntries a) {
+            size += 28;
+            for (Entry e : a.entries()) {
+                size += 21 + e.data().length;
+            }
+            return size;
+        } else if (m instanceof AppendEntriesResponse) {
+            return size + 25;
+        } else if (m instanceof Heartbeat) {
+            return size + 16;
+        } else if (m instanceof HeartbeatResponse) {
+            return size + 8;
+        } else if (m instanceof InstallSnapshot s) {
+            return size + 20 + s.snapshot().metadata().membership().encode().length + s.snapshot().data().length;
+        }
+        return size;
+    }
+
+    /** The batch header {@link #encode} writes before the messages: version and count. */
+    public static final int BATCH_HEADER_BYTES = 5;
+
+    private static int utf8Length(String s) {
+        return s.getBytes(StandardCharsets.UTF_8).length;
+    }
+
     public static List<Message> decode(byte[] data) {
         try {
             DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));

@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class PeerDirectory {
     public static final String NODE_HEADER = "X-Raftkv-Node";
+    public static final String CLUSTER_HEADER = "X-Raftkv-Cluster";
     public static final String CLIENT_URL_HEADER = "X-Raftkv-Client-Url";
 
     private final String selfId;
@@ -52,7 +53,12 @@ public final class PeerDirectory {
         return id == null ? Optional.empty() : Optional.ofNullable(clientUrls.get(id));
     }
 
-    /** Records what a peer said about itself; only members are remembered, and our own URL is never overwritten. */
+    /**
+     * Records what a peer said about itself; only members are remembered, and our own URL is never
+     * overwritten. Callers pass only an authenticated sender (the peer server checked its cluster,
+     * membership, secret and certificate) or the peer they called, so no one can poison another
+     * member's redirect target.
+     */
     public void learned(String id, String clientUrl) {
         if (id != null && clientUrl != null && !id.equals(selfId) && membership.isVoter(id)
                 && clientUrl.matches("https?://[^\\s/]+/?")) {

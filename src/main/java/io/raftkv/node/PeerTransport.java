@@ -12,7 +12,6 @@ import io.raftkv.raft.TimeoutNow;
 import io.raftkv.raft.storage.SnapshotChunk;
 import io.raftkv.raft.storage.SnapshotSource;
 import okhttp3.MediaType;
-import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
@@ -46,9 +45,26 @@ public final class PeerTransport implements RaftLoop.Outbox, AutoCloseable {
     static final MediaType WIRE = MediaType.get("application/x-raftkv-raft");
     private static final int MAX_QUEUED = 20_000;
     private static final int MAX_BATCH_MESSAGES = 4096;
-    private static final long MAX_BATCH_BYTES = 8L << 20;
+    /** A batch stops growing before its encoded size would pass this, unless it holds only one message. */
+    static final long MAX_BATCH_BYTES = 8L << 20;
+    /** Bytes a client command may add to a log entry beyond its key and value (content type, idempotency key, framing). */
+    private static final long COMMAND_OVERHEAD_BYTES = 4096;
+    /** Room for a message's own fields and sender and receiver ids (each at most 63 bytes). */
+    private static final long MESSAGE_OVERHEAD_BYTES = 1024;
 
-    static final int SNAPSHOT_CHUNK_BYTES = 1 << 20;
+    public static final int SNAPSHOT_CHUNK_BYTES = 1 << 20;
+
+    /**
+     * The largest request body this node's sender ever builds, so a receiver can refuse anything
+     * bigger: a batch is at most {@link #MAX_BATCH_BYTES}, or a single message over it, and the
+     * largest single message is an AppendEntries with up to {@code maxBytesPerMessage} of entries
+     * or else one entry, at most the largest command a client may write.
+     */
+    public static long maxBodyBytes(long maxBytesPerMessage, long maxKeyBytes, long maxValueBytes) {
+        long oneEntry = maxKeyBytes + maxValueBytes + COMMAND_OVERHEAD_BYTES + io.raftkv.raft.Entry.OVERHEAD_BYTES;
+        long oneMessage = Math.max(maxBytesPerMessage, oneEntry) + MESSAGE_OVERHEAD_BYTES;
+        return MessageCodec.BATCH_HEADER_BYTES + Math.max(MAX_BATCH_BYTES, oneMessage);
+    }
 
     /** Opens the snapshot file a leader's InstallSnapshot refers to, for streaming in chunks. */
     public interface SnapshotFiles {
@@ -56,8 +72,9 @@ public final class PeerTransport implements RaftLoop.Outbox, AutoCloseable {
     }
 
     private final PeerDirectory directory;
+    private final String clusterId;
     private final String secret;
-    private final OkHttpClient http;
+    private final PeerClient client;
     private final SnapshotFiles snapshotFiles;
     private final Consumer<String> unreachable;
     private final BiConsumer<String, Boolean> snapshotOutcome;
@@ -72,11 +89,12 @@ public final class PeerTransport implements RaftLoop.Outbox, AutoCloseable {
      *                        leader probes it instead of pipelining into the void
      * @param snapshotOutcome told whether a snapshot transfer to a peer finished
      */
-    public PeerTransport(PeerDirectory directory, String secret, OkHttpClient http, SnapshotFiles snapshotFiles,
+    public PeerTransport(PeerDirectory directory, String clusterId, String secret, PeerClient client, SnapshotFiles snapshotFiles,
                          Consumer<String> unreachable, BiConsumer<String, Boolean> snapshotOutcome, NodeMetrics metrics) {
         this.directory = directory;
+        this.clusterId = clusterId;
         this.secret = secret;
-        this.http = http;
+        this.client = client;
         this.snapshotFiles = snapshotFiles;
         this.unreachable = unreachable;
         this.snapshotOutcome = snapshotOutcome;
@@ -143,9 +161,9 @@ public final class PeerTransport implements RaftLoop.Outbox, AutoCloseable {
                         .header(SnapshotHeaders.OFFSET, Long.toString(chunk.offset()))
                         .header(SnapshotHeaders.LAST, Boolean.toString(chunk.last()))
                         .post(RequestBody.create(chunk.data(), WIRE)).build();
-                try (Response resp = http.newCall(req).execute()) {
+                try (Response resp = client.http().newCall(req).execute()) {
                     if (!resp.isSuccessful()) {
-                        throw new IOException("HTTP " + resp.code() + " for chunk at " + chunk.offset());
+                        throw new IOException("HTTP " + resp.code() + " for chunk at " + chunk.offset() + refusal(resp));
                     }
                 }
                 if (chunk.last()) {
@@ -172,15 +190,29 @@ public final class PeerTransport implements RaftLoop.Outbox, AutoCloseable {
         throw new IllegalArgumentException("no endpoint for " + m.getClass().getSimpleName());
     }
 
-    /** Adds the headers every peer request carries: who we are, where clients reach us, and the shared secret. */
+    /** Adds the headers every peer request carries: the cluster, who we are, where clients reach us, the shared secret. */
     Request.Builder peerRequest(String url) {
         Request.Builder b = new Request.Builder().url(url)
+                .header(PeerDirectory.CLUSTER_HEADER, clusterId)
                 .header(PeerDirectory.NODE_HEADER, directory.selfId())
                 .header(PeerDirectory.CLIENT_URL_HEADER, directory.selfClientUrl());
         if (!secret.isEmpty()) {
             b.header("Authorization", "Bearer " + secret);
         }
         return b;
+    }
+
+    /** The start of a refusal's problem detail, so a misconfigured cluster says why in the log. */
+    private static String refusal(Response resp) {
+        if (resp.code() != 401 && resp.code() != 403) {
+            return "";
+        }
+        try {
+            String body = resp.peekBody(512).string();
+            return ": " + body;
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     /**
@@ -250,13 +282,16 @@ public final class PeerTransport implements RaftLoop.Outbox, AutoCloseable {
                     }
                     List<Message> batch = new ArrayList<>();
                     batch.add(first);
-                    long bytes = 0;
+                    long bytes = MessageCodec.encodedSize(first);
                     Message next;
-                    while (batch.size() < MAX_BATCH_MESSAGES && bytes < MAX_BATCH_BYTES && (next = queue.pollFirst()) != null) {
-                        batch.add(next);
-                        if (next instanceof AppendEntries a) {
-                            bytes += a.entries().stream().mapToLong(e -> e.sizeBytes()).sum();
+                    while (batch.size() < MAX_BATCH_MESSAGES && (next = queue.pollFirst()) != null) {
+                        long size = MessageCodec.encodedSize(next);
+                        if (bytes + size > MAX_BATCH_BYTES) {
+                            queue.addFirst(next); // the receiver's body limit relies on this bound
+                            break;
                         }
+                        batch.add(next);
+                        bytes += size;
                     }
                     backoffMillis = sendInOrder(batch, backoffMillis);
                 } catch (InterruptedException e) {
@@ -288,12 +323,15 @@ public final class PeerTransport implements RaftLoop.Outbox, AutoCloseable {
             Request req = peerRequest(base + endpoint)
                     .post(RequestBody.create(MessageCodec.encode(messages), WIRE)).build();
             long start = System.nanoTime();
-            try (Response resp = http.newCall(req).execute()) {
+            try (Response resp = client.http().newCall(req).execute()) {
                 if (!resp.isSuccessful()) {
-                    throw new IOException("HTTP " + resp.code() + " from " + peer + endpoint);
+                    throw new IOException("HTTP " + resp.code() + " from " + peer + endpoint + refusal(resp));
                 }
                 metrics.peerRequest(lane, System.nanoTime() - start, messages.size());
-                directory.learned(resp.header(PeerDirectory.NODE_HEADER), resp.header(PeerDirectory.CLIENT_URL_HEADER));
+                // Only what the peer we called says about itself, and only from our own cluster.
+                if (peer.equals(resp.header(PeerDirectory.NODE_HEADER)) && clusterId.equals(resp.header(PeerDirectory.CLUSTER_HEADER))) {
+                    directory.learned(peer, resp.header(PeerDirectory.CLIENT_URL_HEADER));
+                }
                 return 0;
             } catch (IOException e) {
                 if (backoffMillis == 0) {

@@ -13,8 +13,6 @@ import io.raftkv.raft.Role;
 import io.raftkv.raft.Snapshot;
 import io.raftkv.raft.storage.DurableStorage;
 import io.raftkv.raft.storage.StorageFailedException;
-import okhttp3.ConnectionPool;
-import okhttp3.OkHttpClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,11 +36,13 @@ public final class RaftKvNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RaftKvNode.class);
 
     /**
-     * @param bootstrap membership for a new data directory; ignored once the directory holds a cluster
+     * @param bootstrap    membership for a new data directory; ignored once the directory holds a cluster
+     * @param clusterToken mixed into the cluster ID made at bootstrap, so two clusters with the same members differ
+     * @param peerTls      this node's certificate and the peers' trust, or null for plain HTTP between peers
      */
     public record Settings(String id, String clientUrl, Path dataDir, Membership bootstrap, RaftConfig raft,
                            String peerSecret, long snapshotEntries, long trailingEntries, Duration stepDownGrace,
-                           IdempotencyPolicy idempotency) {
+                           IdempotencyPolicy idempotency, String clusterToken, PeerClient.Tls peerTls) {
     }
 
     private final Settings settings;
@@ -51,6 +51,8 @@ public final class RaftKvNode implements AutoCloseable {
     private final StatusBoard board;
     private final PeerDirectory directory;
     private final PeerTransport transport;
+    private final PeerClient peerClient;
+    private final String clusterId;
     private final RaftLoop loop;
     private final ApplyLoop apply;
     private final Proposals proposals;
@@ -68,6 +70,8 @@ public final class RaftKvNode implements AutoCloseable {
             storage.bootstrap(s.bootstrap());
         }
         RaftNode raft = new RaftNode(s.raft(), storage, new Random(new SecureRandom().nextLong()));
+        // A directory made before cluster IDs existed has none: its stored membership is still the bootstrap one.
+        this.clusterId = ClusterId.loadOrCreate(s.dataDir(), raft.membership(), s.clusterToken());
         if (!raft.membership().equals(s.bootstrap())) {
             log.warn("{}: raftkv.cluster {} differs from the membership stored in {} ({}); the stored one is used",
                     s.id(), s.bootstrap().voters(), s.dataDir(), raft.membership().voters());
@@ -84,15 +88,8 @@ public final class RaftKvNode implements AutoCloseable {
         RaftLoop[] loopRef = new RaftLoop[1];
         this.apply = new ApplyLoop(data, base, proposals, snap -> loopRef[0].snapshotTaken(snap), s.snapshotEntries(),
                 metrics, t -> loopRef[0].halt("applying committed entries failed", t));
-        OkHttpClient http = new OkHttpClient.Builder()
-                .connectTimeout(Duration.ofMillis(500))
-                .readTimeout(Duration.ofSeconds(5))
-                .writeTimeout(Duration.ofSeconds(5))
-                .connectionPool(new ConnectionPool(8, 5, TimeUnit.MINUTES))
-                .socketFactory(new NoDelaySocketFactory())
-                .retryOnConnectionFailure(false)
-                .build();
-        this.transport = new PeerTransport(directory, s.peerSecret(), http,
+        this.peerClient = new PeerClient(s.peerTls());
+        this.transport = new PeerTransport(directory, clusterId, s.peerSecret(), peerClient,
                 (index, term) -> DurableStorage.snapshots(storage).openSource(index, term),
                 peer -> loopRef[0].submit(r -> r.reportUnreachable(peer)),
                 (peer, ok) -> loopRef[0].submit(r -> r.reportSnapshot(peer, ok)), metrics);
@@ -158,6 +155,16 @@ public final class RaftKvNode implements AutoCloseable {
 
     public void receive(List<Message> messages) {
         loop.step(messages);
+    }
+
+    /** Made once at bootstrap and kept in the data directory; every peer request must carry it. */
+    public String clusterId() {
+        return clusterId;
+    }
+
+    /** The outbound peer client, so a renewed peer certificate can be swapped in. */
+    public PeerClient peerClient() {
+        return peerClient;
     }
 
     public SnapshotInbox snapshotInbox() {

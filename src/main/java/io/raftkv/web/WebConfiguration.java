@@ -2,24 +2,15 @@ package io.raftkv.web;
 
 import io.raftkv.config.RaftKvProperties;
 import io.raftkv.node.RaftKvNode;
-import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.Ordered;
 
-/** The web layer's own beans: request routing to the leader and the port partition. */
+/** The web layer's own beans: request routing to the leader. (The peer port is another server: see io.raftkv.peer.) */
 @Configuration(proxyBeanMethods = false)
 class WebConfiguration {
 
     @Bean
     LeaderRouter leaderRouter(RaftKvNode node, RaftKvProperties p) {
         return new LeaderRouter(node, p.requests().leaderWait(), p.requests().timeout());
-    }
-
-    @Bean
-    FilterRegistrationBean<PortFilter> portFilter(RaftKvProperties p) {
-        FilterRegistrationBean<PortFilter> reg = new FilterRegistrationBean<>(new PortFilter(p.peerPort(), p.peerSecret()));
-        reg.setOrder(Ordered.HIGHEST_PRECEDENCE);
-        return reg;
     }
 }

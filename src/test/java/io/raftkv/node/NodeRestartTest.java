@@ -33,7 +33,7 @@ class NodeRestartTest {
 
     private static RaftKvNode.Settings settings(Path dir, Membership bootstrap) {
         return new RaftKvNode.Settings("n1", "http://127.0.0.1:1", dir, bootstrap, RaftConfig.defaults("n1"), "",
-                30_000, 1_000, Duration.ofSeconds(1), IdempotencyPolicy.defaults());
+                30_000, 1_000, Duration.ofSeconds(1), IdempotencyPolicy.defaults(), "", null);
     }
 
     private static RaftKvNode started(Path dir) throws Exception {

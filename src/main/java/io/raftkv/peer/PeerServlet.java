@@ -1,0 +1,251 @@
+package io.raftkv.peer;
+
+import io.raftkv.node.MessageCodec;
+import io.raftkv.node.NodeStatus;
+import io.raftkv.node.PeerDirectory;
+import io.raftkv.node.PeerTransport;
+import io.raftkv.node.RaftKvNode;
+import io.raftkv.node.SnapshotHeaders;
+import io.raftkv.raft.Message;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The peer endpoints, matched exactly on the raw request URI (no decoding, no path parameters, no
+ * dot segments): anything else is 404. Messages are one-way: a request is accepted (204) once handed
+ * to the Raft loop; answers travel as requests of their own. A plain servlet, not Spring MVC: the
+ * replication path stays short and nothing else is routed here.
+ */
+final class PeerServlet extends HttpServlet {
+    static final String TYPE_BASE = "https://raftkv.io/problems/";
+    private static final String CERTIFICATES = "jakarta.servlet.request.X509Certificate";
+
+    private final transient RaftKvNode node;
+    private final transient PeerGate gate;
+    private final long maxBodyBytes;
+    private final transient Consumer<String> refused;
+
+    /**
+     * @param maxBodyBytes largest message batch read (see {@link PeerTransport#maxBodyBytes})
+     * @param refused      told the reason of every refused request (the {@code raftkv.peer.refused} metric)
+     */
+    PeerServlet(RaftKvNode node, PeerGate gate, long maxBodyBytes, Consumer<String> refused) {
+        this.node = node;
+        this.gate = gate;
+        this.maxBodyBytes = maxBodyBytes;
+        this.refused = refused;
+    }
+
+    @Override
+    protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        String path = req.getRequestURI();
+        String method = req.getMethod();
+        switch (path) {
+            case "/raft/append", "/raft/vote", "/raft/timeout-now", "/raft/snapshot" -> {
+                if (!"POST".equals(method)) {
+                    notAllowed(resp, path, "POST");
+                } else if (admitted(req, resp)) {
+                    if (path.equals("/raft/snapshot")) {
+                        snapshotChunk(req, resp);
+                    } else {
+                        messages(path, req, resp);
+                    }
+                }
+            }
+            case "/raft/info" -> {
+                if (!"GET".equals(method)) {
+                    notAllowed(resp, path, "GET");
+                } else if (admitted(req, resp)) {
+                    info(resp);
+                }
+            }
+            default -> problem(resp, 404, "not-found", "the peer port serves only /raft/append, /raft/vote, "
+                    + "/raft/timeout-now, /raft/snapshot and /raft/info");
+        }
+    }
+
+    private boolean admitted(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        PeerGate.Refusal r = gate.admit(req.getHeader("Authorization"), req.getHeader(PeerDirectory.CLUSTER_HEADER),
+                req.getHeader(PeerDirectory.NODE_HEADER), (X509Certificate[]) req.getAttribute(CERTIFICATES));
+        if (r != null) {
+            refuse(resp, r);
+            return false;
+        }
+        return true;
+    }
+
+    private void messages(String path, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        byte[] body = BoundedBody.read(req, maxBodyBytes);
+        if (body == null) {
+            problem(resp, 413, "peer-body-too-large", "a peer request body may be at most " + maxBodyBytes + " bytes");
+            return;
+        }
+        List<Message> messages;
+        try {
+            messages = MessageCodec.decode(body);
+        } catch (IllegalArgumentException e) {
+            problem(resp, 400, "bad-peer-message", e.getMessage());
+            return;
+        }
+        String sender = req.getHeader(PeerDirectory.NODE_HEADER);
+        PeerGate.Refusal r = PeerGate.sentBy(sender, messages);
+        if (r != null) {
+            refuse(resp, r);
+            return;
+        }
+        String self = node.directory().selfId();
+        for (Message m : messages) {
+            if (!m.to().equals(self)) {
+                problem(resp, 400, "misrouted-peer-message", "a message for " + m.to() + " reached " + self);
+                return;
+            }
+            if (!PeerTransport.endpointFor(m).equals(path)) {
+                problem(resp, 400, "bad-peer-message", m.getClass().getSimpleName() + " does not belong on " + path);
+                return;
+            }
+        }
+        learn(req);
+        node.receive(messages);
+        accepted(resp);
+    }
+
+    private void snapshotChunk(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        String self = node.directory().selfId();
+        String to = req.getHeader(SnapshotHeaders.TO);
+        long term;
+        long index;
+        long snapshotTerm;
+        long offset;
+        try {
+            term = Long.parseLong(req.getHeader(SnapshotHeaders.TERM));
+            index = Long.parseLong(req.getHeader(SnapshotHeaders.INDEX));
+            snapshotTerm = Long.parseLong(req.getHeader(SnapshotHeaders.SNAPSHOT_TERM));
+            offset = Long.parseLong(req.getHeader(SnapshotHeaders.OFFSET));
+        } catch (NumberFormatException e) {
+            problem(resp, 400, "bad-peer-message", "a snapshot chunk needs numeric term, index, snapshot term and offset headers");
+            return;
+        }
+        String lastHeader = req.getHeader(SnapshotHeaders.LAST);
+        if (!"true".equals(lastHeader) && !"false".equals(lastHeader) || offset < 0) {
+            problem(resp, 400, "bad-peer-message", "a snapshot chunk needs a non-negative offset and a last header of true or false");
+            return;
+        }
+        if (!self.equals(to)) {
+            problem(resp, 400, "misrouted-peer-message", "a snapshot for " + to + " reached " + self);
+            return;
+        }
+        byte[] body = BoundedBody.read(req, PeerTransport.SNAPSHOT_CHUNK_BYTES);
+        if (body == null) {
+            problem(resp, 413, "peer-body-too-large", "a snapshot chunk may be at most " + PeerTransport.SNAPSHOT_CHUNK_BYTES + " bytes");
+            return;
+        }
+        learn(req);
+        // The transfer is kept per sender, which the gate proved is a member: at most one open file per member.
+        boolean ok = node.snapshotInbox().accept(req.getHeader(PeerDirectory.NODE_HEADER), term, index, snapshotTerm,
+                offset, Boolean.parseBoolean(lastHeader), body);
+        if (!ok) {
+            problem(resp, 409, "snapshot-out-of-order",
+                    "chunk at " + offset + " does not continue the transfer in progress; start again at 0");
+            return;
+        }
+        accepted(resp);
+    }
+
+    /** Who this node is and how far its log reaches. */
+    private void info(HttpServletResponse resp) throws IOException {
+        NodeStatus s = node.status();
+        String json = "{\"id\":\"" + Json.escape(s.id()) + "\",\"clientUrl\":\"" + Json.escape(node.directory().selfClientUrl())
+                + "\",\"term\":" + s.term() + ",\"lastIndex\":" + s.lastIndex() + ",\"commitIndex\":" + s.commitIndex() + "}";
+        headers(resp);
+        resp.setStatus(200);
+        resp.setContentType("application/json");
+        write(resp, json);
+    }
+
+    private void learn(HttpServletRequest req) {
+        node.directory().learned(req.getHeader(PeerDirectory.NODE_HEADER), req.getHeader(PeerDirectory.CLIENT_URL_HEADER));
+    }
+
+    private void accepted(HttpServletResponse resp) {
+        headers(resp);
+        resp.setStatus(204);
+    }
+
+    private void headers(HttpServletResponse resp) {
+        resp.setHeader(PeerDirectory.CLUSTER_HEADER, node.clusterId());
+        resp.setHeader(PeerDirectory.NODE_HEADER, node.directory().selfId());
+        resp.setHeader(PeerDirectory.CLIENT_URL_HEADER, node.directory().selfClientUrl());
+    }
+
+    private void refuse(HttpServletResponse resp, PeerGate.Refusal r) throws IOException {
+        refused.accept(r.reason());
+        problem(resp, r.status(), "peer-refused", r.detail());
+    }
+
+    private static void notAllowed(HttpServletResponse resp, String path, String allowed) throws IOException {
+        resp.setHeader("Allow", allowed);
+        problem(resp, 405, "method-not-allowed", path + " accepts only " + allowed);
+    }
+
+    static void problem(HttpServletResponse resp, int status, String slug, String detail) throws IOException {
+        resp.setStatus(status);
+        resp.setContentType("application/problem+json");
+        write(resp, "{\"type\":\"" + TYPE_BASE + slug + "\",\"status\":" + status + ",\"detail\":\"" + Json.escape(detail) + "\"}");
+    }
+
+    private static void write(HttpServletResponse resp, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        resp.setContentLength(bytes.length);
+        resp.getOutputStream().write(bytes);
+    }
+
+    /** Reads a request body of at most {@code max} bytes, without trusting Content-Length to be honest or present. */
+    static final class BoundedBody {
+        private BoundedBody() {
+        }
+
+        /** The body, or null if it is longer than {@code max} (then the rest is left unread). */
+        static byte[] read(HttpServletRequest req, long max) throws IOException {
+            long declared = req.getContentLengthLong();
+            if (declared > max) {
+                return null;
+            }
+            try (InputStream in = req.getInputStream()) {
+                return read(in, max);
+            }
+        }
+
+        static byte[] read(InputStream in, long max) throws IOException {
+            byte[] body = in.readNBytes((int) Math.min(max, Integer.MAX_VALUE - 8));
+            return in.read() < 0 ? body : null;
+        }
+    }
+
+    /** Enough JSON for problem details and {@code /raft/info}. */
+    static final class Json {
+        private Json() {
+        }
+
+        static String escape(String s) {
+            StringBuilder sb = new StringBuilder(s.length() + 8);
+            for (char c : s.toCharArray()) {
+                if (c == '"' || c == '\\') {
+                    sb.append('\\').append(c);
+                } else if (c < 0x20) {
+                    sb.append(String.format("\\u%04x", (int) c));
+                } else {
+                    sb.append(c);
+                }
+            }
+            return sb.toString();
+        }
+    }
+}

@@ -1,0 +1,11 @@
+/**
+ * The peer server: a web server of its own on {@code raftkv.peer-port}, apart from the client
+ * server, so no path on the client port can reach a peer handler whatever its encoding. A plain
+ * servlet serves exactly {@code POST /raft/append}, {@code /raft/vote}, {@code /raft/timeout-now},
+ * {@code /raft/snapshot} and {@code GET /raft/info}, matched on the raw request URI. Before a body
+ * is read, {@link io.raftkv.peer.PeerGate} checks the request: the shared secret, the cluster ID,
+ * that the sender is a member, and with peer TLS that its client certificate names it; bodies are
+ * read with a bound. Also here: the peer server's TLS (a Spring SSL bundle, reloaded when its
+ * files change, on the server and the outbound client alike).
+ */
+package io.raftkv.peer;
