@@ -39,7 +39,8 @@ public final class PeerClient {
                 .connectTimeout(Duration.ofMillis(500))
                 .readTimeout(Duration.ofSeconds(5))
                 .writeTimeout(Duration.ofSeconds(5))
-                .connectionPool(new ConnectionPool(8, 5, TimeUnit.MINUTES))
+                // Idle connections close after 60 s, before the peer server's 120 s keep-alive timeout.
+                .connectionPool(new ConnectionPool(8, 60, TimeUnit.SECONDS))
                 .socketFactory(new NoDelaySocketFactory())
                 .retryOnConnectionFailure(false);
         if (tls != null) {

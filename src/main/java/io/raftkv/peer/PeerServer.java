@@ -56,6 +56,9 @@ final class PeerServer implements SmartLifecycle {
                 http.setMaxConnections(maxConnections);
                 http.setAcceptCount(16);
                 http.setConnectionTimeout(10_000);
+                // Longer than the peer client keeps an idle connection (PeerClient), so the client always
+                // closes first and never sends a request into a connection the server is closing.
+                http.setKeepAliveTimeout(120_000);
                 http.setMaxHttpHeaderSize(16 * 1024);
                 http.setMaxSwallowSize(1 << 20);
             }

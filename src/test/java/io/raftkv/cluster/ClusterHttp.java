@@ -22,8 +22,12 @@ public final class ClusterHttp {
 
     /** This node's view from {@code GET /cluster}: {id, role, leader or null}; empty if it does not answer. */
     public static Optional<String[]> view(URI node) {
+        return view(HTTP, node);
+    }
+
+    public static Optional<String[]> view(HttpClient http, URI node) {
         try {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(node.resolve("/cluster")).timeout(Duration.ofSeconds(1)).build(),
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(node.resolve("/cluster")).timeout(Duration.ofSeconds(1)).build(),
                     HttpResponse.BodyHandlers.ofString());
             Matcher m = ROLE.matcher(r.body());
             if (r.statusCode() != 200 || !m.find()) {
@@ -39,8 +43,12 @@ public final class ClusterHttp {
     }
 
     public static boolean ready(URI node) {
+        return ready(HTTP, node);
+    }
+
+    public static boolean ready(HttpClient http, URI node) {
         try {
-            HttpResponse<Void> r = HTTP.send(HttpRequest.newBuilder(node.resolve("/actuator/health/readiness"))
+            HttpResponse<Void> r = http.send(HttpRequest.newBuilder(node.resolve("/actuator/health/readiness"))
                     .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.discarding());
             return r.statusCode() == 200;
         } catch (IOException e) {
@@ -56,9 +64,13 @@ public final class ClusterHttp {
      * answering node, and by a majority of the whole cluster.
      */
     public static Optional<String> leader(List<URI> nodes, int clusterSize) {
+        return leader(HTTP, nodes, clusterSize);
+    }
+
+    public static Optional<String> leader(HttpClient http, List<URI> nodes, int clusterSize) {
         List<String[]> views = new ArrayList<>();
         for (URI u : nodes) {
-            view(u).ifPresent(views::add);
+            view(http, u).ifPresent(views::add);
         }
         for (String[] v : views) {
             if (v[1].equals("leader")) {

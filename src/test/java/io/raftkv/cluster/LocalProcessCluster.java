@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,9 +29,28 @@ public final class LocalProcessCluster implements ClusterUnderTest {
     private final String clusterSpec;
     private final List<String> extraArgs;
     private final Path jar;
+    private final TestPki pki;
+    private final String scheme;
+    private final HttpClient http;
 
     /** Starts {@code size} nodes under {@code baseDir}; {@code extraArgs} go to every node (e.g. {@code --raftkv.snapshot.entries=100}). */
     public LocalProcessCluster(int size, Path baseDir, String... extraArgs) {
+        this(size, baseDir, null, extraArgs);
+    }
+
+    /**
+     * With a {@code pki}, every node serves clients over TLS ({@code server.ssl.bundle}) and peers
+     * over mutual TLS ({@code raftkv.peer.ssl.bundle}), with a certificate of its own (CN = its id)
+     * from PEM files that are reloaded when they change.
+     */
+    public LocalProcessCluster(int size, Path baseDir, TestPki pki, String... extraArgs) {
+        this.pki = pki;
+        this.scheme = pki == null ? "http" : "https";
+        HttpClient.Builder hb = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500));
+        if (pki != null) {
+            hb.sslContext(pki.sslContext(null));
+        }
+        this.http = hb.build();
         this.jar = Path.of(System.getProperty("raftkv.jar", "target/raftkv.jar"));
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: integration tests run after `./mvnw package` (use ./mvnw verify)");
@@ -41,7 +61,10 @@ public final class LocalProcessCluster implements ClusterUnderTest {
             String id = "n" + i;
             Node n = new Node(id, freePort(), freePort(), baseDir.resolve(id), baseDir.resolve(id + ".log"));
             nodes.put(id, n);
-            spec.append(spec.isEmpty() ? "" : ",").append(id).append("=http://127.0.0.1:").append(n.peerPort());
+            spec.append(spec.isEmpty() ? "" : ",").append(id).append("=").append(scheme).append("://127.0.0.1:").append(n.peerPort());
+            if (pki != null) {
+                issueCertificate(id);
+            }
         }
         this.clusterSpec = spec.toString();
         nodes.keySet().forEach(this::start);
@@ -60,14 +83,28 @@ public final class LocalProcessCluster implements ClusterUnderTest {
         return List.copyOf(nodes.keySet());
     }
 
+    /** Issues (again) the certificate of node {@code id}; a running node picks it up without a restart. */
+    public java.security.cert.X509Certificate issueCertificate(String id) {
+        return pki.issue(id, id, "ip:127.0.0.1", "dns:localhost", "dns:" + id);
+    }
+
+    public TestPki pki() {
+        return pki;
+    }
+
+    /** A client that trusts the cluster's CA, if it has one. */
+    public HttpClient http() {
+        return http;
+    }
+
     @Override
     public URI clientUrl(String node) {
-        return URI.create("http://127.0.0.1:" + nodes.get(node).clientPort());
+        return URI.create(scheme + "://127.0.0.1:" + nodes.get(node).clientPort());
     }
 
     /** The node's internal peer endpoint base URL (tests that check the peer port itself). */
     public URI peerUrl(String node) {
-        return URI.create("http://127.0.0.1:" + nodes.get(node).peerPort());
+        return URI.create(scheme + "://127.0.0.1:" + nodes.get(node).peerPort());
     }
 
     public Path dataDir(String node) {
@@ -89,9 +126,21 @@ public final class LocalProcessCluster implements ClusterUnderTest {
                 "--raftkv.cluster=" + clusterSpec,
                 "--server.port=" + n.clientPort(),
                 "--raftkv.peer-port=" + n.peerPort(),
-                "--raftkv.advertise-url=http://127.0.0.1:" + n.clientPort(),
+                "--raftkv.advertise-url=" + scheme + "://127.0.0.1:" + n.clientPort(),
                 "--raftkv.data-dir=" + n.dataDir(),
                 "--raftkv.peer-secret=test-secret"));
+        if (pki != null) {
+            for (String bundle : List.of("client", "peer")) {
+                String prefix = "--spring.ssl.bundle.pem." + bundle + ".";
+                cmd.add(prefix + "keystore.certificate=file:" + pki.certificate(id));
+                cmd.add(prefix + "keystore.private-key=file:" + pki.privateKey(id));
+                cmd.add(prefix + "truststore.certificate=file:" + pki.caCertificate());
+                cmd.add(prefix + "reload-on-update=true");
+            }
+            cmd.add("--spring.ssl.bundle.watch.file.quiet-period=500ms");
+            cmd.add("--server.ssl.bundle=client");
+            cmd.add("--raftkv.peer.ssl.bundle=peer");
+        }
         cmd.addAll(extraArgs);
         try {
             Files.createDirectories(n.dataDir().getParent());
@@ -158,7 +207,7 @@ public final class LocalProcessCluster implements ClusterUnderTest {
     @Override
     public Optional<String> leader() {
         List<URI> up = nodes.keySet().stream().filter(this::isRunning).map(this::clientUrl).toList();
-        return ClusterHttp.leader(up, nodes.size());
+        return ClusterHttp.leader(http, up, nodes.size());
     }
 
     @Override
@@ -178,7 +227,7 @@ public final class LocalProcessCluster implements ClusterUnderTest {
     public void awaitReady(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            if (nodes.keySet().stream().filter(this::isRunning).allMatch(id -> ClusterHttp.ready(clientUrl(id)))) {
+            if (nodes.keySet().stream().filter(this::isRunning).allMatch(id -> ClusterHttp.ready(http, clientUrl(id)))) {
                 return;
             }
             sleep(50);

@@ -1,5 +1,6 @@
 package io.raftkv.node;
 
+import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -12,10 +13,30 @@ import java.time.Duration;
 
 /** A plain HTTP client for the node tests: follows redirects like curl -L, with a deadline on every call. */
 final class KvHttp {
-    private final HttpClient following = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
-            .connectTimeout(Duration.ofSeconds(1)).build();
-    private final HttpClient notFollowing = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
-            .connectTimeout(Duration.ofSeconds(1)).build();
+    private final SSLContext tls;
+    private final HttpClient following;
+    private final HttpClient notFollowing;
+
+    KvHttp() {
+        this(null);
+    }
+
+    /** @param tls trust (and, for the peer port, a client certificate) for HTTPS nodes, or null */
+    KvHttp(SSLContext tls) {
+        this.tls = tls;
+        this.following = builder().followRedirects(HttpClient.Redirect.NORMAL).build();
+        this.notFollowing = builder().followRedirects(HttpClient.Redirect.NEVER).build();
+    }
+
+    /** A JDK client builder with this client's TLS settings (for tests that need their own client). */
+    HttpClient.Builder builder() {
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1));
+        return tls == null ? b : b.sslContext(tls);
+    }
+
+    SSLContext tls() {
+        return tls;
+    }
 
     HttpResponse<String> send(HttpRequest.Builder req, boolean follow) {
         try {

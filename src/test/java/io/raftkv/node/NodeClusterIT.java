@@ -7,6 +7,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.raftkv.raft.Heartbeat;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,14 +38,30 @@ import static org.assertj.core.api.Assertions.assertThat;
 class NodeClusterIT {
     @TempDir
     static Path dir;
-    private LocalProcessCluster cluster;
-    private final KvHttp http = new KvHttp();
+    protected LocalProcessCluster cluster;
+    protected KvHttp http;
 
     @BeforeAll
     void start() {
-        cluster = new LocalProcessCluster(3, dir);
+        cluster = newCluster(dir);
+        http = new KvHttp(clientTls());
         cluster.awaitLeader(Duration.ofSeconds(60));
         cluster.awaitReady(Duration.ofSeconds(30));
+    }
+
+    /** The cluster under test; a subclass runs the same tests over TLS. */
+    protected LocalProcessCluster newCluster(Path dir) {
+        return new LocalProcessCluster(3, dir);
+    }
+
+    /** What a client needs to trust the nodes, or null for plain HTTP. */
+    protected SSLContext clientTls() {
+        return null;
+    }
+
+    /** What a peer presents on the peer port as {@code member} (its certificate), or null for plain HTTP. */
+    protected SSLContext peerTls(String member) {
+        return null;
     }
 
     @AfterAll
@@ -224,25 +244,128 @@ class NodeClusterIT {
         HttpResponse<String> hidden = http.send(HttpRequest.newBuilder(node(0).resolve("/raft/append"))
                 .POST(HttpRequest.BodyPublishers.ofString("x")), false);
         assertThat(hidden.statusCode()).isEqualTo(404);
+        assertThat(http.send(HttpRequest.newBuilder(node(0).resolve("/raft/info")).GET(), false).statusCode()).isEqualTo(404);
         assertThat(http.send(HttpRequest.newBuilder(node(0).resolve("/nope")).GET(), false).statusCode()).isEqualTo(404);
 
         URI peer = cluster.peerUrl(cluster.nodes().get(0));
-        HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(peer.resolve("/raft/info")).GET(), false);
+        KvHttp asN2 = new KvHttp(peerTls("n2"));
+        HttpResponse<String> anonymous = asN2.send(asPeer(HttpRequest.newBuilder(peer.resolve("/raft/info")), "n2", null).GET(), false);
         assertThat(anonymous.statusCode()).as("no secret, no peer API").isEqualTo(401);
-        HttpResponse<String> wrong = http.send(HttpRequest.newBuilder(peer.resolve("/raft/info"))
-                .header("Authorization", "Bearer guess").GET(), false);
+        HttpResponse<String> wrong = asN2.send(asPeer(HttpRequest.newBuilder(peer.resolve("/raft/info")), "n2", "guess").GET(), false);
         assertThat(wrong.statusCode()).isEqualTo(401);
-        HttpResponse<String> member = http.send(HttpRequest.newBuilder(peer.resolve("/raft/info"))
-                .header("Authorization", "Bearer test-secret").GET(), false);
+        assertThat(wrong.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
+        HttpResponse<String> member = asN2.send(asPeer(HttpRequest.newBuilder(peer.resolve("/raft/info")), "n2", "test-secret").GET(), false);
         assertThat(member.statusCode()).isEqualTo(200);
         assertThat(member.body()).contains("\"id\":\"n1\"");
-        HttpResponse<String> garbage = http.send(HttpRequest.newBuilder(peer.resolve("/raft/append"))
-                .header("Authorization", "Bearer test-secret").header("Content-Type", "application/x-raftkv-raft")
+        HttpResponse<String> garbage = asN2.send(asPeer(HttpRequest.newBuilder(peer.resolve("/raft/append")), "n2", "test-secret")
+                .header("Content-Type", "application/x-raftkv-raft")
                 .POST(HttpRequest.BodyPublishers.ofString("not a message")), false);
         assertThat(garbage.statusCode()).as("a malformed peer message is refused, not stepped").isEqualTo(400);
-        HttpResponse<String> clientApiOnPeerPort = http.send(HttpRequest.newBuilder(peer.resolve("/kv/x"))
-                .header("Authorization", "Bearer test-secret").GET(), false);
-        assertThat(clientApiOnPeerPort.statusCode()).isEqualTo(404);
+        for (String path : List.of("/kv/x", "/raft/info/", "/raft;x/info", "/%72aft/info", "/actuator/health")) {
+            HttpResponse<String> other = asN2.send(asPeer(HttpRequest.newBuilder(peer.resolve(path)), "n2", "test-secret").GET(), false);
+            assertThat(other.statusCode()).as(path + " on the peer port").isEqualTo(404);
+            assertThat(other.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
+        }
+    }
+
+    /**
+     * The client port has no route to a peer handler at all, so no spelling of a peer path reaches
+     * one: each request carries a valid message that would raise the node's term by 100.
+     */
+    @Test
+    void noSpellingOfAPeerPathOnTheClientPortReachesAPeerHandler() throws IOException {
+        String n1 = cluster.nodes().get(0);
+        long before = term(n1);
+        byte[] body = MessageCodec.encode(List.of(new Heartbeat("n2", "n1", before + 100, 0, 0)));
+        List<String> spellings = List.of("/raft/append", "/raft;x/append", "/raft/append;x", "/%72aft/append",
+                "/raft/%61ppend", "//raft/append", "/raft//append", "/RAFT/append", "/Raft/Append", "/raft/./append",
+                "/./raft/append", "/kv/../raft/append", "/kv/%2e%2e/raft/append", "/raft/append/", "/%2Fraft%2Fappend",
+                "/raft%2Fappend", "/raft%2fappend", "/raft/append?x=1", "/raft/append%00", "/raft/vote", "/raft/snapshot",
+                "/raft/timeout-now", "/raft/info");
+        for (String target : spellings) {
+            String status = raw(node(0), "POST", target, peerHeaders("n2", clusterId()), body, clientTls());
+            // Spring MVC matches /kv/** on the raw path, so /kv/../x is a key path that takes no POST;
+            // Tomcat refuses a NUL in a path before any routing.
+            String expected = target.startsWith("/kv/") ? "HTTP/1.1 40[45]" : target.contains("%00") ? "HTTP/1.1 400" : "HTTP/1.1 404";
+            assertThat(status).as("POST " + target + " on the client port").matches(expected + "( .*)?");
+        }
+        assertThat(term(n1)).as("no message reached the node").isLessThan(before + 100);
+    }
+
+    /** A peer message from another cluster, from a non-member, or in another member's name is refused and counted. */
+    @Test
+    void forgedPeerMessagesAreRefused() throws IOException {
+        String n1 = cluster.nodes().get(0);
+        URI peer = cluster.peerUrl(n1);
+        long before = term(n1);
+        String id = clusterId();
+        byte[] fromN2 = MessageCodec.encode(List.of(new Heartbeat("n2", "n1", before + 100, 0, 0)));
+        byte[] fromN9 = MessageCodec.encode(List.of(new Heartbeat("n9", "n1", before + 100, 0, 0)));
+        byte[] fromN3 = MessageCodec.encode(List.of(new Heartbeat("n3", "n1", before + 100, 0, 0)));
+        String otherCluster = id.equals("0000000000000000") ? "1111111111111111" : "0000000000000000";
+        SSLContext asN2 = peerTls("n2");
+        assertThat(raw(peer, "POST", "/raft/append", peerHeaders("n2", otherCluster), fromN2, asN2)).startsWith("HTTP/1.1 403");
+        assertThat(raw(peer, "POST", "/raft/append", peerHeaders("n2", null), fromN2, asN2)).startsWith("HTTP/1.1 403");
+        assertThat(raw(peer, "POST", "/raft/append", peerHeaders("n9", id), fromN9, asN2)).startsWith("HTTP/1.1 403");
+        assertThat(raw(peer, "POST", "/raft/append", peerHeaders("n2", id), fromN3, asN2)).startsWith("HTTP/1.1 403");
+        String snapshotFromN9 = peerHeaders("n9", id) + "X-Raftkv-To: n1\r\nX-Raftkv-Term: " + (before + 100)
+                + "\r\nX-Raftkv-Snapshot-Index: 1\r\nX-Raftkv-Snapshot-Term: 1\r\nX-Raftkv-Offset: 0\r\nX-Raftkv-Last: true\r\n";
+        assertThat(raw(peer, "POST", "/raft/snapshot", snapshotFromN9, new byte[16], asN2)).startsWith("HTTP/1.1 403");
+        assertThat(term(n1)).as("no forged message reached the node").isLessThan(before + 100);
+        String metrics = http.send(HttpRequest.newBuilder(node(0).resolve("/actuator/prometheus")).GET(), false).body();
+        assertThat(metrics).containsPattern("raftkv_peer_refused_total\\{[^}]*reason=\"cluster\"[^}]*} [1-9]")
+                .containsPattern("raftkv_peer_refused_total\\{[^}]*reason=\"non-member\"[^}]*} [1-9]")
+                .containsPattern("raftkv_peer_refused_total\\{[^}]*reason=\"from-mismatch\"[^}]*} [1-9]");
+    }
+
+    /** A peer request as {@code member}: the cluster ID, the sender's id, and the secret if given. */
+    protected HttpRequest.Builder asPeer(HttpRequest.Builder b, String member, String secret) {
+        b.header("X-Raftkv-Cluster", clusterId()).header("X-Raftkv-Node", member);
+        return secret == null ? b : b.header("Authorization", "Bearer " + secret);
+    }
+
+    private static String peerHeaders(String member, String clusterId) {
+        return (clusterId == null ? "" : "X-Raftkv-Cluster: " + clusterId + "\r\n") + "X-Raftkv-Node: " + member
+                + "\r\nAuthorization: Bearer test-secret\r\nContent-Type: application/x-raftkv-raft\r\n";
+    }
+
+    protected String clusterId() {
+        try {
+            return java.nio.file.Files.readString(cluster.dataDir(cluster.nodes().get(0)).resolve("cluster-id")).trim();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    protected long term(String node) {
+        String body = http.send(HttpRequest.newBuilder(cluster.clientUrl(node).resolve("/cluster")), false).body();
+        Matcher m = Pattern.compile("\"term\":(\\d+)").matcher(body);
+        assertThat(m.find()).as(body).isTrue();
+        return Long.parseLong(m.group(1));
+    }
+
+    /** Sends one request exactly as written (no client normalizes the target) and returns the status line. */
+    protected static String raw(URI base, String method, String target, String headers, byte[] body, SSLContext tls)
+            throws IOException {
+        try (Socket socket = open(base, tls)) {
+            socket.setSoTimeout(5_000);
+            OutputStream out = socket.getOutputStream();
+            out.write((method + " " + target + " HTTP/1.1\r\nHost: " + base.getHost() + ":" + base.getPort() + "\r\n" + headers
+                    + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.write(body);
+            out.flush();
+            String status = line(new BufferedInputStream(socket.getInputStream()));
+            return status == null ? "(connection closed)" : status;
+        }
+    }
+
+    protected static Socket open(URI base, SSLContext tls) throws IOException {
+        if (!"https".equals(base.getScheme())) {
+            return new Socket(base.getHost(), base.getPort());
+        }
+        SSLSocket s = (SSLSocket) tls.getSocketFactory().createSocket(base.getHost(), base.getPort());
+        s.startHandshake();
+        return s;
     }
 
     /**
@@ -251,15 +374,16 @@ class NodeClusterIT {
      */
     @Test
     void bothPortsServeManyRequestsOverOneKeptAliveConnection() throws IOException {
-        assertThat(requestsServedOnOneConnection(node(0), "/cluster", "", 250)).isEqualTo(250);
+        assertThat(requestsServedOnOneConnection(node(0), "/cluster", "", 250, clientTls())).isEqualTo(250);
         URI peer = cluster.peerUrl(cluster.nodes().get(0));
-        assertThat(requestsServedOnOneConnection(peer, "/raft/info", "Authorization: Bearer test-secret\r\n", 250))
-                .isEqualTo(250);
+        assertThat(requestsServedOnOneConnection(peer, "/raft/info", "Authorization: Bearer test-secret\r\n"
+                + "X-Raftkv-Cluster: " + clusterId() + "\r\nX-Raftkv-Node: n2\r\n", 250, peerTls("n2"))).isEqualTo(250);
     }
 
     /** Sends up to {@code count} GETs one after another on one socket; counts 200s until the server closes it. */
-    private static int requestsServedOnOneConnection(URI base, String path, String headers, int count) throws IOException {
-        try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+    private static int requestsServedOnOneConnection(URI base, String path, String headers, int count, SSLContext tls)
+            throws IOException {
+        try (Socket socket = open(base, tls)) {
             socket.setSoTimeout(5_000);
             OutputStream out = socket.getOutputStream();
             BufferedInputStream in = new BufferedInputStream(socket.getInputStream());
@@ -307,7 +431,7 @@ class NodeClusterIT {
     /** The client generated from openapi.yaml at build time: if the contract drifts from the code, this fails. */
     @Test
     void theClientGeneratedFromTheOpenApiContractWorksAgainstTheCluster() {
-        java.net.http.HttpClient jdk = java.net.http.HttpClient.newBuilder()
+        java.net.http.HttpClient jdk = http.builder()
                 .followRedirects(java.net.http.HttpClient.Redirect.NORMAL).build();
         org.springframework.web.client.RestClient rest = io.raftkv.client.ApiClient.buildRestClientBuilder()
                 .requestFactory(new org.springframework.http.client.JdkClientHttpRequestFactory(jdk)).build();
