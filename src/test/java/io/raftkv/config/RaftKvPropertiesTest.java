@@ -50,6 +50,22 @@ class RaftKvPropertiesTest {
     }
 
     @Test
+    void peerTlsTheClusterTokenAndThePeerBodyLimitBindFromTheEnvironment() {
+        RaftKvProperties p = bindEnv(Map.of(
+                "RAFTKV_PEER_SECRET", "s3cret",
+                "RAFTKV_PEER_PORT", "7081",
+                "RAFTKV_PEER_SSL_BUNDLE", "peer",
+                "RAFTKV_CLUSTER_TOKEN", "prod-1",
+                "RAFTKV_PEER_MAXBODYSIZE", "32MB"));
+        assertThat(p.peerSecret()).isEqualTo("s3cret");
+        assertThat(p.peerPort()).isEqualTo(7081);
+        assertThat(p.peer().ssl().bundle()).isEqualTo("peer");
+        assertThat(p.peer().ssl().enabled()).isTrue();
+        assertThat(p.clusterToken()).isEqualTo("prod-1");
+        assertThat(p.peerMaxBodyBytes()).isEqualTo(32L << 20);
+    }
+
+    @Test
     void defaultsGiveTheDocumentedTimeoutsAndLimits() {
         RaftKvProperties p = bindEnv(Map.of());
         assertThat(p.nodeId()).isEqualTo("n1");
@@ -59,6 +75,11 @@ class RaftKvPropertiesTest {
         assertThat(p.limits().maxValueSize().toBytes()).isEqualTo(1L << 20);
         assertThat(p.requests().leaderWait()).isEqualTo(Duration.ofSeconds(2));
         assertThat(ClusterSpec.parse(p.cluster(), p.nodeId(), p.peerPort()).ids()).containsExactly("n1");
+        assertThat(p.peer().ssl().enabled()).isFalse();
+        assertThat(p.clusterToken()).isEmpty();
+        // Room for the largest batch a peer sends: 8 MiB, or one AppendEntries with a maximal value.
+        assertThat(p.peerMaxBodyBytes()).isBetween(8L << 20, 9L << 20);
+        assertThat(bindEnv(Map.of("RAFTKV_LIMITS_MAXVALUESIZE", "64MB")).peerMaxBodyBytes()).isBetween(64L << 20, 65L << 20);
     }
 
     private static int freePort() {
@@ -93,5 +114,8 @@ class RaftKvPropertiesTest {
         assertThat(startupFailure(dir, "--raftkv.timing.election-timeout=60ms")).contains("raftkv.timing.election-timeout");
         assertThat(startupFailure(dir, "--raftkv.limits.max-value-size=1GB")).contains("raftkv.limits.max-value-size");
         assertThat(startupFailure(dir, "--raftkv.snapshot.entries=0")).contains("raftkv.snapshot.entries");
+        assertThat(startupFailure(dir, "--raftkv.peer.max-body-size=1MB")).contains("raftkv.peer.max-body-size")
+                .contains("raftkv.limits.max-value-size");
+        assertThat(startupFailure(dir, "--raftkv.peer.ssl.bundle=nope")).contains("raftkv.peer.ssl.bundle").contains("nope");
     }
 }
