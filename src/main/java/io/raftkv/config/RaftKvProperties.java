@@ -52,6 +52,15 @@ public record RaftKvProperties(
         cluster = cluster == null ? "" : cluster.trim();
         ClusterSpec.parse(cluster, nodeId, peerPort); // validates
         clusterToken = clusterToken == null ? "" : clusterToken;
+        if (!cluster.isEmpty()) {
+            String scheme = peer.ssl().enabled() ? "https://" : "http://";
+            for (io.raftkv.raft.Peer member : ClusterSpec.parse(cluster, nodeId, peerPort).voters()) {
+                if (!member.address().startsWith(scheme)) {
+                    throw new IllegalArgumentException("raftkv.cluster: the peer URL of " + member.id() + " must start with " + scheme
+                            + (peer.ssl().enabled() ? " because raftkv.peer.ssl.bundle is set" : " unless raftkv.peer.ssl.bundle is set"));
+                }
+            }
+        }
         long needed = peerBodyNeeded(limits);
         if (peer.maxBodySize() != null && peer.maxBodySize().toBytes() < needed) {
             throw new IllegalArgumentException("raftkv.peer.max-body-size (" + peer.maxBodySize().toBytes()

@@ -19,9 +19,26 @@ public final class PeerClient {
     }
 
     private volatile OkHttpClient http;
+    private final boolean tls;
 
     public PeerClient(Tls tls) {
         this.http = build(tls);
+        this.tls = tls != null;
+    }
+
+    /**
+     * A peer URL with the scheme this client speaks: peer TLS is a setting of the whole cluster, and
+     * the URLs stored in the membership keep the scheme they were bootstrapped with, so turning peer
+     * TLS on (or off) for an existing cluster must not depend on them.
+     */
+    String withScheme(String url) {
+        if (tls && url.startsWith("http://")) {
+            return "https://" + url.substring("http://".length());
+        }
+        if (!tls && url.startsWith("https://")) {
+            return "http://" + url.substring("https://".length());
+        }
+        return url;
     }
 
     OkHttpClient http() {

@@ -144,7 +144,7 @@ public final class PeerTransport implements RaftLoop.Outbox, AutoCloseable {
     }
 
     private boolean streamSnapshot(InstallSnapshot m) throws IOException {
-        String base = directory.peerUrl(m.to()).orElse(null);
+        String base = directory.peerUrl(m.to()).map(client::withScheme).orElse(null);
         if (base == null) {
             return false;
         }
@@ -316,7 +316,7 @@ public final class PeerTransport implements RaftLoop.Outbox, AutoCloseable {
         }
 
         private long post(String endpoint, List<Message> messages, long backoffMillis) throws InterruptedException {
-            String base = directory.peerUrl(peer).orElse(null);
+            String base = directory.peerUrl(peer).map(client::withScheme).orElse(null);
             if (base == null) {
                 return backoffMillis; // no longer a member
             }

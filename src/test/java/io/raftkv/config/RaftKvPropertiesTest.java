@@ -117,5 +117,9 @@ class RaftKvPropertiesTest {
         assertThat(startupFailure(dir, "--raftkv.peer.max-body-size=1MB")).contains("raftkv.peer.max-body-size")
                 .contains("raftkv.limits.max-value-size");
         assertThat(startupFailure(dir, "--raftkv.peer.ssl.bundle=nope")).contains("raftkv.peer.ssl.bundle").contains("nope");
+        assertThat(startupFailure(dir, "--raftkv.peer.ssl.bundle=peer", "--raftkv.cluster=n1=http://a:1,n2=https://b:1"))
+                .contains("raftkv.cluster").contains("n1").contains("https://");
+        assertThat(startupFailure(dir, "--raftkv.cluster=n1=http://a:1,n2=https://b:1"))
+                .contains("raftkv.cluster").contains("n2").contains("raftkv.peer.ssl.bundle");
     }
 }
