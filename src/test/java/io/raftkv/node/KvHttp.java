@@ -1,5 +1,7 @@
 package io.raftkv.node;
 
+import io.raftkv.cluster.Redirects;
+
 import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,11 +13,13 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
-/** A plain HTTP client for the node tests: follows redirects like curl -L, with a deadline on every call. */
+/**
+ * A plain HTTP client for the node tests: follows redirects like curl -L (hop by hop, see
+ * {@link Redirects}), with a deadline on every call.
+ */
 final class KvHttp {
     private final SSLContext tls;
-    private final HttpClient following;
-    private final HttpClient notFollowing;
+    private final HttpClient client;
 
     KvHttp() {
         this(null);
@@ -24,8 +28,7 @@ final class KvHttp {
     /** @param tls trust (and, for the peer port, a client certificate) for HTTPS nodes, or null */
     KvHttp(SSLContext tls) {
         this.tls = tls;
-        this.following = builder().followRedirects(HttpClient.Redirect.NORMAL).build();
-        this.notFollowing = builder().followRedirects(HttpClient.Redirect.NEVER).build();
+        this.client = builder().followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
     /** A JDK client builder with this client's TLS settings (for tests that need their own client). */
@@ -40,8 +43,9 @@ final class KvHttp {
 
     HttpResponse<String> send(HttpRequest.Builder req, boolean follow) {
         try {
-            return (follow ? following : notFollowing).send(req.timeout(Duration.ofSeconds(10)).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpRequest request = req.timeout(Duration.ofSeconds(10)).build();
+            return follow ? Redirects.send(client, request, HttpResponse.BodyHandlers.ofString())
+                    : client.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
