@@ -1,0 +1,107 @@
+package io.raftkv.node;
+
+import com.sun.net.httpserver.HttpServer;
+import io.raftkv.raft.Heartbeat;
+import io.raftkv.raft.Membership;
+import io.raftkv.raft.Peer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** What the sender says and what it believes of an answer. */
+class PeerTransportTest {
+    private HttpServer server;
+    private PeerTransport transport;
+
+    @AfterEach
+    void close() {
+        if (transport != null) {
+            transport.close();
+        }
+        if (server != null) {
+            server.stop(0);
+        }
+    }
+
+    /** Starts a fake peer n2 answering every request with {@code headers}; returns the requests' headers it saw. */
+    private BlockingQueue<Map<String, List<String>>> peer(Map<String, String> headers) throws Exception {
+        BlockingQueue<Map<String, List<String>>> seen = new LinkedBlockingQueue<>();
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", ex -> {
+            ex.getRequestBody().readAllBytes();
+            seen.add(Map.copyOf(ex.getRequestHeaders()));
+            headers.forEach((k, v) -> ex.getResponseHeaders().add(k, v));
+            ex.sendResponseHeaders(204, -1);
+            ex.close();
+        });
+        server.start();
+        return seen;
+    }
+
+    private PeerDirectory directory() {
+        String n2 = "http://127.0.0.1:" + server.getAddress().getPort();
+        return new PeerDirectory("n1", "http://n1.client:8080", new Membership(List.of(new Peer("n1", "http://127.0.0.1:1"),
+                new Peer("n2", n2), new Peer("n3", "http://127.0.0.1:3"))));
+    }
+
+    private PeerTransport transport(PeerDirectory directory) {
+        return new PeerTransport(directory, "0123456789abcdef", "s3cret", new PeerClient(null), (i, t) -> null,
+                p -> { }, (p, ok) -> { }, NodeMetrics.noop());
+    }
+
+    @Test
+    void everyRequestCarriesTheClusterTheSenderAndTheSecret() throws Exception {
+        BlockingQueue<Map<String, List<String>>> seen = peer(Map.of());
+        transport = transport(directory());
+        transport.send(new Heartbeat("n1", "n2", 1, 0, 0));
+        Map<String, List<String>> h = seen.poll(10, TimeUnit.SECONDS);
+        assertThat(h).isNotNull();
+        assertThat(h.get("X-raftkv-cluster")).containsExactly("0123456789abcdef");
+        assertThat(h.get("X-raftkv-node")).containsExactly("n1");
+        assertThat(h.get("Authorization")).containsExactly("Bearer s3cret");
+    }
+
+    /** Whoever answers at n2's address may only speak for n2, and only from this cluster. */
+    @Test
+    void anAnswerCannotSetAnotherMembersClientUrl() throws Exception {
+        BlockingQueue<Map<String, List<String>>> seen = peer(Map.of(PeerDirectory.NODE_HEADER, "n3",
+                PeerDirectory.CLIENT_URL_HEADER, "http://evil:1", PeerDirectory.CLUSTER_HEADER, "0123456789abcdef"));
+        PeerDirectory directory = directory();
+        transport = transport(directory);
+        transport.send(new Heartbeat("n1", "n2", 1, 0, 0));
+        assertThat(seen.poll(10, TimeUnit.SECONDS)).isNotNull();
+        transport.send(new Heartbeat("n1", "n2", 1, 0, 0)); // the first answer is handled before the second is sent
+        assertThat(seen.poll(10, TimeUnit.SECONDS)).isNotNull();
+        assertThat(directory.clientUrl("n3")).isEmpty();
+        assertThat(directory.clientUrl("n2")).isEmpty();
+    }
+
+    @Test
+    void anAnswerFromTheCalledPeerOfThisClusterTeachesItsClientUrl() throws Exception {
+        BlockingQueue<Map<String, List<String>>> seen = peer(Map.of(PeerDirectory.NODE_HEADER, "n2",
+                PeerDirectory.CLIENT_URL_HEADER, "https://n2.client:8443", PeerDirectory.CLUSTER_HEADER, "0123456789abcdef"));
+        PeerDirectory directory = directory();
+        transport = transport(directory);
+        transport.send(new Heartbeat("n1", "n2", 1, 0, 0));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (directory.clientUrl("n2").isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(seen).isNotEmpty();
+        assertThat(directory.clientUrl("n2")).contains("https://n2.client:8443");
+    }
+
+    @Test
+    void theConfiguredTransportDecidesThePeerScheme() {
+        assertThat(new PeerClient(null).withScheme("https://a:1")).isEqualTo("http://a:1");
+        assertThat(new PeerClient(null).withScheme("http://a:1")).isEqualTo("http://a:1");
+    }
+}
