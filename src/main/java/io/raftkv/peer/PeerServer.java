@@ -5,6 +5,8 @@ import io.raftkv.web.ProblemErrorReportValve;
 import jakarta.servlet.ServletRegistration;
 import org.apache.catalina.core.StandardHost;
 import org.apache.coyote.http11.AbstractHttp11Protocol;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.Ssl;
@@ -17,6 +19,7 @@ import org.springframework.context.SmartLifecycle;
  * requests on shutdown, their writes still need peers to commit.
  */
 final class PeerServer implements SmartLifecycle {
+    private static final Logger log = LoggerFactory.getLogger(PeerServer.class);
     /** Just above the node: starts after it, stops before it. */
     static final int PHASE = NodeLifecycle.PHASE + 1;
 
@@ -75,6 +78,8 @@ final class PeerServer implements SmartLifecycle {
         });
         s.start();
         server = s;
+        log.info("peer server listening on port {} ({})", s.getPort(),
+                sslBundle.isEmpty() ? "plain HTTP" : "HTTPS, client certificates required, SSL bundle '" + sslBundle + "'");
     }
 
     @Override
