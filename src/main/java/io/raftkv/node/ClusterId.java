@@ -26,9 +26,13 @@ public final class ClusterId {
     private ClusterId() {
     }
 
-    /** Sorted so the order of {@code raftkv.cluster} does not matter; the token tells apart clusters with the same members. */
+    /**
+     * Sorted so the order of {@code raftkv.cluster} does not matter; the token tells apart clusters
+     * with the same members. The URL's scheme is left out: turning peer TLS on changes every peer
+     * URL to https, and a node that bootstraps afresh after that must still be of the same cluster.
+     */
     public static String derive(Membership bootstrap, String token) {
-        String members = bootstrap.voters().stream().map(p -> p.id() + "=" + p.address()).sorted()
+        String members = bootstrap.voters().stream().map(p -> p.id() + "=" + p.address().replaceFirst("^https?://", "")).sorted()
                 .collect(Collectors.joining(","));
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256")

@@ -22,6 +22,8 @@ class ClusterIdTest {
     void theIdDependsOnTheMembersAndTokenButNotTheirOrder() {
         assertThat(ClusterId.derive(ABC, "")).isEqualTo(ClusterId.derive(CBA, "")).matches("[0-9a-f]{16}");
         assertThat(ClusterId.derive(ABC, "t")).isNotEqualTo(ClusterId.derive(ABC, ""));
+        Membership tls = new Membership(List.of(new Peer("a", "https://a:1"), new Peer("b", "https://b:1"), new Peer("c", "https://c:1")));
+        assertThat(ClusterId.derive(tls, "")).as("turning peer TLS on keeps the cluster").isEqualTo(ClusterId.derive(ABC, ""));
         assertThat(ClusterId.derive(ABC, "")).isNotEqualTo(ClusterId.derive(
                 new Membership(List.of(new Peer("a", "http://a:1"), new Peer("b", "http://b:1"), new Peer("c", "http://c:2"))), ""));
     }
