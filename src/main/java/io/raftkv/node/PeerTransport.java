@@ -106,6 +106,11 @@ public final class PeerTransport implements RaftLoop.Outbox, AutoCloseable {
         if (closed || m.to().equals(directory.selfId())) {
             return;
         }
+        if (!directory.membership().isVoter(m.to())) {
+            // Never a queue and threads for an id that is no member (such as one a forged message named).
+            log.debug("dropping {} for {}, not a member", m.getClass().getSimpleName(), m.to());
+            return;
+        }
         if (m instanceof InstallSnapshot s) {
             ship(s);
             return;

@@ -100,6 +100,18 @@ class PeerTransportTest {
     }
 
     @Test
+    void aMessageForANonMemberMakesNoSenderThreads() throws Exception {
+        peer(Map.of());
+        transport = transport(directory());
+        long before = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("raftkv-send-")).count();
+        for (int i = 0; i < 50; i++) {
+            transport.send(new Heartbeat("n1", "x" + i, 1, 0, 0));
+        }
+        long after = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("raftkv-send-")).count();
+        assertThat(after).isEqualTo(before);
+    }
+
+    @Test
     void theConfiguredTransportDecidesThePeerScheme() {
         assertThat(new PeerClient(null).withScheme("https://a:1")).isEqualTo("http://a:1");
         assertThat(new PeerClient(null).withScheme("http://a:1")).isEqualTo("http://a:1");
