@@ -28,7 +28,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * cluster is {@link HostileInputIT}.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = {"raftkv.limits.max-page-bytes=4KB", "logging.level.root=warn"})
+        // A short connection timeout, so the slow-client test needs no long wait; the default is 10s.
+        properties = {"raftkv.limits.max-page-bytes=4KB", "server.tomcat.connection-timeout=1s", "logging.level.root=warn"})
 class ClientPortAnswersTest {
     @TempDir
     static Path dataDir;
@@ -111,6 +112,19 @@ class ClientPortAnswersTest {
         // Spring Boot's /error page is gone: nothing answers in its shape, and /error is no resource.
         assertThat(send(get("/error")).status()).isEqualTo(404);
         assertThat(send(get("/error")).header("Content-Type")).startsWith("application/problem+json");
+    }
+
+    @Test
+    void aClientThatStallsLosesItsConnectionInsteadOfHoldingIt() {
+        long started = System.nanoTime();
+        RawHttp.Answer headersNeverEnd = send("GET /kv/a HTTP/1.1\r\nHost: x\r\nX-Slow: 1\r\n");
+        RawHttp.Answer bodyNeverCompletes = send("PUT /kv/slow HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        assertThat(headersNeverEnd.failure()).as("closed by the server, not by our 10 s timeout").isNotNull()
+                .doesNotStartWith("no answer within");
+        assertProblem(bodyNeverCompletes, 400, "incomplete-body");
+        assertThat(millis).isLessThan(8_000);
+        assertProblem(send(get("/kv/slow")), 404, "not-found");
     }
 
     @Test
