@@ -67,6 +67,8 @@ public final class ProblemErrorReportValve extends ErrorReportValve {
 
     private static String slug(int status) {
         return switch (status) {
+            case 401 -> "unauthorized";
+            case 403 -> "forbidden";
             case 404 -> "not-found";
             case 405 -> "method-not-allowed";
             case 500 -> "internal-error";
@@ -89,6 +91,8 @@ public final class ProblemErrorReportValve extends ErrorReportValve {
             case 400 -> "the request is not valid HTTP/1.1" + (parser.isEmpty()
                     ? " (for example, a malformed request line, a path that is not valid UTF-8 once percent-decoded, "
                     + "headers larger than the server accepts, or conflicting Content-Length headers)" : parser);
+            case 401 -> "this request needs valid credentials (Authorization: Bearer <token>)";
+            case 403 -> "the credentials sent do not allow this request";
             case 404 -> "there is nothing at this path";
             case 405 -> "the method '" + method + "' is not allowed on this path";
             case 413 -> "the request is larger than the server accepts";
