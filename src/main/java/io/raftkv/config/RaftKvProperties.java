@@ -108,15 +108,23 @@ public record RaftKvProperties(
         }
     }
 
-    /** Bad input is refused with 400/413 before it reaches the log. */
+    /**
+     * Bad input is refused with 400/413 before it reaches the log.
+     *
+     * @param maxPageBytes a listing page ends early (with a {@code next} cursor) once its items would
+     *                     take more than this; a single value larger than it still comes, alone on its page
+     */
     public record Limits(@DefaultValue("1KB") DataSize maxKeySize, @DefaultValue("1MB") DataSize maxValueSize,
-                         @DefaultValue("1000") int maxListLimit) {
+                         @DefaultValue("1000") int maxListLimit, @DefaultValue("4MB") DataSize maxPageBytes) {
         public Limits {
             if (maxKeySize.toBytes() < 1 || maxValueSize.toBytes() < 0 || maxListLimit < 1) {
                 throw new IllegalArgumentException("raftkv.limits.* must be positive");
             }
             if (maxValueSize.toBytes() > 64L << 20) {
                 throw new IllegalArgumentException("raftkv.limits.max-value-size may be at most 64MB");
+            }
+            if (maxPageBytes.toBytes() < 1024 || maxPageBytes.toBytes() > 256L << 20) {
+                throw new IllegalArgumentException("raftkv.limits.max-page-bytes must be from 1KB to 256MB (got " + maxPageBytes + ")");
             }
         }
     }

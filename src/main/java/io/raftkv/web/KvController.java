@@ -191,15 +191,37 @@ final class KvController {
                 ? MediaType.APPLICATION_OCTET_STREAM_VALUE : kv.contentType())).body(kv.value());
     }
 
+    /**
+     * A page holds at most {@code limit} keys and, measured as sent, at most
+     * {@code raftkv.limits.max-page-bytes}: with values, a thousand large ones would otherwise build
+     * a gigabyte for one request. A page cut short by bytes continues with its {@code next} cursor; a
+     * value larger than the bound comes alone, so every key can still be listed.
+     */
     private ResponseEntity<Object> listing(String prefix, String startAfter, int limit, boolean withValues) {
         Page page = node.data().list(prefix, startAfter, limit);
+        long maxBytes = limits.maxPageBytes().toBytes();
+        long bytes = 0;
         List<Item> items = new ArrayList<>(page.items().size());
+        String next = page.nextStartAfter() == null ? null : Cursor.encode(page.nextStartAfter());
         for (KeyValue kv : page.items()) {
+            long size = listedBytes(kv, withValues);
+            if (!items.isEmpty() && bytes + size > maxBytes) {
+                next = Cursor.encode(items.get(items.size() - 1).key());
+                break;
+            }
+            bytes += size;
             items.add(new Item(kv.key(), kv.createRevision(), kv.modRevision(), kv.version(), kv.contentType(),
                     kv.value().length, withValues ? Base64.getEncoder().encodeToString(kv.value()) : null));
         }
-        String next = page.nextStartAfter() == null ? null : Cursor.encode(page.nextStartAfter());
         return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(new Listing(items, next));
+    }
+
+    /** An upper bound of an item's JSON: escaped key, content type, base64 value, the fixed fields. */
+    static long listedBytes(KeyValue kv, boolean withValues) {
+        long key = kv.key().length() * 6L;
+        long contentType = kv.contentType() == null ? 0 : kv.contentType().length() * 6L;
+        long value = withValues ? (kv.value().length + 2L) / 3 * 4 : 0;
+        return 160 + key + contentType + value;
     }
 
     // ---------------------------------------------------------------- input
@@ -241,6 +263,10 @@ final class KvController {
                 }
                 out.write(buf, 0, n);
             }
+        } catch (IOException e) {
+            // Only the client can make reading its own request fail: it ended early or stalled.
+            throw BadRequestException.badRequest("incomplete-body",
+                    "the request body ended before its declared length, or did not arrive in time; nothing was written");
         }
         return out.toByteArray();
     }
