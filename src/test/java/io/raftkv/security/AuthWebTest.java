@@ -197,4 +197,33 @@ class AuthWebTest {
         assertThat(http.delete("/auth/roles/ops", ROOT).statusCode()).isEqualTo(204);
         assertProblem(http.get("/auth/roles/ops", ROOT), 404, "not-found");
     }
+
+    /**
+     * The security chain sees every request first: odd paths and methods must still get a 4xx problem,
+     * never a 5xx. (Malformed query strings are the web layer's: Tomcat's parameter parsing fails in
+     * handler mapping, with or without authentication.)
+     */
+    @Test
+    void malformedRequestsGetAProblemNotAServerError() {
+        String[] paths = {"/kv/%ZZ", "/kv/%ff", "/kv/a%2Fb", "/kv/a;b", "/kv//a", "/kv/a/../b",
+                "/auth;x/roles", "/%61uth/roles", "/actuator/health;x", "/actuator/health/%ff", "/kv/%00"};
+        for (String token : new String[]{null, "bogus", reader(), ROOT}) {
+            for (String path : paths) {
+                for (String method : new String[]{"GET", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"}) {
+                    WebHttp.Raw r = http.raw(method, path, token, method.equals("PUT") ? "v" : null);
+                    String what = method + " " + path + " with " + token + ": " + r.body();
+                    assertThat(r.status()).as(what).isLessThan(500);
+                    if (r.status() >= 400 && !method.equals("HEAD")) {
+                        assertThat(r.contentType()).as(what).startsWith("application/problem+json");
+                    }
+                }
+                if (token == null && !path.startsWith("/actuator/health")) {
+                    assertThat(http.raw("GET", path, null, null).status()).as(path).isIn(400, 401);
+                }
+            }
+        }
+        // Only root got through to /auth, however the path was spelled.
+        assertThat(http.raw("GET", "/%61uth/roles", reader(), null).status()).isIn(403, 404);
+        assertThat(http.raw("GET", "/auth;x/roles", reader(), null).status()).isIn(403, 404);
+    }
 }

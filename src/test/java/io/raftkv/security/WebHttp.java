@@ -49,6 +49,42 @@ final class WebHttp {
         return send("DELETE", path, token, null);
     }
 
+    /** What {@link #raw} got back. */
+    record Raw(int status, String contentType, String body) {
+    }
+
+    /** Sends the request line exactly as given (java.net.URI refuses malformed escapes), one request per connection. */
+    Raw raw(String method, String target, String token, String body) {
+        int port = Integer.parseInt(base.substring(base.lastIndexOf(':') + 1));
+        try (java.net.Socket s = new java.net.Socket("localhost", port)) {
+            s.setSoTimeout(10_000);
+            byte[] payload = body == null ? new byte[0] : body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            StringBuilder req = new StringBuilder(method + " " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
+            if (token != null) {
+                req.append("Authorization: Bearer ").append(token).append("\r\n");
+            }
+            if (body != null) {
+                req.append("Content-Type: text/plain\r\nContent-Length: ").append(payload.length).append("\r\n");
+            }
+            req.append("\r\n");
+            s.getOutputStream().write(req.toString().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            s.getOutputStream().write(payload);
+            String response = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            int status = Integer.parseInt(response.substring(9, 12));
+            int headersEnd = response.indexOf("\r\n\r\n");
+            String head = headersEnd < 0 ? response : response.substring(0, headersEnd);
+            String contentType = null;
+            for (String line : head.split("\r\n")) {
+                if (line.regionMatches(true, 0, "Content-Type:", 0, 13)) {
+                    contentType = line.substring(13).strip();
+                }
+            }
+            return new Raw(status, contentType, headersEnd < 0 ? "" : response.substring(headersEnd + 4));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     static int freePort() {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
             return s.getLocalPort();
