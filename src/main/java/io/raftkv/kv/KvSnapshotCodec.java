@@ -31,7 +31,8 @@ import java.util.zip.CheckedOutputStream;
  * int    number of tokens, then per token in name order:
  *          string name, 32 bytes SHA-256 of the secret, int number of roles, then per role: string name
  * </pre>
- * Version 1 snapshots (written before auth existed) are still read, with no roles and no tokens.
+ * Version 1 snapshots (written before auth existed) are still read, with no roles and no tokens; and
+ * a state without roles and tokens is still written as version 1, so that older nodes can install it.
  *
  * <h2>Format version 1</h2>
  * All integers big-endian ({@link DataOutputStream}).
@@ -75,7 +76,10 @@ final class KvSnapshotCodec {
         DataOutputStream out = new DataOutputStream(
                 new BufferedOutputStream(new CheckedOutputStream(target, crc), 1 << 16));
         out.writeInt(MAGIC);
-        out.writeByte(FORMAT_VERSION);
+        // Without roles or tokens the image is exactly version 1, which nodes from before auth can
+        // still install during a rolling upgrade. Replicas with the same state still agree byte for byte.
+        boolean withAuth = !auth.isEmpty();
+        out.writeByte(withAuth ? FORMAT_VERSION : FORMAT_VERSION_WITHOUT_AUTH);
         out.writeLong(appliedIndex);
         // The apply thread is the only writer and it is here, so the map cannot change under us.
         out.writeLong(keyspace.keyCount);
@@ -107,7 +111,9 @@ final class KvSnapshotCodec {
             out.write(o.fingerprint());
             writeResult(out, o.result());
         }
-        writeAuth(out, auth);
+        if (withAuth) {
+            writeAuth(out, auth);
+        }
         out.flush();
         out.writeInt((int) crc.getValue());
         out.flush();

@@ -182,7 +182,16 @@ class AuthStateTest {
         assertThat(KvCommand.decode(entry)).isEqualTo(new KvCommand.Put("app/x", Cmds.bytes("hello"), "text/plain",
                 Precondition.revision(3), "w", 1_700_000_000_000L));
         assertThat(sm.apply(7, entry)).isEqualTo(WriteResult.IDEMPOTENCY_KEY_REUSED);
-        // And the state written now is version 2, which reads back.
+        // Without roles or tokens the state is still written as version 1, byte for byte what old nodes wrote.
+        KvStateMachine same = new KvStateMachine(new IdempotencyPolicy(1_000, 10_000));
+        byte[] v1;
+        try (InputStream in = getClass().getResourceAsStream("snapshot-v1.bin")) {
+            v1 = in.readAllBytes();
+        }
+        same.restore(new ByteArrayInputStream(v1));
+        assertThat(snapshot(same)).isEqualTo(v1);
+        // With them it is version 2, which reads back.
+        sm.apply(8, role("reader", "app/", Access.READ));
         byte[] v2 = snapshot(sm);
         assertThat(v2[4]).isEqualTo((byte) 2);
         KvStateMachine copy = new KvStateMachine(new IdempotencyPolicy(1_000, 10_000));

@@ -136,7 +136,7 @@ class SnapshotTest {
         assertThat(copy.appliedIndex()).isZero();
         assertThat(copy.keyCount()).isZero();
         assertThat(snapshot(copy)).isEqualTo(image);
-        assertThat(image).hasSize(4 + 1 + 8 + 8 + 8 + 4 + 4 + 4 + 4); // the last two: no roles, no tokens
+        assertThat(image).hasSize(4 + 1 + 8 + 8 + 8 + 4 + 4);
     }
 
     @Test
