@@ -36,9 +36,16 @@ public final class Callers {
         }
     }
 
-    /** Only the root token manages roles and tokens. */
+    /**
+     * Only the root token manages roles and tokens. With authentication off nobody does: roles and
+     * tokens planted on an open cluster would come into force the moment a root token is set.
+     */
     public static void requireRoot() {
         Caller c = current();
+        if (c == Caller.OPEN) {
+            throw new AccessDeniedException("roles and tokens are managed with the root token, and client authentication "
+                    + "is off on this node: set raftkv.auth.root-token (the same on every node) to turn it on");
+        }
         if (!c.root()) {
             throw new AccessDeniedException("only the root token may manage roles and tokens; '" + c.name() + "' is not root");
         }

@@ -36,7 +36,11 @@ class AuthOffWebTest {
         assertThat(AuthWebTest.keysIn(http.get("/kv?prefix=", null).body())).contains("a/b%c;d");
         assertThat(http.get("/cluster", null).statusCode()).isEqualTo(200);
         assertThat(http.get("/actuator/health", null).body()).contains("\"raft\"").contains("\"details\"");
-        // A token is not needed, and neither is the /auth API of any use without a root token.
+        // A token is not needed; and nobody manages roles or tokens while there is no root token.
         assertThat(http.get("/kv/a%2Fb%25c;d", "whatever").statusCode()).isEqualTo(200);
+        HttpResponse<String> plant = http.put("/auth/tokens/backdoor", null, "{\"roles\":[]}");
+        assertThat(plant.statusCode()).isEqualTo(403);
+        assertThat(plant.body()).contains("raftkv.auth.root-token");
+        assertThat(http.get("/auth/tokens", null).statusCode()).isEqualTo(403);
     }
 }
