@@ -19,9 +19,15 @@ import java.net.URI;
 @RestControllerAdvice
 @Order(Ordered.HIGHEST_PRECEDENCE)
 final class AccessDeniedAdvice {
+    private final DeniedRequests denied;
+
+    AccessDeniedAdvice(DeniedRequests denied) {
+        this.denied = denied;
+    }
 
     @ExceptionHandler(AccessDeniedException.class)
     ResponseEntity<ProblemDetail> denied(AccessDeniedException e) {
+        denied.forbidden();
         ProblemDetail p = ProblemDetail.forStatusAndDetail(HttpStatus.FORBIDDEN, e.getMessage());
         p.setType(URI.create(SecurityProblems.TYPE_BASE + "forbidden"));
         return ResponseEntity.status(HttpStatus.FORBIDDEN).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(p);

@@ -38,9 +38,10 @@ class SecurityConfiguration {
     private static final Logger log = LoggerFactory.getLogger(SecurityConfiguration.class);
 
     @Bean
-    SecurityFilterChain clientSecurity(HttpSecurity http, RaftKvProperties props, RaftKvNode node) throws Exception {
+    SecurityFilterChain clientSecurity(HttpSecurity http, RaftKvProperties props, RaftKvNode node, DeniedRequests denied)
+            throws Exception {
         int peerPort = props.peerPort();
-        SecurityProblems problems = new SecurityProblems();
+        SecurityProblems problems = new SecurityProblems(denied);
         RootToken root = props.auth().enabled() ? new RootToken(props.auth().rootToken()) : null;
         if (root == null) {
             log.warn("client authentication is off (raftkv.auth.root-token is empty): anyone who reaches the client "

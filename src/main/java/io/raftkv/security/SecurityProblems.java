@@ -18,9 +18,16 @@ import java.nio.charset.StandardCharsets;
 final class SecurityProblems implements AuthenticationEntryPoint, AccessDeniedHandler {
     static final String TYPE_BASE = "https://raftkv.io/problems/";
 
+    private final DeniedRequests denied;
+
+    SecurityProblems(DeniedRequests denied) {
+        this.denied = denied;
+    }
+
     @Override
     public void commence(HttpServletRequest req, HttpServletResponse resp, AuthenticationException e) throws IOException {
         boolean tokenGiven = req.getHeader("Authorization") != null;
+        denied.unauthorized(tokenGiven);
         resp.setHeader("WWW-Authenticate", tokenGiven ? "Bearer error=\"invalid_token\"" : "Bearer");
         String detail = tokenGiven ? e.getMessage()
                 : "this request needs a token: send 'Authorization: Bearer <token>'";
@@ -29,6 +36,7 @@ final class SecurityProblems implements AuthenticationEntryPoint, AccessDeniedHa
 
     @Override
     public void handle(HttpServletRequest req, HttpServletResponse resp, AccessDeniedException e) throws IOException {
+        denied.forbidden();
         String who = req.getUserPrincipal() == null ? "this token" : "the token '" + req.getUserPrincipal().getName() + "'";
         String path = req.getRequestURI();
         String detail = path.equals("/auth") || path.startsWith("/auth/")

@@ -78,6 +78,9 @@ class AuthWebTest {
         assertThat(wrong.headers().firstValue("WWW-Authenticate")).hasValue("Bearer error=\"invalid_token\"");
         assertProblem(http.send("GET", "/cluster", null, null, "Authorization", "Basic cm9vdDpyb290"), 401, "unauthorized");
         assertProblem(http.send("PUT", "/kv/app/x", null, "v"), 401, "unauthorized");
+        String metrics = http.get("/actuator/prometheus", ROOT).body();
+        assertThat(metrics).containsPattern("raftkv_auth_denied_total\\{reason=\"missing-token\"[^}]*\\} [1-9]")
+                .containsPattern("raftkv_auth_denied_total\\{reason=\"invalid-token\"[^}]*\\} [1-9]");
     }
 
     @Test
