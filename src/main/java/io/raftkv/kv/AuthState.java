@@ -3,7 +3,6 @@ package io.raftkv.kv;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -127,10 +126,6 @@ public final class AuthState {
     /** Every token, sorted by name. */
     public List<StoredToken> tokens() {
         return List.copyOf(tokens.values());
-    }
-
-    Map<String, Role> roleMap() {
-        return Collections.unmodifiableMap(roles);
     }
 
     public boolean isEmpty() {
