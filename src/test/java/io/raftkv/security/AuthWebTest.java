@@ -23,6 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @SpringBootTest(classes = RaftKvApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class AuthWebTest {
     static final String ROOT = "root-token-for-the-web-test-0123456789";
+    static final int PEER_PORT = WebHttp.freePort();
 
     @TempDir
     static Path dataDir;
@@ -30,7 +31,7 @@ class AuthWebTest {
     @DynamicPropertySource
     static void props(DynamicPropertyRegistry r) {
         r.add("raftkv.data-dir", () -> dataDir.toString());
-        r.add("raftkv.peer-port", WebHttp::freePort);
+        r.add("raftkv.peer-port", () -> PEER_PORT);
         r.add("raftkv.auth.root-token", () -> ROOT);
     }
 
@@ -228,5 +229,21 @@ class AuthWebTest {
         // Only root got through to /auth, however the path was spelled.
         assertThat(http.raw("GET", "/%61uth/roles", reader(), null).status()).isIn(403, 404);
         assertThat(http.raw("GET", "/auth;x/roles", reader(), null).status()).isIn(403, 404);
+    }
+
+    /**
+     * Requests on the peer port skip the client chain (until the peer port leaves this server), so the
+     * handlers fail closed: without an authenticated caller, keys and /auth are refused, whatever the path.
+     */
+    @Test
+    void thePeerPortServesNoKeysAndNoAuth() {
+        WebHttp peer = new WebHttp(PEER_PORT);
+        for (String path : new String[]{"/kv/app/x", "/raft/../kv/app/x", "/raft/..;/kv/app/x", "/raft/%2e%2e/kv/app/x",
+                "/auth/roles", "/raft/../auth/roles", "/raft/..;/auth/roles", "/raft/../cluster", "/raft/../actuator/prometheus"}) {
+            for (String method : new String[]{"GET", "PUT"}) {
+                WebHttp.Raw r = peer.raw(method, path, null, method.equals("PUT") ? "{\"roles\":[]}" : null);
+                assertThat(r.status()).as(method + " " + path + " on the peer port").isBetween(400, 499);
+            }
+        }
     }
 }
