@@ -37,7 +37,8 @@ public record RaftKvProperties(
         @DefaultValue Snapshot snapshot,
         @DefaultValue Idempotency idempotency,
         @DefaultValue("") String clusterToken,
-        @DefaultValue Peer peer) {
+        @DefaultValue Peer peer,
+        @DefaultValue Auth auth) {
 
     public RaftKvProperties {
         if (nodeId == null || !nodeId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}")) {
@@ -179,6 +180,33 @@ public record RaftKvProperties(
             public boolean enabled() {
                 return bundle != null && !bundle.isBlank();
             }
+        }
+    }
+
+    /**
+     * Client authentication and authorization.
+     *
+     * @param rootToken the root bearer token, the same on every node; empty (the default) turns client
+     *                  authentication off and leaves every endpoint open
+     */
+    public record Auth(@DefaultValue("") String rootToken) {
+        public static final int MIN_ROOT_TOKEN_LENGTH = 16;
+
+        public Auth {
+            rootToken = rootToken == null ? "" : rootToken;
+            if (!rootToken.isEmpty() && (rootToken.length() < MIN_ROOT_TOKEN_LENGTH || !rootToken.matches("[\\x21-\\x7E]+"))) {
+                throw new IllegalArgumentException("raftkv.auth.root-token must be at least " + MIN_ROOT_TOKEN_LENGTH
+                        + " printable characters without spaces (e.g. `openssl rand -base64 32`), or empty to turn authentication off");
+            }
+        }
+
+        public boolean enabled() {
+            return !rootToken.isEmpty();
+        }
+
+        @Override
+        public String toString() {
+            return "Auth[rootToken=" + (rootToken.isEmpty() ? "" : "***") + "]"; // never log the secret
         }
     }
 }

@@ -9,7 +9,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.CharacterCodingException;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.zip.CRC32C;
 import java.util.zip.CheckedInputStream;
@@ -19,6 +22,17 @@ import java.util.zip.CheckedOutputStream;
  * The state machine's snapshot format. Streaming both ways: nothing is held in memory but the state
  * itself. Two machines with the same state write the same bytes (keys in code point order, the
  * idempotency table in insertion order, no timestamps or hash orders).
+ *
+ * <h2>Format version 2</h2>
+ * Version 1 followed by the roles and tokens, before the checksum:
+ * <pre>
+ * int    number of roles, then per role in name order:
+ *          string name, int number of permissions, then per permission: string prefix, u8 access (1 read, 2 write, 3 readwrite)
+ * int    number of tokens, then per token in name order:
+ *          string name, 32 bytes SHA-256 of the secret, int number of roles, then per role: string name
+ * </pre>
+ * Version 1 snapshots (written before auth existed) are still read, with no roles and no tokens; and
+ * a state without roles and tokens is still written as version 1, so that older nodes can install it.
  *
  * <h2>Format version 1</h2>
  * All integers big-endian ({@link DataOutputStream}).
@@ -39,7 +53,8 @@ import java.util.zip.CheckedOutputStream;
  */
 final class KvSnapshotCodec {
     static final int MAGIC = 0x52464B56;
-    static final int FORMAT_VERSION = 1;
+    static final int FORMAT_VERSION = 2;
+    static final int FORMAT_VERSION_WITHOUT_AUTH = 1;
     static final int FINGERPRINT_BYTES = 32;
 
     private static final int TAG_WRITTEN = 1;
@@ -49,19 +64,22 @@ final class KvSnapshotCodec {
     private static final int TAG_REUSED = 5;
 
     /** A fully built state, ready to be swapped in. */
-    record Restored(long appliedIndex, Keyspace keyspace, IdempotencyTable idempotency) {
+    record Restored(long appliedIndex, Keyspace keyspace, IdempotencyTable idempotency, AuthState auth) {
     }
 
     private KvSnapshotCodec() {
     }
 
-    static void write(OutputStream target, long appliedIndex, Keyspace keyspace, IdempotencyTable idempotency)
-            throws IOException {
+    static void write(OutputStream target, long appliedIndex, Keyspace keyspace, IdempotencyTable idempotency,
+                      AuthState auth) throws IOException {
         CRC32C crc = new CRC32C();
         DataOutputStream out = new DataOutputStream(
                 new BufferedOutputStream(new CheckedOutputStream(target, crc), 1 << 16));
         out.writeInt(MAGIC);
-        out.writeByte(FORMAT_VERSION);
+        // Without roles or tokens the image is exactly version 1, which nodes from before auth can
+        // still install during a rolling upgrade. Replicas with the same state still agree byte for byte.
+        boolean withAuth = !auth.isEmpty();
+        out.writeByte(withAuth ? FORMAT_VERSION : FORMAT_VERSION_WITHOUT_AUTH);
         out.writeLong(appliedIndex);
         // The apply thread is the only writer and it is here, so the map cannot change under us.
         out.writeLong(keyspace.keyCount);
@@ -93,6 +111,9 @@ final class KvSnapshotCodec {
             out.write(o.fingerprint());
             writeResult(out, o.result());
         }
+        if (withAuth) {
+            writeAuth(out, auth);
+        }
         out.flush();
         out.writeInt((int) crc.getValue());
         out.flush();
@@ -114,17 +135,18 @@ final class KvSnapshotCodec {
         }
         try {
             int version = in.readUnsignedByte();
-            if (version != FORMAT_VERSION) {
+            if (version != FORMAT_VERSION && version != FORMAT_VERSION_WITHOUT_AUTH) {
                 throw new IOException("unsupported key-value snapshot format version " + version
-                        + " (this node understands version " + FORMAT_VERSION + ")");
+                        + " (this node understands versions " + FORMAT_VERSION_WITHOUT_AUTH + " and " + FORMAT_VERSION + ")");
             }
-            return readBody(in, crc, policy);
+            return readBody(in, crc, policy, version);
         } catch (EOFException e) {
             throw new IOException("key-value snapshot is truncated", e);
         }
     }
 
-    private static Restored readBody(DataInputStream in, CRC32C crc, IdempotencyPolicy policy) throws IOException {
+    private static Restored readBody(DataInputStream in, CRC32C crc, IdempotencyPolicy policy, int formatVersion)
+            throws IOException {
         long appliedIndex = in.readLong();
         if (appliedIndex < 0) {
             throw corrupt("negative appliedIndex " + appliedIndex);
@@ -181,6 +203,7 @@ final class KvSnapshotCodec {
             table.restoreEntry(key, new IdempotencyTable.Outcome(fingerprint, result, rememberedAt));
             previousStamp = rememberedAt;
         }
+        AuthState auth = formatVersion >= 2 ? readAuth(in) : AuthState.EMPTY;
 
         int expected = (int) crc.getValue();
         int actual = in.readInt();
@@ -190,7 +213,87 @@ final class KvSnapshotCodec {
         if (in.read() != -1) {
             throw corrupt("unexpected bytes after the checksum");
         }
-        return new Restored(appliedIndex, keyspace, table);
+        return new Restored(appliedIndex, keyspace, table, auth);
+    }
+
+    private static void writeAuth(DataOutputStream out, AuthState auth) throws IOException {
+        List<Role> roles = auth.roles();
+        out.writeInt(roles.size());
+        for (Role r : roles) {
+            writeString(out, r.name());
+            out.writeInt(r.permissions().size());
+            for (Permission p : r.permissions()) {
+                writeString(out, p.prefix());
+                out.writeByte(p.access().ordinal() + 1);
+            }
+        }
+        List<AuthState.StoredToken> tokens = auth.tokens();
+        out.writeInt(tokens.size());
+        for (AuthState.StoredToken t : tokens) {
+            writeString(out, t.name());
+            out.write(t.hash());
+            out.writeInt(t.roles().size());
+            for (String r : t.roles()) {
+                writeString(out, r);
+            }
+        }
+    }
+
+    private static AuthState readAuth(DataInputStream in) throws IOException {
+        int roleCount = in.readInt();
+        if (roleCount < 0 || roleCount > AuthNames.MAX_ROLES) {
+            throw corrupt("impossible role count " + roleCount);
+        }
+        List<Role> roles = new ArrayList<>(roleCount);
+        Set<String> roleNames = new HashSet<>();
+        for (int i = 0; i < roleCount; i++) {
+            String name = readString(in, "role name");
+            int n = in.readInt();
+            if (n < 0 || n > AuthNames.MAX_PERMISSIONS) {
+                throw corrupt("impossible permission count " + n + " in role #" + i);
+            }
+            List<Permission> perms = new ArrayList<>(n);
+            for (int j = 0; j < n; j++) {
+                String prefix = readString(in, "permission prefix");
+                int access = in.readUnsignedByte();
+                if (access < 1 || access > Access.values().length) {
+                    throw corrupt("unknown access " + access + " in role #" + i);
+                }
+                perms.add(new Permission(prefix, Access.values()[access - 1]));
+            }
+            if (!AuthNames.isValid(name) || !roleNames.add(name)) {
+                throw corrupt("role #" + i + " has a bad or repeated name");
+            }
+            roles.add(new Role(name, perms));
+        }
+        int tokenCount = in.readInt();
+        if (tokenCount < 0 || tokenCount > AuthNames.MAX_TOKENS) {
+            throw corrupt("impossible token count " + tokenCount);
+        }
+        List<AuthState.StoredToken> tokens = new ArrayList<>(tokenCount);
+        Set<String> tokenNames = new HashSet<>();
+        for (int i = 0; i < tokenCount; i++) {
+            String name = readString(in, "token name");
+            byte[] hash = new byte[AuthCommand.HASH_BYTES];
+            in.readFully(hash);
+            int n = in.readInt();
+            if (n < 0 || n > AuthNames.MAX_ROLES_PER_TOKEN) {
+                throw corrupt("impossible role count " + n + " in token #" + i);
+            }
+            List<String> tokenRoles = new ArrayList<>(n);
+            for (int j = 0; j < n; j++) {
+                String r = readString(in, "token role");
+                if (!roleNames.contains(r)) {
+                    throw corrupt("token #" + i + " has the unknown role '" + r + "'");
+                }
+                tokenRoles.add(r);
+            }
+            if (!AuthNames.isValid(name) || !tokenNames.add(name)) {
+                throw corrupt("token #" + i + " has a bad or repeated name");
+            }
+            tokens.add(new AuthState.StoredToken(name, hash, tokenRoles));
+        }
+        return AuthState.of(roles, tokens);
     }
 
     private static IOException corrupt(String what) {

@@ -45,6 +45,8 @@ public final class KvStateMachine {
     /** Used by the apply thread; volatile only so that {@link #idempotencyKeyCount()} sees a restore. */
     private volatile IdempotencyTable idempotency;
     private volatile long appliedIndex;
+    /** Roles and tokens; replaced as a whole, so any thread reads one consistent version. */
+    private volatile AuthState auth = AuthState.EMPTY;
 
     public KvStateMachine(IdempotencyPolicy policy) {
         this.policy = Objects.requireNonNull(policy, "policy");
@@ -93,6 +95,34 @@ public final class KvStateMachine {
         }
         appliedIndex = index;
         return result;
+    }
+
+    /**
+     * Applies a committed command entry as it is stored in the log: a {@link KvCommand} or an
+     * {@link AuthCommand}, told apart by the first byte. Apply thread only.
+     *
+     * @throws IllegalArgumentException if the data is neither
+     */
+    public WriteResult apply(long index, byte[] entryData) {
+        if (AuthCommand.isAuthCommand(entryData)) {
+            return apply(index, AuthCommand.decode(entryData));
+        }
+        return apply(index, KvCommand.decode(entryData));
+    }
+
+    /** Applies a committed change to the roles and tokens. Apply thread only. */
+    public WriteResult apply(long index, AuthCommand cmd) {
+        Objects.requireNonNull(cmd, "cmd");
+        requireAfterApplied(index);
+        AuthState.Applied applied = auth.apply(index, cmd);
+        auth = applied.state();
+        appliedIndex = index;
+        return applied.result();
+    }
+
+    /** The roles and tokens as applied here. Any thread; the returned value never changes. */
+    public AuthState auth() {
+        return auth;
     }
 
     /** Records a log entry that is not a command (a leader's no-op, a membership change). Apply thread only. */
@@ -242,7 +272,7 @@ public final class KvStateMachine {
      */
     public void writeSnapshot(OutputStream out) throws IOException {
         Objects.requireNonNull(out, "out");
-        KvSnapshotCodec.write(out, appliedIndex, keyspace, idempotency);
+        KvSnapshotCodec.write(out, appliedIndex, keyspace, idempotency, auth);
     }
 
     /**
@@ -258,6 +288,7 @@ public final class KvStateMachine {
         KvSnapshotCodec.Restored restored = KvSnapshotCodec.read(in, policy);
         idempotency = restored.idempotency();
         keyspace = restored.keyspace();
+        auth = restored.auth();
         appliedIndex = restored.appliedIndex();
     }
 }

@@ -23,6 +23,13 @@ public sealed interface WriteResult {
     record IdempotencyKeyReused() implements WriteResult {
     }
 
+    /**
+     * An auth command that the state at apply time does not allow (an unknown role, a full table);
+     * {@code reason} says why. Nothing changed. Key-value commands never produce it.
+     */
+    record Refused(String reason) implements WriteResult {
+    }
+
     WriteResult NOT_FOUND = new NotFound();
     WriteResult IDEMPOTENCY_KEY_REUSED = new IdempotencyKeyReused();
 }

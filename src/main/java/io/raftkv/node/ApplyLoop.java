@@ -1,6 +1,5 @@
 package io.raftkv.node;
 
-import io.raftkv.kv.KvCommand;
 import io.raftkv.kv.KvStateMachine;
 import io.raftkv.kv.WriteResult;
 import io.raftkv.raft.Entry;
@@ -143,7 +142,7 @@ final class ApplyLoop implements Runnable {
         }
         WriteResult result = null;
         if (e.type() == EntryType.COMMAND) {
-            result = sm.apply(e.index(), KvCommand.decode(e.data()));
+            result = sm.apply(e.index(), e.data());
         } else {
             if (e.type() == EntryType.MEMBERSHIP) {
                 membership = Membership.decode(e.data());

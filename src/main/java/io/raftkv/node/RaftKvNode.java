@@ -1,5 +1,6 @@
 package io.raftkv.node;
 
+import io.raftkv.kv.AuthCommand;
 import io.raftkv.kv.IdempotencyPolicy;
 import io.raftkv.kv.KvCommand;
 import io.raftkv.kv.KvStateMachine;
@@ -121,6 +122,11 @@ public final class RaftKvNode implements AutoCloseable {
 
     /** Proposes a write; completes with its result once applied here, or exceptionally (see {@link Proposals}). */
     public CompletableFuture<WriteResult> write(KvCommand command) {
+        return loop.propose(command.encode());
+    }
+
+    /** Proposes a change to the roles and tokens; completes like {@link #write(KvCommand)}. */
+    public CompletableFuture<WriteResult> write(AuthCommand command) {
         return loop.propose(command.encode());
     }
 

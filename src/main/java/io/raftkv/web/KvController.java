@@ -8,6 +8,8 @@ import io.raftkv.kv.Page;
 import io.raftkv.kv.Precondition;
 import io.raftkv.kv.WriteResult;
 import io.raftkv.node.RaftKvNode;
+import io.raftkv.security.Caller;
+import io.raftkv.security.Callers;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -77,6 +79,7 @@ final class KvController {
                                                   @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey)
             throws IOException {
         String key = key(req);
+        Callers.requireWrite(key);
         Precondition pre = Conditions.forWrite(ifMatch, ifNoneMatch);
         String idem = Conditions.idempotencyKey(idempotencyKey);
         String contentType = contentType(req);
@@ -91,6 +94,7 @@ final class KvController {
                                                      @RequestHeader(value = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch,
                                                      @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey) {
         String key = key(req);
+        Callers.requireWrite(key);
         if (ifNoneMatch != null) {
             throw BadRequestException.badRequest("bad-precondition", "If-None-Match has no meaning for DELETE");
         }
@@ -108,7 +112,9 @@ final class KvController {
     @GetMapping(value = "/kv/**", params = "consistency=stale")
     ResponseEntity<Object> getStale(HttpServletRequest req,
                                     @RequestHeader(value = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch) {
-        return value(key(req), ifNoneMatch);
+        String key = key(req);
+        Callers.requireRead(key);
+        return value(key, ifNoneMatch);
     }
 
     @GetMapping(value = "/kv", params = "consistency=stale")
@@ -116,7 +122,8 @@ final class KvController {
                                      @RequestParam(value = "limit", required = false) String limitParam,
                                      @RequestParam(value = "cursor", required = false) String cursor,
                                      @RequestParam(value = "values", defaultValue = "false") String values) {
-        return listing(prefix, cursor == null ? null : Cursor.decode(cursor), limit(limitParam), bool("values", values));
+        return listing(Callers.current(), prefix, cursor == null ? null : Cursor.decode(cursor), limit(limitParam),
+                bool("values", values));
     }
 
     @GetMapping("/kv/**")
@@ -124,6 +131,7 @@ final class KvController {
                                                   @RequestParam(value = "consistency", required = false) String consistency,
                                                   @RequestHeader(value = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch) {
         String key = key(req);
+        Callers.requireRead(key);
         requireLinearizable(consistency);
         return router.onLeader(req, LeaderRouter.Kind.READ, node::readBarrier, v -> value(key, ifNoneMatch));
     }
@@ -139,8 +147,9 @@ final class KvController {
         String startAfter = cursor == null ? null : Cursor.decode(cursor);
         boolean withValues = bool("values", values);
         requireLinearizable(consistency);
+        Caller caller = Callers.current(); // here: the security context belongs to this thread
         return router.onLeader(req, LeaderRouter.Kind.READ, node::readBarrier,
-                v -> listing(prefix, startAfter, limit, withValues));
+                v -> listing(caller, prefix, startAfter, limit, withValues));
     }
 
     // ---------------------------------------------------------------- answers
@@ -195,10 +204,11 @@ final class KvController {
      * A page holds at most {@code limit} keys and, measured as sent, at most
      * {@code raftkv.limits.max-page-bytes}: with values, a thousand large ones would otherwise build
      * a gigabyte for one request. A page cut short by bytes continues with its {@code next} cursor; a
-     * value larger than the bound comes alone, so every key can still be listed.
+     * value larger than the bound comes alone, so every key can still be listed. Only the keys
+     * {@code caller} may read are listed.
      */
-    private ResponseEntity<Object> listing(String prefix, String startAfter, int limit, boolean withValues) {
-        Page page = node.data().list(prefix, startAfter, limit);
+    private ResponseEntity<Object> listing(Caller caller, String prefix, String startAfter, int limit, boolean withValues) {
+        Page page = caller.list(node.data(), prefix, startAfter, limit);
         long maxBytes = limits.maxPageBytes().toBytes();
         long bytes = 0;
         List<Item> items = new ArrayList<>(page.items().size());
