@@ -88,7 +88,8 @@ public final class ProblemErrorReportValve extends ErrorReportValve {
             return "only HTTP/1.0 and HTTP/1.1 are served on this port";
         }
         return switch (status) {
-            case 400 -> "the request is not valid HTTP/1.1" + (parser.isEmpty()
+            case 400 -> SecurityHeaders.http09(request) ? "only HTTP/1.0 and HTTP/1.1 are served on this port (the request line has no version this server can read)"
+                    : "the request is not valid HTTP/1.1" + (parser.isEmpty()
                     ? " (for example, a malformed request line, a path that is not valid UTF-8 once percent-decoded, "
                     + "headers larger than the server accepts, or conflicting Content-Length headers)" : parser);
             case 401 -> "this request needs valid credentials (Authorization: Bearer <token>)";

@@ -32,8 +32,23 @@ final class SecurityHeaders extends ValveBase {
         resp.setHeader("Content-Security-Policy", CSP);
     }
 
+    /**
+     * Tomcat still serves HTTP/0.9 ({@code GET /kv/x} with no version, or a version it cannot read):
+     * the answer is the bare body, with no status line and no headers, so a value would go out
+     * without these headers. Such a request is refused before it reaches the API, and what goes back
+     * is at most a problem body, never a value.
+     */
+    static boolean http09(Request request) {
+        return request.getProtocol() == null || request.getProtocol().isEmpty();
+    }
+
     @Override
     public void invoke(Request request, Response response) throws IOException, ServletException {
+        if (http09(request)) {
+            apply(response);
+            response.sendError(400);
+            return;
+        }
         apply(response);
         getNext().invoke(request, response);
     }

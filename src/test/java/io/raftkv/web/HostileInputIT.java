@@ -36,7 +36,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Ten thousand malformed requests (see {@link HostileRequests}) against a live three-node cluster,
  * spread over all nodes. Every answer must be an HTTP/1.x answer; no 5xx but a problem+json 503;
  * every 4xx problem+json with a detail; every answer with the browser-safety headers (but the one
- * class Tomcat answers before any valve runs, see {@link HostileRequests.Hostile}). Afterwards
+ * class Tomcat answers before any valve runs, see {@link HostileRequests.Hostile}). The one class
+ * that may get no answer at all is a request line that is not HTTP/1.x (see {@link #judge}). Afterwards
  * every node serves, and the control keys written before are unchanged, read linearizably through
  * every node.
  * <p>
@@ -50,6 +51,12 @@ class HostileInputIT {
     private static final Integer ONLY = Integer.getInteger("hostile.only");
     private static final Pattern DETAIL = Pattern.compile("\"detail\":\"[^\"]{10,}");
     private static final int CONTROL_KEYS = 16;
+    /**
+     * A well-formed HTTP/1.x request line: a method, a target of the URI characters Tomcat accepts
+     * (RFC 3986 unreserved, sub-delims, ':', '/', '?', '@' and '%'), and the version.
+     */
+    private static final Pattern HTTP_1X_REQUEST_LINE =
+            Pattern.compile("\\A[A-Za-z]+ [A-Za-z0-9._~:/?@!$&'()*+,;=%-]+ HTTP/1\\.[01]\\r?\\n");
 
     @TempDir
     static Path dir;
@@ -139,6 +146,15 @@ class HostileInputIT {
     /** Why this answer is wrong, or null when it is a clear, harmless answer. */
     static String judge(HostileRequests.Hostile h, RawHttp.Answer a) {
         if (a.status() < 0) {
+            boolean http11Line = HTTP_1X_REQUEST_LINE.matcher(new String(h.bytes(), StandardCharsets.ISO_8859_1)).find();
+            boolean bareProblem = a.failure().startsWith("not an HTTP/1.x status line: {\"type\":\"" + Problems.TYPE_BASE);
+            if (!http11Line && (bareProblem || a.failure().equals("the connection closed without an answer"))) {
+                // The one class that cannot get a status line: Tomcat answers a request line that is
+                // not HTTP/1.x (no version, or one it could not read past an invalid target) the
+                // HTTP/0.9 way, a bare body with no status line and no headers. The node makes that
+                // body a problem, never a value (SecurityHeaders refuses 0.9 before the API runs).
+                return null;
+            }
             return "no HTTP answer: " + a.failure();
         }
         boolean headersExpected = !(h.asteriskForm() && a.status() == 200 && a.body().length == 0);

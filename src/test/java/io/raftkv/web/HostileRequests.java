@@ -240,7 +240,7 @@ final class HostileRequests {
 
     private Hostile malformedRequestLine(int i, Random r) {
         String key = controlKey(r);
-        String raw = switch (r.nextInt(16)) {
+        String raw = switch (r.nextInt(17)) {
             case 0 -> "GARBAGE\r\n\r\n";
             case 1 -> "GET\r\n\r\n";
             case 2 -> "GET /kv/" + key + " HTTP/1.1 extra\r\nHost: x\r\n\r\n";
@@ -256,6 +256,7 @@ final class HostileRequests {
             case 12 -> "GET /kv/" + key + " HTTP/1.1\nHost: x\n\n";
             case 13 -> "GET /kv/" + key + " HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n";
             case 14 -> "GET /kv/" + key + " HTTP/1.1\r\nHost: x\r\n Folded: header\r\n\r\n";
+            case 15 -> "GET /kv/" + key + "\r\n\r\n"; // HTTP/0.9
             default -> "DELETE /kv/" + key + " HTTP/1.1\r\nHost: x\r\nNo-Colon-Here\r\n\r\n";
         };
         return new Hostile(i, "malformed-request-line", raw.getBytes(StandardCharsets.ISO_8859_1), false, false,
