@@ -50,8 +50,13 @@ final class HelmChart {
    * run of install renders them without a cluster.
    */
   static String notes(String release, String namespace) {
+    return notes(release, namespace, Map.of());
+  }
+
+  static String notes(String release, String namespace, Map<String, ?> set) {
     InstallCommand install = helm().install().withName(release).withNamespace(namespace)
         .dryRun().withDryRunOption(DryRun.CLIENT).clientOnly();
+    set.forEach(install::set);
     String output = install.call().getOutput();
     int start = output.indexOf("NOTES:");
     if (start < 0) {
