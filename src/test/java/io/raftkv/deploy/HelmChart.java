@@ -42,7 +42,13 @@ final class HelmChart {
   }
 
   static String renderText(String release, String namespace) {
-    return helm().template().withName(release).withNamespace(namespace).call();
+    return renderText(release, namespace, Map.of());
+  }
+
+  static String renderText(String release, String namespace, Map<String, ?> set) {
+    TemplateCommand template = helm().template().withName(release).withNamespace(namespace);
+    set.forEach(template::set);
+    return template.call();
   }
 
   /**

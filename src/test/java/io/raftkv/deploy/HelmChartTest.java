@@ -411,6 +411,24 @@ class HelmChartTest {
     assertThat(PodEnvironment.property(env, "raftkv.auth.root-token")).isEqualTo("<secret:ops-raftkv-root/token>");
   }
 
+  /** What GitOps tools apply: with both Secrets supplied, every render is the same, so nothing rotates. */
+  @Test
+  void withExistingSecretsEveryRenderIsIdenticalAndHoldsNoSecret() {
+    Map<String, Object> set = Map.of("auth.existingSecret", "kv-auth", "peerSecret.existingSecret", "kv-peer",
+        "tls.peer.enabled", true, "tls.existingSecret", "kv-tls");
+    String first = HelmChart.renderText("raftkv", "default", set);
+    String second = HelmChart.renderText("raftkv", "default", set);
+
+    assertThat(first).isEqualTo(second);
+    Rendered r = Rendered.parse(first);
+    assertThat(r.all("Secret")).isEmpty();
+    List<Object> env = listAt(container(r.one("StatefulSet")), "env");
+    assertThat(PodEnvironment.property(env, "raftkv.auth.root-token")).isEqualTo("<secret:kv-auth/root-token>");
+    assertThat(PodEnvironment.property(env, "raftkv.peer-secret")).isEqualTo("<secret:kv-peer/peer-secret>");
+    // Without them, two renders differ: exactly why GitOps renderers must not use the generated ones.
+    assertThat(HelmChart.renderText("raftkv", "default")).isNotEqualTo(HelmChart.renderText("raftkv", "default"));
+  }
+
   @Test
   void authAndThePeerSecretCanBeTurnedOffAndTheNotesThenWarn() {
     Rendered r = HelmChart.render(Map.of("auth.enabled", false, "peerSecret.enabled", false));
