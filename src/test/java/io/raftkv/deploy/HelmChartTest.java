@@ -375,6 +375,13 @@ class HelmChartTest {
         .hasMessageContaining("additional properties 'replica' not allowed");
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"too-short", "sixteen chars, with spaces"})
+  void schemaRejectsARootTokenTheNodeWouldRefuse(String token) {
+    assertThatThrownBy(() -> HelmChart.render(Map.of("auth.rootToken", token)))
+        .hasMessageContaining("/auth/rootToken");
+  }
+
   @Test
   void clientAndPeerPortsMustDiffer() {
     assertThatThrownBy(() -> HelmChart.render(Map.of("ports.peer", 8080)))
