@@ -627,6 +627,36 @@ class HelmChartTest {
   }
 
   @Test
+  void helmTestPodSendsTheRootTokenThroughRedirectsAndTrustsOnlyTheCa(@TempDir Path dir) throws Exception {
+    Rendered r = HelmChart.renderWithTestPod(dir, Map.of("tls.client.enabled", true, "tls.existingSecret", "raftkv-certs"));
+    Map<String, Object> pod = r.named("Pod", "raftkv-test");
+    Map<String, Object> c = map(listAt(pod, "spec", "containers").get(0));
+    List<Object> env = listAt(c, "env");
+    String script = (String) listAt(c, "command").get(2);
+
+    assertThat(PodEnvironment.variables(env))
+        .containsEntry("BASE_URL", "https://raftkv:8080")
+        .containsEntry("RAFTKV_TOKEN", "<secret:raftkv-auth/root-token>");
+    assertThat(script).contains("--location-trusted -H \"Authorization: Bearer $RAFTKV_TOKEN\"")
+        .contains("--cacert /etc/raftkv/ca/ca.crt").doesNotContain("--location ").doesNotContain(" -k ");
+    assertThat(listAt(c, "volumeMounts")).containsExactly(Map.of("name", "ca", "mountPath", "/etc/raftkv/ca", "readOnly", true));
+    // Only ca.crt is projected: the test pod never sees the nodes' private key.
+    assertThat(mapAt(map(listAt(pod, "spec", "volumes").get(0)), "secret")).isEqualTo(Map.of(
+        "secretName", "raftkv-certs", "items", List.of(Map.of("key", "ca.crt", "path", "ca.crt"))));
+  }
+
+  @Test
+  void helmTestPodWithoutAuthOrTlsUsesPlainRedirects(@TempDir Path dir) throws Exception {
+    Map<String, Object> pod = HelmChart.renderWithTestPod(dir, Map.of("auth.enabled", false)).named("Pod", "raftkv-test");
+    Map<String, Object> c = map(listAt(pod, "spec", "containers").get(0));
+
+    assertThat(PodEnvironment.variables(listAt(c, "env"))).containsOnlyKeys("BASE_URL").containsEntry("BASE_URL", "http://raftkv:8080");
+    assertThat((String) listAt(c, "command").get(2)).contains("--location \"$@\"").doesNotContain("Authorization", "--cacert");
+    assertThat(c).doesNotContainKey("volumeMounts");
+    assertThat(mapAt(pod, "spec")).doesNotContainKey("volumes");
+  }
+
+  @Test
   void notesTellHowToGetTheRootTokenAndUseItWithCurl() {
     String notes = HelmChart.notes("kv-prod", "payments");
 
