@@ -448,7 +448,9 @@ class HelmChartTest {
     assertThat(notes)
         .contains("WARNING: auth.enabled=false: anyone who reaches the client port can read, write and delete every key")
         .contains("WARNING: peerSecret.enabled=false without peer TLS")
-        .doesNotContain("Authorization");
+        .doesNotContain("Authorization", "immutable", "WARNING: networkPolicy");
+    assertThat(HelmChart.notes("raftkv", "default", Map.of("networkPolicy.enabled", false)))
+        .contains("WARNING: networkPolicy.enabled=false: any pod in the cluster can reach the peer port");
   }
 
   @Test
