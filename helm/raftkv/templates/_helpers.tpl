@@ -155,8 +155,31 @@ Checks across values that the schema cannot express.
        renderers that run install in dry-run mode (helm-java's template) try to reach a cluster. */ -}}
 {{- if .Release.IsUpgrade }}
 {{- $existing := lookup "apps/v1" "StatefulSet" .Release.Namespace (include "raftkv.fullname" .) }}
-{{- if and $existing (ne (int $existing.spec.replicas) (int .Values.replicas)) }}
-{{- fail (printf "replicas cannot change from %d to %d: raftkv has no membership changes yet, and the nodes keep the membership they were installed with (see the chart's README)" (int $existing.spec.replicas) (int .Values.replicas)) }}
+{{- if $existing }}
+{{- include "raftkv.validateUpgradeOf" (dict "context" . "statefulSet" $existing) }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+What an upgrade cannot change, checked against the StatefulSet in the cluster: the nodes keep the
+members they bootstrapped with, peer URLs and their scheme included, in their logs; RAFTKV_CLUSTER
+is read only to bootstrap an empty data directory.
+Call with (dict "context" $ "statefulSet" <the existing StatefulSet>).
+*/}}
+{{- define "raftkv.validateUpgradeOf" -}}
+{{- $values := .context.Values }}
+{{- if ne (int .statefulSet.spec.replicas) (int $values.replicas) }}
+{{- fail (printf "replicas cannot change from %d to %d: raftkv has no membership changes yet, and the nodes keep the membership they were installed with (see the chart's README)" (int .statefulSet.spec.replicas) (int $values.replicas)) }}
+{{- end }}
+{{- range $c := .statefulSet.spec.template.spec.containers }}
+{{- range $e := ($c.env | default list) }}
+{{- if eq $e.name "RAFTKV_CLUSTER" }}
+{{- $wasTls := contains "=https://" ($e.value | default "") }}
+{{- if ne $wasTls (and $values.tls.peer.enabled true) }}
+{{- fail (printf "tls.peer.enabled cannot change from %t to %t after install: the nodes reach each other at the peer URLs recorded when the cluster bootstrapped (%s://), and would keep using them against peers that now speak the other protocol (see the chart's README: Peer TLS is fixed after install)" $wasTls (and $values.tls.peer.enabled true) (ternary "https" "http" $wasTls)) }}
+{{- end }}
+{{- end }}
 {{- end }}
 {{- end }}
 {{- end }}

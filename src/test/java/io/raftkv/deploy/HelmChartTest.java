@@ -658,6 +658,28 @@ class HelmChartTest {
     assertThat(mapAt(pod, "spec")).doesNotContainKey("volumes");
   }
 
+  /** The checks `helm upgrade` runs against the StatefulSet it finds, here one the chart rendered. */
+  @Test
+  void anUpgradeKeepsPeerTlsAndReplicasAsInstalled(@TempDir Path dir) throws Exception {
+    String installedPlain = new org.yaml.snakeyaml.Yaml().dump(HelmChart.render(DEFAULTS).one("StatefulSet"));
+    Map<String, Object> tlsSettings = Map.of("tls.peer.enabled", true, "tls.existingSecret", "raftkv-certs");
+    String installedWithPeerTls = new org.yaml.snakeyaml.Yaml().dump(HelmChart.render(tlsSettings).one("StatefulSet"));
+
+    assertThat(HelmChart.renderAsUpgradeOf(dir.resolve("same"), installedPlain, DEFAULTS).all("StatefulSet")).hasSize(1);
+    assertThat(HelmChart.renderAsUpgradeOf(dir.resolve("same-tls"), installedWithPeerTls, tlsSettings).all("StatefulSet"))
+        .hasSize(1);
+    assertThat(HelmChart.renderAsUpgradeOf(dir.resolve("client-tls"), installedPlain,
+        Map.of("tls.client.enabled", true, "tls.existingSecret", "raftkv-certs")).all("StatefulSet"))
+        .as("client TLS may be turned on later").hasSize(1);
+    assertThatThrownBy(() -> HelmChart.renderAsUpgradeOf(dir.resolve("on"), installedPlain, tlsSettings))
+        .hasMessageContaining("tls.peer.enabled cannot change from false to true after install")
+        .hasMessageContaining("Peer TLS is fixed after install");
+    assertThatThrownBy(() -> HelmChart.renderAsUpgradeOf(dir.resolve("off"), installedWithPeerTls, DEFAULTS))
+        .hasMessageContaining("tls.peer.enabled cannot change from true to false after install");
+    assertThatThrownBy(() -> HelmChart.renderAsUpgradeOf(dir.resolve("replicas"), installedPlain, Map.of("replicas", 5)))
+        .hasMessageContaining("replicas cannot change from 3 to 5");
+  }
+
   @Test
   void notesTellHowToGetTheRootTokenAndUseItWithCurl() {
     String notes = HelmChart.notes("kv-prod", "payments");
