@@ -162,9 +162,11 @@ Checks across values that the schema cannot express.
 {{- end }}
 
 {{/*
-What an upgrade cannot change, checked against the StatefulSet in the cluster: the nodes keep the
-members they bootstrapped with, peer URLs and their scheme included, in their logs; RAFTKV_CLUSTER
-is read only to bootstrap an empty data directory.
+What an upgrade cannot change, checked against the StatefulSet in the cluster. Replicas: the nodes
+keep the members they bootstrapped with (RAFTKV_CLUSTER only bootstraps an empty data directory).
+Peer TLS: a node with it and one without cannot talk, so the StatefulSet's rolling update would
+stall at its first pod; switching needs every pod restarted at once, which tls.peer.allowSwitch
+acknowledges.
 Call with (dict "context" $ "statefulSet" <the existing StatefulSet>).
 */}}
 {{- define "raftkv.validateUpgradeOf" -}}
@@ -176,8 +178,8 @@ Call with (dict "context" $ "statefulSet" <the existing StatefulSet>).
 {{- range $e := ($c.env | default list) }}
 {{- if eq $e.name "RAFTKV_CLUSTER" }}
 {{- $wasTls := contains "=https://" ($e.value | default "") }}
-{{- if ne $wasTls (and $values.tls.peer.enabled true) }}
-{{- fail (printf "tls.peer.enabled cannot change from %t to %t after install: the nodes reach each other at the peer URLs recorded when the cluster bootstrapped (%s://), and would keep using them against peers that now speak the other protocol (see the chart's README: Peer TLS is fixed after install)" $wasTls (and $values.tls.peer.enabled true) (ternary "https" "http" $wasTls)) }}
+{{- if and (ne $wasTls (and $values.tls.peer.enabled true)) (not $values.tls.peer.allowSwitch) }}
+{{- fail (printf "tls.peer.enabled changes from %t to %t: nodes with and without peer TLS cannot talk to each other, so a rolling update would stall at its first pod. Every pod must restart at once: set tls.peer.allowSwitch=true, then delete all the pods (see the chart's README: Switching peer TLS on a running cluster)" $wasTls (and $values.tls.peer.enabled true)) }}
 {{- end }}
 {{- end }}
 {{- end }}

@@ -660,7 +660,7 @@ class HelmChartTest {
 
   /** The checks `helm upgrade` runs against the StatefulSet it finds, here one the chart rendered. */
   @Test
-  void anUpgradeKeepsPeerTlsAndReplicasAsInstalled(@TempDir Path dir) throws Exception {
+  void anUpgradeKeepsReplicasAndSwitchesPeerTlsOnlyWhenTold(@TempDir Path dir) throws Exception {
     String installedPlain = new org.yaml.snakeyaml.Yaml().dump(HelmChart.render(DEFAULTS).one("StatefulSet"));
     Map<String, Object> tlsSettings = Map.of("tls.peer.enabled", true, "tls.existingSecret", "raftkv-certs");
     String installedWithPeerTls = new org.yaml.snakeyaml.Yaml().dump(HelmChart.render(tlsSettings).one("StatefulSet"));
@@ -672,10 +672,14 @@ class HelmChartTest {
         Map.of("tls.client.enabled", true, "tls.existingSecret", "raftkv-certs")).all("StatefulSet"))
         .as("client TLS may be turned on later").hasSize(1);
     assertThatThrownBy(() -> HelmChart.renderAsUpgradeOf(dir.resolve("on"), installedPlain, tlsSettings))
-        .hasMessageContaining("tls.peer.enabled cannot change from false to true after install")
-        .hasMessageContaining("Peer TLS is fixed after install");
+        .hasMessageContaining("tls.peer.enabled changes from false to true")
+        .hasMessageContaining("set tls.peer.allowSwitch=true, then delete all the pods");
     assertThatThrownBy(() -> HelmChart.renderAsUpgradeOf(dir.resolve("off"), installedWithPeerTls, DEFAULTS))
-        .hasMessageContaining("tls.peer.enabled cannot change from true to false after install");
+        .hasMessageContaining("tls.peer.enabled changes from true to false");
+    Map<String, Object> acknowledged = new LinkedHashMap<>(tlsSettings);
+    acknowledged.put("tls.peer.allowSwitch", true);
+    assertThat(HelmChart.renderAsUpgradeOf(dir.resolve("on-acknowledged"), installedPlain, acknowledged).all("StatefulSet"))
+        .hasSize(1);
     assertThatThrownBy(() -> HelmChart.renderAsUpgradeOf(dir.resolve("replicas"), installedPlain, Map.of("replicas", 5)))
         .hasMessageContaining("replicas cannot change from 3 to 5");
   }
