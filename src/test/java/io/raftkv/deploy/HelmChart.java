@@ -33,6 +33,60 @@ final class HelmChart {
     return Rendered.parse(template.call());
   }
 
+  /** Changes a copy of the chart before it is rendered. */
+  interface ChartEdit {
+    void apply(Path chartCopy) throws java.io.IOException;
+  }
+
+  /** Renders a copy of the chart (release raftkv, namespace default) after {@code edit} changed it. */
+  static Rendered renderEditedCopy(Path workDir, Map<String, ?> set, ChartEdit edit) throws java.io.IOException {
+    Path copy = workDir.resolve("raftkv");
+    try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(CHART)) {
+      for (Path from : files.toList()) {
+        Path to = copy.resolve(CHART.relativize(from).toString());
+        if (java.nio.file.Files.isDirectory(from)) {
+          java.nio.file.Files.createDirectories(to);
+        } else {
+          java.nio.file.Files.copy(from, to);
+        }
+      }
+    }
+    edit.apply(copy);
+    TemplateCommand template = new Helm(copy).template().withName("raftkv").withNamespace("default");
+    set.forEach(template::set);
+    return Rendered.parse(template.call());
+  }
+
+  /**
+   * The chart with its `helm test` pod rendered like any other resource: helm-java's template
+   * leaves test hooks out, so this renders a copy of the chart without the hook annotation.
+   */
+  static Rendered renderWithTestPod(Path workDir, Map<String, ?> set) throws java.io.IOException {
+    return renderEditedCopy(workDir, set, copy -> {
+      Path testPod = copy.resolve("templates/tests/test-put-get.yaml");
+      String withHook = java.nio.file.Files.readString(testPod);
+      String withoutHook = withHook.replace("helm.sh/hook: test", "raftkv.io/was-hook: test");
+      if (withoutHook.equals(withHook)) {
+        throw new AssertionError("the test pod is no longer a `helm.sh/hook: test`");
+      }
+      java.nio.file.Files.writeString(testPod, withoutHook);
+    });
+  }
+
+  /**
+   * Runs the chart's upgrade checks against {@code existingStatefulSet} (YAML), as `helm upgrade`
+   * does against the one it looks up in the cluster, which a render without a cluster cannot.
+   */
+  static Rendered renderAsUpgradeOf(Path workDir, String existingStatefulSet, Map<String, ?> set)
+      throws java.io.IOException {
+    return renderEditedCopy(workDir, set, copy -> {
+      java.nio.file.Files.writeString(copy.resolve("existing-statefulset.yaml"), existingStatefulSet);
+      java.nio.file.Files.writeString(copy.resolve("templates/zz-upgrade-check.yaml"),
+          "{{- include \"raftkv.validateUpgradeOf\" (dict \"context\" $ \"statefulSet\""
+              + " (fromYaml (.Files.Get \"existing-statefulset.yaml\"))) }}\n");
+    });
+  }
+
   static Rendered render(String release, String namespace, Map<String, ?> set) {
     return render(release, namespace, set, null);
   }
@@ -42,7 +96,13 @@ final class HelmChart {
   }
 
   static String renderText(String release, String namespace) {
-    return helm().template().withName(release).withNamespace(namespace).call();
+    return renderText(release, namespace, Map.of());
+  }
+
+  static String renderText(String release, String namespace, Map<String, ?> set) {
+    TemplateCommand template = helm().template().withName(release).withNamespace(namespace);
+    set.forEach(template::set);
+    return template.call();
   }
 
   /**
@@ -50,8 +110,13 @@ final class HelmChart {
    * run of install renders them without a cluster.
    */
   static String notes(String release, String namespace) {
+    return notes(release, namespace, Map.of());
+  }
+
+  static String notes(String release, String namespace, Map<String, ?> set) {
     InstallCommand install = helm().install().withName(release).withNamespace(namespace)
         .dryRun().withDryRunOption(DryRun.CLIENT).clientOnly();
+    set.forEach(install::set);
     String output = install.call().getOutput();
     int start = output.indexOf("NOTES:");
     if (start < 0) {

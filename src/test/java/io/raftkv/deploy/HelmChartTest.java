@@ -26,6 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.boot.autoconfigure.ssl.PemSslBundleProperties;
+import org.springframework.boot.context.properties.bind.Bindable;
 
 /** Lints and renders helm/raftkv with the real Helm and checks what a cluster would be given. */
 class HelmChartTest {
@@ -43,12 +45,12 @@ class HelmChartTest {
   }
 
   @Test
-  void defaultsRenderAThreeNodeClusterWithItsServicesBudgetPolicyAndSecret() {
+  void defaultsRenderAThreeNodeClusterWithItsServicesBudgetPolicyAndSecrets() {
     Rendered r = HelmChart.render(DEFAULTS);
 
     assertThat(r.kinds()).containsExactlyInAnyOrder(
         "StatefulSet/raftkv", "Service/raftkv", "Service/raftkv-headless",
-        "PodDisruptionBudget/raftkv", "NetworkPolicy/raftkv", "Secret/raftkv-peer");
+        "PodDisruptionBudget/raftkv", "NetworkPolicy/raftkv", "Secret/raftkv-peer", "Secret/raftkv-auth");
     assertThat(r.documents())
         .allSatisfy(d -> assertThat(mapAt(d, "metadata").get("namespace")).isEqualTo("default"));
   }
@@ -71,7 +73,7 @@ class HelmChartTest {
   }
 
   @Test
-  void environmentCarriesIdentityMembersPortsAdvertisedUrlDataDirAndPeerSecret() {
+  void environmentCarriesIdentityMembersPortsAdvertisedUrlDataDirPeerSecretAndRootToken() {
     Map<String, Object> sts = HelmChart.render(DEFAULTS).one("StatefulSet");
     Map<String, Map<String, Object>> env = env(sts);
 
@@ -87,7 +89,12 @@ class HelmChartTest {
     assertThat(env.get("RAFTKV_DATA_DIR").get("value")).isEqualTo("/data");
     assertThat(mapAt(env.get("RAFTKV_PEER_SECRET"), "valueFrom", "secretKeyRef"))
         .containsEntry("name", "raftkv-peer").containsEntry("key", "peer-secret");
+    assertThat(mapAt(env.get("RAFTKV_AUTH_ROOT_TOKEN"), "valueFrom", "secretKeyRef"))
+        .isEqualTo(Map.of("name", "raftkv-auth", "key", "root-token"));
     assertThat(at(env.get("POD_NAMESPACE"), "valueFrom", "fieldRef", "fieldPath")).isEqualTo("metadata.namespace");
+    assertThat(env.keySet()).as("TLS is off and no cluster token is set by default")
+        .noneMatch(name -> name.startsWith("SPRING_SSL") || name.contains("SSL_BUNDLE"))
+        .doesNotContain("RAFTKV_CLUSTER_TOKEN");
   }
 
   /** Kubernetes expands $(VAR) only for variables defined earlier in the list; later ones stay literal. */
@@ -120,11 +127,11 @@ class HelmChartTest {
         Map.of("name", "client", "containerPort", 8080, "protocol", "TCP"),
         Map.of("name", "peer", "containerPort", 7080, "protocol", "TCP"));
     assertThat(mapAt(c, "livenessProbe", "httpGet"))
-        .isEqualTo(Map.of("path", "/actuator/health/liveness", "port", "client"));
+        .isEqualTo(Map.of("path", "/actuator/health/liveness", "port", "client", "scheme", "HTTP"));
     assertThat(mapAt(c, "readinessProbe", "httpGet"))
-        .isEqualTo(Map.of("path", "/actuator/health/readiness", "port", "client"));
+        .isEqualTo(Map.of("path", "/actuator/health/readiness", "port", "client", "scheme", "HTTP"));
     assertThat(mapAt(c, "startupProbe", "httpGet"))
-        .isEqualTo(Map.of("path", "/actuator/health/liveness", "port", "client"));
+        .isEqualTo(Map.of("path", "/actuator/health/liveness", "port", "client", "scheme", "HTTP"));
   }
 
   @Test
@@ -239,7 +246,8 @@ class HelmChartTest {
 
     assertThat(r.kinds()).containsExactlyInAnyOrder(
         "StatefulSet/kv-prod-raftkv", "Service/kv-prod-raftkv", "Service/kv-prod-raftkv-headless",
-        "PodDisruptionBudget/kv-prod-raftkv", "NetworkPolicy/kv-prod-raftkv", "Secret/kv-prod-raftkv-peer");
+        "PodDisruptionBudget/kv-prod-raftkv", "NetworkPolicy/kv-prod-raftkv", "Secret/kv-prod-raftkv-peer",
+        "Secret/kv-prod-raftkv-auth");
     assertThat(r.documents())
         .allSatisfy(d -> assertThat(mapAt(d, "metadata").get("namespace")).isEqualTo("payments"));
     Map<String, Object> sts = r.one("StatefulSet");
@@ -253,6 +261,8 @@ class HelmChartTest {
         .isEqualTo("http://$(POD_NAME).kv-prod-raftkv-headless.$(POD_NAMESPACE).svc.corp.internal:8080");
     assertThat(at(env.get("RAFTKV_PEER_SECRET"), "valueFrom", "secretKeyRef", "name"))
         .isEqualTo("kv-prod-raftkv-peer");
+    assertThat(at(env.get("RAFTKV_AUTH_ROOT_TOKEN"), "valueFrom", "secretKeyRef", "name"))
+        .isEqualTo("kv-prod-raftkv-auth");
     assertThat(mapAt(sts, "spec", "selector", "matchLabels"))
         .containsEntry("app.kubernetes.io/instance", "kv-prod");
   }
@@ -268,8 +278,8 @@ class HelmChartTest {
   }
 
   @Test
-  void notesShowCurlCommandsForTheReleaseAndNamespace() {
-    String notes = HelmChart.notes("kv-prod", "payments");
+  void notesWithoutAuthShowPlainCurlCommandsForTheReleaseAndNamespace() {
+    String notes = HelmChart.notes("kv-prod", "payments", Map.of("auth.enabled", false));
 
     assertThat(notes)
         .contains("curl -L -X PUT --data-binary 'hello' http://kv-prod-raftkv.payments.svc.cluster.local:8080/kv/greeting")
@@ -346,7 +356,7 @@ class HelmChartTest {
         .isEqualTo("correct-horse-battery");
 
     Rendered r = HelmChart.render(Map.of("peerSecret.existingSecret", "ops-raftkv", "peerSecret.key", "token"));
-    assertThat(r.all("Secret")).isEmpty();
+    assertThat(r.kinds()).filteredOn(k -> k.startsWith("Secret/")).containsExactly("Secret/raftkv-auth");
     assertThat(mapAt(env(r.one("StatefulSet")).get("RAFTKV_PEER_SECRET"), "valueFrom", "secretKeyRef"))
         .isEqualTo(Map.of("name", "ops-raftkv", "key", "token"));
   }
@@ -365,10 +375,339 @@ class HelmChartTest {
         .hasMessageContaining("additional properties 'replica' not allowed");
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"too-short", "sixteen chars, with spaces"})
+  void schemaRejectsARootTokenTheNodeWouldRefuse(String token) {
+    assertThatThrownBy(() -> HelmChart.render(Map.of("auth.rootToken", token)))
+        .hasMessageContaining("/auth/rootToken");
+  }
+
   @Test
   void clientAndPeerPortsMustDiffer() {
     assertThatThrownBy(() -> HelmChart.render(Map.of("ports.peer", 8080)))
         .hasMessageContaining("ports.client and ports.peer must differ");
+  }
+
+  // ---- Trust: secrets, auth, TLS (issue 10) ----
+
+  @Test
+  void generatedSecretsAreRandomImmutableAndOutliveAnUninstall() {
+    Rendered first = HelmChart.render(DEFAULTS);
+    Rendered second = HelmChart.render(DEFAULTS);
+
+    assertThat(rootToken(first)).matches("[A-Za-z0-9]{48}").isNotEqualTo(rootToken(second))
+        .isNotEqualTo(peerSecret(first));
+    for (String name : List.of("raftkv-auth", "raftkv-peer")) {
+      Map<String, Object> secret = first.named("Secret", name);
+      // Immutable: a render that cannot read the old value back (helm template) fails to apply
+      // instead of rotating it.
+      assertThat(secret).as(name).containsEntry("immutable", true);
+      assertThat(mapAt(secret, "metadata", "annotations")).as(name)
+          .containsEntry("helm.sh/resource-policy", "keep");
+    }
+  }
+
+  @Test
+  void rootTokenCanBeGivenOrTakenFromAnExistingSecret() {
+    assertThat(rootToken(HelmChart.render(Map.of("auth.rootToken", "open-sesame-0123456789"))))
+        .isEqualTo("open-sesame-0123456789");
+
+    Rendered r = HelmChart.render(Map.of("auth.existingSecret", "ops-raftkv-root", "auth.key", "token"));
+    assertThat(r.kinds()).filteredOn(k -> k.startsWith("Secret/")).containsExactly("Secret/raftkv-peer");
+    List<Object> env = listAt(container(r.one("StatefulSet")), "env");
+    assertThat(PodEnvironment.property(env, "raftkv.auth.root-token")).isEqualTo("<secret:ops-raftkv-root/token>");
+  }
+
+  /** What GitOps tools apply: with both Secrets supplied, every render is the same, so nothing rotates. */
+  @Test
+  void withExistingSecretsEveryRenderIsIdenticalAndHoldsNoSecret() {
+    Map<String, Object> set = Map.of("auth.existingSecret", "kv-auth", "peerSecret.existingSecret", "kv-peer",
+        "tls.peer.enabled", true, "tls.existingSecret", "kv-tls");
+    String first = HelmChart.renderText("raftkv", "default", set);
+    String second = HelmChart.renderText("raftkv", "default", set);
+
+    assertThat(first).isEqualTo(second);
+    Rendered r = Rendered.parse(first);
+    assertThat(r.all("Secret")).isEmpty();
+    List<Object> env = listAt(container(r.one("StatefulSet")), "env");
+    assertThat(PodEnvironment.property(env, "raftkv.auth.root-token")).isEqualTo("<secret:kv-auth/root-token>");
+    assertThat(PodEnvironment.property(env, "raftkv.peer-secret")).isEqualTo("<secret:kv-peer/peer-secret>");
+    // Without them, two renders differ: exactly why GitOps renderers must not use the generated ones.
+    assertThat(HelmChart.renderText("raftkv", "default")).isNotEqualTo(HelmChart.renderText("raftkv", "default"));
+  }
+
+  @Test
+  void authAndThePeerSecretCanBeTurnedOffAndTheNotesThenWarn() {
+    Rendered r = HelmChart.render(Map.of("auth.enabled", false, "peerSecret.enabled", false));
+
+    assertThat(r.all("Secret")).isEmpty();
+    List<Object> env = listAt(container(r.one("StatefulSet")), "env");
+    assertThat(PodEnvironment.property(env, "raftkv.auth.root-token")).isNull();
+    assertThat(PodEnvironment.property(env, "raftkv.peer-secret")).isNull();
+    String notes = HelmChart.notes("raftkv", "default", Map.of("auth.enabled", false, "peerSecret.enabled", false));
+    assertThat(notes)
+        .contains("WARNING: auth.enabled=false: anyone who reaches the client port can read, write and delete every key")
+        .contains("WARNING: peerSecret.enabled=false without peer TLS")
+        .doesNotContain("Authorization", "immutable", "WARNING: networkPolicy");
+    assertThat(HelmChart.notes("raftkv", "default", Map.of("networkPolicy.enabled", false)))
+        .contains("WARNING: networkPolicy.enabled=false: any pod in the cluster can reach the peer port");
+  }
+
+  @Test
+  void defaultEnvironmentBindsTheTrustPropertiesTheNodeReads() {
+    List<Object> env = listAt(container(HelmChart.render(Map.of("clusterToken", "prod-eu")).one("StatefulSet")), "env");
+
+    assertThat(PodEnvironment.property(env, "raftkv.auth.root-token")).isEqualTo("<secret:raftkv-auth/root-token>");
+    assertThat(PodEnvironment.property(env, "raftkv.peer-secret")).isEqualTo("<secret:raftkv-peer/peer-secret>");
+    assertThat(PodEnvironment.property(env, "raftkv.cluster-token")).isEqualTo("prod-eu");
+    assertThat(PodEnvironment.property(env, "raftkv.advertise-url"))
+        .isEqualTo("http://<name>.raftkv-headless.<namespace>.svc.cluster.local:8080");
+    assertThat(PodEnvironment.property(env, "server.ssl.bundle")).isNull();
+    assertThat(PodEnvironment.property(env, "raftkv.peer.ssl.bundle")).isNull();
+  }
+
+  @Test
+  void tlsFromASecretServesBothPortsFromOneReloadingPemBundle() {
+    Rendered r = HelmChart.render(Map.of(
+        "tls.client.enabled", true, "tls.peer.enabled", true, "tls.existingSecret", "raftkv-certs"));
+    Map<String, Object> sts = r.one("StatefulSet");
+    List<Object> env = listAt(container(sts), "env");
+
+    assertThat(r.all("Certificate")).isEmpty();
+    assertThat(PodEnvironment.property(env, "server.ssl.bundle")).isEqualTo("raftkv");
+    assertThat(PodEnvironment.property(env, "raftkv.peer.ssl.bundle")).isEqualTo("raftkv");
+    // Bound exactly as Spring Boot's SSL auto-configuration binds its bundles.
+    PemSslBundleProperties bundle = PodEnvironment.binder(env)
+        .bind("spring.ssl.bundle.pem", Bindable.mapOf(String.class, PemSslBundleProperties.class))
+        .get().get("raftkv");
+    assertThat(bundle).as("bundle 'raftkv'").isNotNull();
+    assertThat(bundle.getKeystore().getCertificate()).isEqualTo("file:/etc/raftkv/tls/tls.crt");
+    assertThat(bundle.getKeystore().getPrivateKey()).isEqualTo("file:/etc/raftkv/tls/tls.key");
+    assertThat(bundle.getTruststore().getCertificate()).isEqualTo("file:/etc/raftkv/tls/ca.crt");
+    assertThat(bundle.isReloadOnUpdate()).as("reload-on-update").isTrue();
+
+    // The whole Secret as a read-only directory: files mounted with subPath are never updated.
+    assertThat(listAt(container(sts), "volumeMounts"))
+        .contains(Map.of("name", "tls", "mountPath", "/etc/raftkv/tls", "readOnly", true));
+    Map<String, Object> volume = listAt(sts, "spec", "template", "spec", "volumes").stream().map(HelmChart.Tree::map)
+        .filter(v -> "tls".equals(v.get("name"))).findFirst().orElseThrow();
+    assertThat(mapAt(volume, "secret")).containsEntry("secretName", "raftkv-certs").doesNotContainKey("items");
+  }
+
+  @Test
+  void clientTlsSwitchesProbesAndAdvertisedUrlToHttpsAndLeavesPeersAlone() {
+    Map<String, Object> sts = HelmChart.render(Map.of(
+        "tls.client.enabled", true, "tls.existingSecret", "raftkv-certs")).one("StatefulSet");
+    Map<String, Object> c = container(sts);
+    List<Object> env = listAt(c, "env");
+
+    for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
+      assertThat(mapAt(c, probe, "httpGet")).as(probe).containsEntry("scheme", "HTTPS").containsEntry("port", "client");
+    }
+    assertThat(PodEnvironment.property(env, "raftkv.advertise-url"))
+        .isEqualTo("https://<name>.raftkv-headless.<namespace>.svc.cluster.local:8080");
+    assertThat(PodEnvironment.property(env, "raftkv.cluster")).contains("raftkv-0=http://").doesNotContain("https");
+    assertThat(PodEnvironment.property(env, "raftkv.peer.ssl.bundle")).isNull();
+    assertThat(PodEnvironment.property(env, "spring.ssl.bundle.pem.raftkv.truststore.certificate"))
+        .as("client TLS alone needs no CA on the node").isNull();
+  }
+
+  @Test
+  void peerTlsSwitchesPeerUrlsToHttpsAndLeavesClientsAlone() {
+    Map<String, Object> c = container(HelmChart.render(Map.of(
+        "tls.peer.enabled", true, "tls.existingSecret", "raftkv-certs")).one("StatefulSet"));
+    List<Object> env = listAt(c, "env");
+
+    assertThat(PodEnvironment.property(env, "raftkv.cluster")).isEqualTo(
+        "raftkv-0=https://raftkv-0.raftkv-headless.<namespace>.svc.cluster.local:7080,"
+            + "raftkv-1=https://raftkv-1.raftkv-headless.<namespace>.svc.cluster.local:7080,"
+            + "raftkv-2=https://raftkv-2.raftkv-headless.<namespace>.svc.cluster.local:7080");
+    assertThat(PodEnvironment.property(env, "raftkv.advertise-url")).startsWith("http://");
+    assertThat(PodEnvironment.property(env, "server.ssl.bundle")).isNull();
+    assertThat(mapAt(c, "readinessProbe", "httpGet")).containsEntry("scheme", "HTTP");
+  }
+
+  @Test
+  void certManagerCertificateNamesEveryPodOneByOneAndTheClientService() {
+    Rendered r = HelmChart.render("kv", "payments", Map.of(
+        "replicas", 5, "tls.client.enabled", true, "tls.peer.enabled", true,
+        "tls.certManager.enabled", true, "tls.certManager.issuerRef.name", "raftkv-ca",
+        "tls.certManager.issuerRef.kind", "ClusterIssuer"));
+    Map<String, Object> cert = r.one("Certificate");
+    Map<String, Object> sts = r.one("StatefulSet");
+
+    assertThat(at(cert, "apiVersion")).isEqualTo("cert-manager.io/v1");
+    assertThat(mapAt(cert, "spec", "issuerRef"))
+        .isEqualTo(Map.of("name", "raftkv-ca", "kind", "ClusterIssuer", "group", "cert-manager.io"));
+    assertThat(listAt(cert, "spec", "usages")).contains("server auth", "client auth");
+    assertThat(at(cert, "spec", "privateKey", "encoding")).isEqualTo("PKCS8");
+    List<String> dnsNames = listAt(cert, "spec", "dnsNames").stream().map(String.class::cast).toList();
+    List<String> expected = new ArrayList<>(IntStream.range(0, 7)
+        .mapToObj(i -> "kv-raftkv-%d.kv-raftkv-headless.payments.svc.cluster.local".formatted(i)).toList());
+    expected.addAll(List.of("kv-raftkv", "kv-raftkv.payments", "kv-raftkv.payments.svc",
+        "kv-raftkv.payments.svc.cluster.local"));
+    assertThat(dnsNames).containsExactlyElementsOf(expected).noneMatch(n -> n.contains("*"));
+
+    // Every host a peer or a client is sent to, in the namespace the pods will run in, is named.
+    String secretName = (String) at(cert, "spec", "secretName");
+    Map<String, Object> volume = listAt(sts, "spec", "template", "spec", "volumes").stream().map(HelmChart.Tree::map)
+        .filter(v -> "tls".equals(v.get("name"))).findFirst().orElseThrow();
+    assertThat(at(volume, "secret", "secretName")).isEqualTo(secretName);
+    List<Object> env = listAt(container(sts), "env");
+    for (String member : PodEnvironment.property(env, "raftkv.cluster").split(",")) {
+      String host = java.net.URI.create(member.split("=", 2)[1].replace("<namespace>", "payments")).getHost();
+      assertThat(dnsNames).as("peer host").contains(host);
+    }
+    String advertised = PodEnvironment.property(env, "raftkv.advertise-url")
+        .replace("<name>", "kv-raftkv-4").replace("<namespace>", "payments");
+    assertThat(dnsNames).as("advertised host").contains(java.net.URI.create(advertised).getHost());
+  }
+
+  @Test
+  void certManagerMaxReplicasAndExtraNamesAreHonoured() {
+    Map<String, Object> cert = HelmChart.render(Map.of(
+        "replicas", 3, "tls.client.enabled", true, "tls.certManager.enabled", true,
+        "tls.certManager.issuerRef.name", "raftkv-ca", "tls.certManager.maxReplicas", 3,
+        "tls.certManager.extraDnsNames[0]", "kv.example.com")).one("Certificate");
+
+    assertThat(listAt(cert, "spec", "dnsNames")).hasSize(3 + 4 + 1)
+        .contains("raftkv-2.raftkv-headless.default.svc.cluster.local", "kv.example.com")
+        .doesNotContain("raftkv-3.raftkv-headless.default.svc.cluster.local");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "tls.client.enabled=true | tls.client.enabled and tls.peer.enabled need a certificate",
+      "tls.peer.enabled=true | tls.client.enabled and tls.peer.enabled need a certificate",
+      "tls.existingSecret=certs | nothing uses it: turn on tls.client.enabled and/or tls.peer.enabled",
+      "tls.peer.enabled=true,tls.existingSecret=certs,tls.certManager.enabled=true,tls.certManager.issuerRef.name=ca"
+          + " | tls.existingSecret and tls.certManager.enabled both name the nodes' certificate",
+      "tls.peer.enabled=true,tls.certManager.enabled=true | tls.certManager.enabled needs tls.certManager.issuerRef.name",
+      "tls.peer.enabled=true,tls.certManager.enabled=true,tls.certManager.issuerRef.name=ca,tls.certManager.maxReplicas=3,replicas=5"
+          + " | tls.certManager.maxReplicas (3) must be at least replicas (5)",
+  })
+  void inconsistentTlsSettingsFailWithAClearMessage(String settings, String message) {
+    Map<String, Object> set = new LinkedHashMap<>();
+    for (String pair : settings.split(",")) {
+      String[] kv = pair.split("=", 2);
+      set.put(kv[0], kv[1]);
+    }
+    assertThatThrownBy(() -> HelmChart.render(set)).hasMessageContaining(message);
+  }
+
+  @Test
+  void serviceMonitorSendsTheTokenAndScrapesOverHttpsWhenThoseAreOn() {
+    Map<String, Object> plain = map(listAt(HelmChart.render(Map.of(
+        "serviceMonitor.enabled", true, "auth.enabled", false)).one("ServiceMonitor"), "spec", "endpoints").get(0));
+    assertThat(plain).doesNotContainKeys("authorization", "scheme", "tlsConfig");
+
+    Map<String, Object> secured = map(listAt(HelmChart.render(Map.of(
+        "serviceMonitor.enabled", true, "tls.client.enabled", true, "tls.existingSecret", "raftkv-certs"))
+        .one("ServiceMonitor"), "spec", "endpoints").get(0));
+    assertThat(mapAt(secured, "authorization")).isEqualTo(Map.of(
+        "type", "Bearer", "credentials", Map.of("name", "raftkv-auth", "key", "root-token")));
+    assertThat(secured).containsEntry("scheme", "https");
+    assertThat(mapAt(secured, "tlsConfig")).isEqualTo(Map.of(
+        "ca", Map.of("secret", Map.of("name", "raftkv-certs", "key", "ca.crt")),
+        "serverName", "raftkv.default.svc"));
+
+    Map<String, Object> ownToken = map(listAt(HelmChart.render(Map.of(
+        "serviceMonitor.enabled", true, "serviceMonitor.tokenSecret.name", "metrics-token",
+        "serviceMonitor.tokenSecret.key", "token")).one("ServiceMonitor"), "spec", "endpoints").get(0));
+    assertThat(mapAt(ownToken, "authorization", "credentials")).isEqualTo(Map.of("name", "metrics-token", "key", "token"));
+  }
+
+  @Test
+  void networkPolicyStillRestrictsThePeerPortWithTlsOn() {
+    Rendered r = HelmChart.render(Map.of(
+        "tls.client.enabled", true, "tls.peer.enabled", true, "tls.existingSecret", "raftkv-certs"));
+    Map<String, Object> selector = mapAt(r.one("StatefulSet"), "spec", "selector", "matchLabels");
+    Map<String, Object> peerRule = map(listAt(r.one("NetworkPolicy"), "spec", "ingress").get(0));
+
+    assertThat(listAt(peerRule, "ports")).containsExactly(Map.of("port", "peer", "protocol", "TCP"));
+    assertThat(listAt(peerRule, "from")).containsExactly(Map.of("podSelector", Map.of("matchLabels", selector)));
+  }
+
+  @Test
+  void helmTestPodSendsTheRootTokenThroughRedirectsAndTrustsOnlyTheCa(@TempDir Path dir) throws Exception {
+    Rendered r = HelmChart.renderWithTestPod(dir, Map.of("tls.client.enabled", true, "tls.existingSecret", "raftkv-certs"));
+    Map<String, Object> pod = r.named("Pod", "raftkv-test");
+    Map<String, Object> c = map(listAt(pod, "spec", "containers").get(0));
+    List<Object> env = listAt(c, "env");
+    String script = (String) listAt(c, "command").get(2);
+
+    assertThat(PodEnvironment.variables(env))
+        .containsEntry("BASE_URL", "https://raftkv:8080")
+        .containsEntry("RAFTKV_TOKEN", "<secret:raftkv-auth/root-token>");
+    assertThat(script).contains("--location-trusted -H \"Authorization: Bearer $RAFTKV_TOKEN\"")
+        .contains("--cacert /etc/raftkv/ca/ca.crt").doesNotContain("--location ").doesNotContain(" -k ");
+    assertThat(listAt(c, "volumeMounts")).containsExactly(Map.of("name", "ca", "mountPath", "/etc/raftkv/ca", "readOnly", true));
+    // Only ca.crt is projected: the test pod never sees the nodes' private key.
+    assertThat(mapAt(map(listAt(pod, "spec", "volumes").get(0)), "secret")).isEqualTo(Map.of(
+        "secretName", "raftkv-certs", "items", List.of(Map.of("key", "ca.crt", "path", "ca.crt"))));
+  }
+
+  @Test
+  void helmTestPodWithoutAuthOrTlsUsesPlainRedirects(@TempDir Path dir) throws Exception {
+    Map<String, Object> pod = HelmChart.renderWithTestPod(dir, Map.of("auth.enabled", false)).named("Pod", "raftkv-test");
+    Map<String, Object> c = map(listAt(pod, "spec", "containers").get(0));
+
+    assertThat(PodEnvironment.variables(listAt(c, "env"))).containsOnlyKeys("BASE_URL").containsEntry("BASE_URL", "http://raftkv:8080");
+    assertThat((String) listAt(c, "command").get(2)).contains("--location \"$@\"").doesNotContain("Authorization", "--cacert");
+    assertThat(c).doesNotContainKey("volumeMounts");
+    assertThat(mapAt(pod, "spec")).doesNotContainKey("volumes");
+  }
+
+  /** The checks `helm upgrade` runs against the StatefulSet it finds, here one the chart rendered. */
+  @Test
+  void anUpgradeKeepsReplicasAndSwitchesPeerTlsOnlyWhenTold(@TempDir Path dir) throws Exception {
+    String installedPlain = new org.yaml.snakeyaml.Yaml().dump(HelmChart.render(DEFAULTS).one("StatefulSet"));
+    Map<String, Object> tlsSettings = Map.of("tls.peer.enabled", true, "tls.existingSecret", "raftkv-certs");
+    String installedWithPeerTls = new org.yaml.snakeyaml.Yaml().dump(HelmChart.render(tlsSettings).one("StatefulSet"));
+
+    assertThat(HelmChart.renderAsUpgradeOf(dir.resolve("same"), installedPlain, DEFAULTS).all("StatefulSet")).hasSize(1);
+    assertThat(HelmChart.renderAsUpgradeOf(dir.resolve("same-tls"), installedWithPeerTls, tlsSettings).all("StatefulSet"))
+        .hasSize(1);
+    assertThat(HelmChart.renderAsUpgradeOf(dir.resolve("client-tls"), installedPlain,
+        Map.of("tls.client.enabled", true, "tls.existingSecret", "raftkv-certs")).all("StatefulSet"))
+        .as("client TLS may be turned on later").hasSize(1);
+    assertThatThrownBy(() -> HelmChart.renderAsUpgradeOf(dir.resolve("on"), installedPlain, tlsSettings))
+        .hasMessageContaining("tls.peer.enabled changes from false to true")
+        .hasMessageContaining("set tls.peer.allowSwitch=true, then delete all the pods");
+    assertThatThrownBy(() -> HelmChart.renderAsUpgradeOf(dir.resolve("off"), installedWithPeerTls, DEFAULTS))
+        .hasMessageContaining("tls.peer.enabled changes from true to false");
+    Map<String, Object> acknowledged = new LinkedHashMap<>(tlsSettings);
+    acknowledged.put("tls.peer.allowSwitch", true);
+    assertThat(HelmChart.renderAsUpgradeOf(dir.resolve("on-acknowledged"), installedPlain, acknowledged).all("StatefulSet"))
+        .hasSize(1);
+    assertThatThrownBy(() -> HelmChart.renderAsUpgradeOf(dir.resolve("replicas"), installedPlain, Map.of("replicas", 5)))
+        .hasMessageContaining("replicas cannot change from 3 to 5");
+  }
+
+  @Test
+  void notesTellHowToGetTheRootTokenAndUseItWithCurl() {
+    String notes = HelmChart.notes("kv-prod", "payments");
+
+    assertThat(notes)
+        .contains("TOKEN=\"$(kubectl -n payments get secret kv-prod-raftkv-auth -o jsonpath='{.data.root-token}' | base64 -d)\"")
+        .contains("curl --location-trusted -H \"Authorization: Bearer $TOKEN\" "
+            + "http://kv-prod-raftkv.payments.svc.cluster.local:8080/kv/greeting")
+        .contains("set auth.existingSecret and peerSecret.existingSecret")
+        .contains("WARNING: tls.client.enabled=false")
+        .contains("WARNING: tls.peer.enabled=false");
+  }
+
+  @Test
+  void notesWithClientTlsUseHttpsAndTheCa() {
+    String notes = HelmChart.notes("raftkv", "default", Map.of(
+        "tls.client.enabled", true, "tls.peer.enabled", true, "tls.existingSecret", "raftkv-certs"));
+
+    assertThat(notes)
+        .contains("get secret raftkv-certs -o jsonpath='{.data.ca\\.crt}' | base64 -d > ca.crt")
+        .contains("curl --location-trusted -H \"Authorization: Bearer $TOKEN\" --cacert ca.crt "
+            + "https://raftkv.default.svc.cluster.local:8080/kv/greeting")
+        .contains("--connect-to raftkv.default.svc.cluster.local:8080:localhost:8080")
+        .doesNotContain("WARNING: tls");
   }
 
   private static Map<String, Object> container(Map<String, Object> sts) {
@@ -387,9 +726,17 @@ class HelmChartTest {
   }
 
   private static String peerSecret(Rendered r) {
-    Map<String, Object> secret = r.one("Secret");
+    return secretValue(r.named("Secret", "raftkv-peer"), "peer-secret");
+  }
+
+  private static String rootToken(Rendered r) {
+    return secretValue(r.named("Secret", "raftkv-auth"), "root-token");
+  }
+
+  private static String secretValue(Map<String, Object> secret, String key) {
     assertThat(at(secret, "type")).isEqualTo("Opaque");
-    String encoded = (String) at(secret, "data", "peer-secret");
+    assertThat(mapAt(secret, "data")).containsOnlyKeys(key);
+    String encoded = (String) at(secret, "data", key);
     return new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8);
   }
 }

@@ -29,9 +29,10 @@ import org.yaml.snakeyaml.Yaml;
  *
  * <pre>./mvnw test -Dtest=K8sManifestsTest -Draftkv.regenerate-k8s=true</pre>
  *
- * The one difference is the peer Secret: the chart generates a random value at install, and a value
- * committed to k8s/ would be the same secret for everyone deploying from it. So k8s/ has no Secret
- * file; kustomization.yaml's secretGenerator makes the same Secret from a file the user creates.
+ * The one difference is the Secrets (peer secret and root token): the chart generates random values
+ * at install, and a value committed to k8s/ would be the same secret for everyone deploying from it.
+ * So k8s/ has no Secret file; kustomization.yaml's secretGenerator makes the same Secrets from files
+ * the user creates, which k8s/.gitignore keeps out of git.
  */
 class K8sManifestsTest {
 
@@ -71,24 +72,34 @@ class K8sManifestsTest {
   }
 
   @Test
-  void secretGeneratorMakesTheChartsSecretExceptForItsValue() throws IOException {
-    Map<String, Object> chartSecret = Rendered.parse(rendered).one("Secret");
+  void secretGeneratorsMakeTheChartsSecretsExceptForTheirValues() throws IOException {
+    List<Map<String, Object>> chartSecrets = Rendered.parse(rendered).all("Secret");
     Map<String, Object> kustomization = kustomization();
-    Map<String, Object> generator = map(listAt(kustomization, "secretGenerator").get(0));
+    List<Object> generators = listAt(kustomization, "secretGenerator");
+    String ignored = Files.readString(K8S.resolve(".gitignore"));
 
-    assertThat(kustomization.get("namespace")).isEqualTo(at(chartSecret, "metadata", "namespace"));
-    assertThat(generator.get("name")).isEqualTo(at(chartSecret, "metadata", "name"));
-    assertThat(generator.get("type")).isEqualTo(chartSecret.get("type"));
-    // Without the hash suffix the name stays the one the StatefulSet's secretKeyRef uses.
-    assertThat(mapAt(generator, "options")).containsEntry("disableNameSuffixHash", true);
-    assertThat(mapAt(generator, "options", "labels")).isEqualTo(mapAt(chartSecret, "metadata", "labels"));
-    List<String> keys = listAt(generator, "files").stream()
-        .map(f -> ((String) f).split("=", 2)[0]).toList();
-    assertThat(keys).containsExactlyElementsOf(mapAt(chartSecret, "data").keySet());
-    String file = ((String) listAt(generator, "files").get(0)).split("=", 2)[1];
-    assertThat(Files.readString(Path.of(".gitignore")))
-        .as("the peer secret file must never be committed")
-        .containsPattern("(?m)^k8s/" + Pattern.quote(file) + "$");
+    assertThat(generators).extracting(g -> map(g).get("name"))
+        .containsExactlyInAnyOrderElementsOf(chartSecrets.stream().map(s -> at(s, "metadata", "name")).toList());
+    for (Map<String, Object> chartSecret : chartSecrets) {
+      Object name = at(chartSecret, "metadata", "name");
+      Map<String, Object> generator = generators.stream().map(HelmChart.Tree::map)
+          .filter(g -> name.equals(g.get("name"))).findFirst().orElseThrow();
+      assertThat(kustomization.get("namespace")).isEqualTo(at(chartSecret, "metadata", "namespace"));
+      assertThat(generator.get("type")).as("%s type", name).isEqualTo(chartSecret.get("type"));
+      // Without the hash suffix the name stays the one the StatefulSet's secretKeyRef uses.
+      assertThat(mapAt(generator, "options")).as("%s options", name)
+          .containsEntry("disableNameSuffixHash", true)
+          .containsEntry("immutable", chartSecret.get("immutable"));
+      assertThat(mapAt(generator, "options", "labels")).isEqualTo(mapAt(chartSecret, "metadata", "labels"));
+      List<String> keys = listAt(generator, "files").stream()
+          .map(f -> ((String) f).split("=", 2)[0]).toList();
+      assertThat(keys).containsExactlyElementsOf(mapAt(chartSecret, "data").keySet());
+      for (Object entry : listAt(generator, "files")) {
+        String file = ((String) entry).split("=", 2)[1];
+        assertThat(ignored).as("%s must never be committed", file)
+            .containsPattern("(?m)^/" + Pattern.quote(file) + "$");
+      }
+    }
   }
 
   @Test
