@@ -27,10 +27,21 @@ public final class LocalProcessCluster implements ClusterUnderTest {
     private final Map<String, Process> processes = new LinkedHashMap<>();
     private final String clusterSpec;
     private final List<String> extraArgs;
+    private final List<String> jvmOptions;
     private final Path jar;
 
     /** Starts {@code size} nodes under {@code baseDir}; {@code extraArgs} go to every node (e.g. {@code --raftkv.snapshot.entries=100}). */
     public LocalProcessCluster(int size, Path baseDir, String... extraArgs) {
+        this(size, baseDir, List.of(), extraArgs);
+    }
+
+    /**
+     * As above, with {@code jvmOptions} for every node's JVM after the defaults (so {@code -Xmx64m}
+     * replaces the default heap size); {@code {node}} in an option becomes the node's id (a GC log
+     * file per node, say).
+     */
+    public LocalProcessCluster(int size, Path baseDir, List<String> jvmOptions, String... extraArgs) {
+        this.jvmOptions = List.copyOf(jvmOptions);
         this.jar = Path.of(System.getProperty("raftkv.jar", "target/raftkv.jar"));
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: integration tests run after `./mvnw package` (use ./mvnw verify)");
@@ -70,6 +81,11 @@ public final class LocalProcessCluster implements ClusterUnderTest {
         return URI.create("http://127.0.0.1:" + nodes.get(node).peerPort());
     }
 
+    /** The node's process id while it runs (for jcmd, say). */
+    public long pid(String node) {
+        return processes.get(node).pid();
+    }
+
     public Path dataDir(String node) {
         return nodes.get(node).dataDir();
     }
@@ -83,7 +99,9 @@ public final class LocalProcessCluster implements ClusterUnderTest {
         Node n = nodes.get(id);
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
+                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k"));
+        cmd.addAll(jvmOptions.stream().map(o -> o.replace("{node}", id)).toList());
+        cmd.addAll(List.of(
                 "-jar", jar.toString(),
                 "--raftkv.node-id=" + id,
                 "--raftkv.cluster=" + clusterSpec,
