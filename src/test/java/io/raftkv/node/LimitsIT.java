@@ -122,13 +122,16 @@ class LimitsIT {
      * seconds to any node of a cluster whose JVMs have a 128 MiB heap, with the default limits for
      * that heap (a 12.8 MiB quota, 8 MiB of pending writes) and a snapshot every 200 entries. Every
      * request must get a clear answer, no node may run out of heap, and every node must serve
-     * afterwards. Heap is measured as the live heap after full collections (forced with jcmd before
-     * and after the flood, and any the flood caused). During the flood its bound is the heap itself:
-     * a live heap past it is an OutOfMemoryError, which every JVM reports in its log through
-     * -XX:OnOutOfMemoryError (the peak is printed: measured 50 to 80% of the heap, the rest being
-     * transient request bodies, peer batches and snapshot encoding). After it, what the flood left must be at most what the data may hold, the
-     * state plus the snapshot kept in memory (each at most the quota), plus the 16 MiB log cache,
-     * plus 8 MiB for what serving the flood leaves pooled (connections' buffers, meters).
+     * afterwards.
+     *
+     * <p>Heap is measured as the live heap after full collections (forced with jcmd before and
+     * after the flood, plus any the flood caused). During the flood the bound is the heap itself:
+     * passing it is an OutOfMemoryError, which every JVM reports in its log (-XX:OnOutOfMemoryError);
+     * the peak is printed (measured: 50 to 80% of the heap, the part above the data being request
+     * bodies, peer batches and snapshot encoding in flight). After the flood the live heap may have
+     * grown by at most the state and the snapshot kept in memory (each at most the quota), the
+     * 16 MiB log entry cache, and 16 MiB for what serving a first flood leaves behind (reflection
+     * data, Tomcat processors and buffers, meters: measured 5 to 8 MiB).
      */
     @Test
     void aFloodOfLargeWritesGetsAClearAnswerForEveryRequestAndNoNodeRunsOutOfHeap() throws Exception {
@@ -211,7 +214,7 @@ class LimitsIT {
             for (String n : c.nodes()) {
                 assertThat(c.logs(n)).as("log of " + n).doesNotContain("OutOfMemoryError");
                 assertThat(after.get(n)).as("live heap after the flood on " + n)
-                        .isLessThanOrEqualTo(baseline.get(n) + 2 * quota + (16L << 20) + (8L << 20));
+                        .isLessThanOrEqualTo(baseline.get(n) + 2 * quota + (16L << 20) + (16L << 20));
             }
             c.awaitReady(Duration.ofSeconds(30));
             for (int i = 0; i < 8; i++) {
