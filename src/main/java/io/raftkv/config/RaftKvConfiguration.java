@@ -92,6 +92,11 @@ public class RaftKvConfiguration {
             Connector peer = new Connector(TomcatServletWebServerFactory.DEFAULT_PROTOCOL);
             peer.setPort(p.peerPort());
             bothPorts.customize(peer);
+            if (peer.getProtocolHandler() instanceof AbstractHttp11Protocol<?> http) {
+                // Longer than the peer client's pool keeps idle connections (5 min), for the same
+                // reason as server.tomcat.keep-alive-timeout on the client port.
+                http.setKeepAliveTimeout((int) Duration.ofMinutes(30).toMillis());
+            }
             factory.addAdditionalConnectors(peer);
             factory.addContextCustomizers(context -> {
                 if (context.getParent() instanceof StandardHost host) {

@@ -42,8 +42,6 @@ import static org.assertj.core.api.Assertions.fail;
 @RequiresDocker
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ContainerClusterIT {
-    private static final HttpClient FOLLOW = HttpClient.newBuilder()
-            .followRedirects(HttpClient.Redirect.NORMAL).connectTimeout(Duration.ofMillis(500)).build();
     private static final HttpClient DIRECT = HttpClient.newBuilder()
             .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofMillis(500)).build();
 
@@ -92,7 +90,7 @@ class ContainerClusterIT {
         URI leaderUrl = cluster.clientUrl(leader);
         for (String node : cluster.nodes()) {
             String key = "every-node/" + node;
-            HttpResponse<String> r = FOLLOW.send(put(cluster.clientUrl(node), key, "via " + node, null).build(),
+            HttpResponse<String> r = Redirects.send(DIRECT, put(cluster.clientUrl(node), key, "via " + node, null).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).as("PUT %s through %s: %s", key, node, r.body()).isEqualTo(201);
             acknowledged.put(key, "via " + node);
@@ -301,7 +299,7 @@ class ContainerClusterIT {
         String last = "nothing";
         do {
             try {
-                HttpResponse<String> r = FOLLOW.send(put(node, key, value, idem).build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> r = Redirects.send(DIRECT, put(node, key, value, idem).build(), HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() / 100 == 2) {
                     acknowledged.put(key, value);
                     return;
@@ -320,7 +318,7 @@ class ContainerClusterIT {
 
     /** A linearizable read through {@code node} (following redirects): the value, or empty for 404. */
     private static Optional<String> get(URI node, String key) throws IOException, InterruptedException {
-        HttpResponse<String> r = FOLLOW.send(HttpRequest.newBuilder(node.resolve("/kv/" + key)).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse<String> r = Redirects.send(DIRECT, HttpRequest.newBuilder(node.resolve("/kv/" + key)).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         if (r.statusCode() == 404) {
             return Optional.empty();
@@ -430,7 +428,7 @@ class ContainerClusterIT {
                 String key = prefix + i;
                 String value = "w" + i;
                 try {
-                    HttpResponse<String> r = FOLLOW.send(put(cluster.clientUrl(up.get(i % up.size())), key, value, null)
+                    HttpResponse<String> r = Redirects.send(DIRECT, put(cluster.clientUrl(up.get(i % up.size())), key, value, null)
                             .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString());
                     if (r.statusCode() / 100 == 2) {
                         acknowledged.put(key, value);

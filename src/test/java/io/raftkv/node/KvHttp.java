@@ -1,5 +1,7 @@
 package io.raftkv.node;
 
+import io.raftkv.cluster.Redirects;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -10,17 +12,19 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
-/** A plain HTTP client for the node tests: follows redirects like curl -L, with a deadline on every call. */
+/**
+ * A plain HTTP client for the node tests: follows redirects like curl -L (hop by hop, see
+ * {@link Redirects}), with a deadline on every call.
+ */
 final class KvHttp {
-    private final HttpClient following = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
-            .connectTimeout(Duration.ofSeconds(1)).build();
-    private final HttpClient notFollowing = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
+    private final HttpClient client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
             .connectTimeout(Duration.ofSeconds(1)).build();
 
     HttpResponse<String> send(HttpRequest.Builder req, boolean follow) {
         try {
-            return (follow ? following : notFollowing).send(req.timeout(Duration.ofSeconds(10)).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpRequest request = req.timeout(Duration.ofSeconds(10)).build();
+            return follow ? Redirects.send(client, request, HttpResponse.BodyHandlers.ofString())
+                    : client.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

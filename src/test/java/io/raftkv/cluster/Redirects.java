@@ -1,0 +1,43 @@
+package io.raftkv.cluster;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Optional;
+
+/**
+ * Follows raftkv's {@code 307}/{@code 308} redirects to the leader the way {@code curl -L} does
+ * (same method, body and headers), one exchange per hop.
+ *
+ * <p>Why not {@code HttpClient.Redirect.NORMAL}: on JDK 17 a request with a timeout that is
+ * redirected leaves the first hop's timer running (JDK-8304701, fixed in JDK 22). When it fires it
+ * aborts whatever request is then in flight on that pooled HTTP/1.1 connection, and that request
+ * fails with "header parser received no bytes" although the server answered everything it got.
+ * Here every hop is an exchange of its own, whose timer ends with it. {@code RedirectsTest} shows both.
+ */
+public final class Redirects {
+    private static final int MAX_HOPS = 5;
+
+    private Redirects() {
+    }
+
+    /** {@code client} must not follow redirects itself. */
+    public static <T> HttpResponse<T> send(HttpClient client, HttpRequest request, HttpResponse.BodyHandler<T> body)
+            throws IOException, InterruptedException {
+        if (client.followRedirects() != HttpClient.Redirect.NEVER) {
+            throw new IllegalArgumentException("the client must not follow redirects itself (JDK-8304701)");
+        }
+        HttpRequest hop = request;
+        for (int i = 0; ; i++) {
+            HttpResponse<T> r = client.send(hop, body);
+            Optional<String> location = r.headers().firstValue("Location");
+            if ((r.statusCode() != 307 && r.statusCode() != 308) || location.isEmpty() || i == MAX_HOPS) {
+                return r;
+            }
+            URI next = hop.uri().resolve(location.get());
+            hop = HttpRequest.newBuilder(hop, (name, value) -> true).uri(next).build();
+        }
+    }
+}
