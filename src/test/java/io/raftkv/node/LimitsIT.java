@@ -1,6 +1,7 @@
 package io.raftkv.node;
 
 import io.raftkv.cluster.LocalProcessCluster;
+import io.raftkv.cluster.Redirects;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -147,7 +148,8 @@ class LimitsIT {
                 baseline.put(n, liveHeap(c, n));
             }
 
-            HttpClient client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
+            // Redirects followed hop by hop, like curl -L (see Redirects: the JDK 17 client's own following is unsafe).
+            HttpClient client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
                     .connectTimeout(Duration.ofSeconds(2)).build();
             int[] sizes = {16 << 10, 256 << 10, 1 << 20, (1 << 20) + 1};
             Map<String, AtomicInteger> answers = new ConcurrentHashMap<>();
@@ -164,7 +166,7 @@ class LimitsIT {
                         HttpRequest req = HttpRequest.newBuilder(KvHttp.uri(node, "flood/" + id + "/" + rnd.nextInt(8)))
                                 .timeout(Duration.ofSeconds(20)).PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build();
                         try {
-                            HttpResponse<String> r = client.send(req, HttpResponse.BodyHandlers.ofString());
+                            HttpResponse<String> r = Redirects.send(client, req, HttpResponse.BodyHandlers.ofString());
                             String key = Integer.toString(r.statusCode());
                             if (r.statusCode() >= 300) {
                                 key += r.body().replaceAll("(?s).*\"type\":\"https://raftkv.io/problems/([a-z-]+)\".*", " $1");
