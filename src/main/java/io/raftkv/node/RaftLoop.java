@@ -134,6 +134,10 @@ final class RaftLoop implements Runnable {
                     uncommitted.addLast(new long[] {p.index(), System.nanoTime()});
                 } catch (NotLeaderException e) {
                     reject(e);
+                } catch (RuntimeException e) {
+                    // The loop fails on this; the write was not registered, so answer it here.
+                    reject(new NodeUnavailableException("proposing the write failed: " + e, e));
+                    throw e;
                 }
             }
 
