@@ -248,6 +248,8 @@ final class RaftLoop implements Runnable {
         }
         running = false;
         answerQueued();
+        pendingReads.values().forEach(f -> f.completeExceptionally(unavailable()));
+        pendingReads.clear();
     }
 
     private void handleReady(Ready rd) {
