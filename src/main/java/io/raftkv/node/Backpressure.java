@@ -73,7 +73,8 @@ public final class Backpressure {
     }
 
     /**
-     * Admits a write of {@code entryBytes} (its encoded size) or refuses it.
+     * Admits a write of {@code entryBytes} (its encoded size) or refuses it; {@code cmd} is what the
+     * store quota measures (null when the entry adds nothing to the key space).
      *
      * @throws OverloadedException if a bound is reached
      * @throws StoreFullException if the write does not fit in the store quota

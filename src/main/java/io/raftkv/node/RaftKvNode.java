@@ -138,10 +138,17 @@ public final class RaftKvNode implements AutoCloseable {
      * or {@link StoreFullException}, and was never proposed.
      */
     public CompletableFuture<WriteResult> write(KvCommand command) {
-        byte[] entry = command.encode();
+        return admitAndPropose(command.encode(), command);
+    }
+
+    /**
+     * Proposes {@code entry} if the limits admit it. {@code quotaCommand} is what the store quota
+     * measures; null for an entry that does not grow the key space (it still counts as pending work).
+     */
+    private CompletableFuture<WriteResult> admitAndPropose(byte[] entry, KvCommand quotaCommand) {
         Backpressure.Ticket ticket;
         try {
-            ticket = backpressure.admitWrite(command, entry.length);
+            ticket = backpressure.admitWrite(quotaCommand, entry.length);
         } catch (OverloadedException | StoreFullException e) {
             return CompletableFuture.failedFuture(e);
         }

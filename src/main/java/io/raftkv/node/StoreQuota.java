@@ -35,7 +35,7 @@ public final class StoreQuota {
     /**
      * Reserves what {@code cmd} may add; release it once the write is applied or dropped.
      *
-     * @return the bytes reserved (0 for a delete)
+     * @return the bytes reserved (0 for a delete, or for null: an entry that is not a key-value command)
      * @throws StoreFullException when the write does not fit even with nothing else pending
      * @throws OverloadedException when it fits only once writes already pending have applied
      */
