@@ -52,17 +52,41 @@ class WriteFloodTest {
         }
     }
 
-    @Test
-    void everyWriteOfAFloodIsAnsweredAndTheBoundsHold() throws Exception {
+    private void start(int maxPendingReads) throws Exception {
         RaftKvNode.Settings s = new RaftKvNode.Settings("n1", "http://127.0.0.1:1", dir,
                 new Membership(List.of(new Peer("n1", "http://127.0.0.1:2"))), RaftConfig.defaults("n1"), "",
                 100, 50, Duration.ofSeconds(1), IdempotencyPolicy.defaults());
         node = RaftKvNode.open(s, NodeMetrics.noop(), new NodeLimits(QUOTA,
-                new Backpressure.Limits(MAX_PENDING, MAX_PENDING_BYTES, 1000, 64)));
+                new Backpressure.Limits(MAX_PENDING, MAX_PENDING_BYTES, 1000, maxPendingReads)));
         node.start();
         timer = new ElectionTimer(node, Duration.ofMillis(10));
         timer.start();
         node.board().awaitLeader(Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aFloodOfLinearizableReadsIsBoundedAndEveryReadIsAnswered() throws Exception {
+        start(8);
+        List<CompletableFuture<Void>> reads = new java.util.ArrayList<>();
+        int maxWaiting = 0;
+        for (int i = 0; i < 5000; i++) {
+            reads.add(node.readBarrier());
+            maxWaiting = Math.max(maxWaiting, node.backpressure().pendingReads());
+        }
+        Map<String, Integer> outcomes = new TreeMap<>();
+        for (CompletableFuture<Void> r : reads) {
+            String o = r.handle((v, e) -> e == null ? "confirmed" : outcome(null, e)).get(10, TimeUnit.SECONDS);
+            outcomes.merge(o, 1, Integer::sum);
+        }
+        System.out.printf("read flood on one node: 5000 linearizable reads: %s; peak waiting %d%n", outcomes, maxWaiting);
+        assertThat(outcomes.keySet()).containsExactlyInAnyOrder("confirmed", "overloaded:pending-reads");
+        assertThat(maxWaiting).isLessThanOrEqualTo(8);
+        assertThat(node.backpressure().pendingReads()).isZero();
+    }
+
+    @Test
+    void everyWriteOfAFloodIsAnsweredAndTheBoundsHold() throws Exception {
+        start(64);
         long term = node.status().term();
 
         // Clients that retry a refused write at once until it has a final answer (written or store-full).
