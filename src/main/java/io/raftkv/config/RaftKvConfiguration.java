@@ -3,6 +3,7 @@ package io.raftkv.config;
 import io.raftkv.kv.IdempotencyPolicy;
 import io.raftkv.node.ElectionTimer;
 import io.raftkv.node.NodeLifecycle;
+import io.raftkv.node.NodeLimits;
 import io.raftkv.node.NodeMetrics;
 import io.raftkv.node.PeerClient;
 import io.raftkv.node.RaftKvNode;
@@ -30,6 +31,7 @@ import java.time.Duration;
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(RaftKvProperties.class)
 public class RaftKvConfiguration {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RaftKvConfiguration.class);
 
     @Bean
     RaftKvNode raftKvNode(RaftKvProperties p, @Value("${server.port:8080}") int serverPort,
@@ -47,7 +49,17 @@ public class RaftKvConfiguration {
                 p.snapshot().entries(), p.snapshot().trailingEntries(), p.requests().stepDownGrace(),
                 new IdempotencyPolicy(p.idempotency().maxEntries(), p.idempotency().ttl().toMillis()),
                 p.clusterToken(), peerTls(p, sslBundles));
-        return RaftKvNode.open(settings, new NodeMetrics(registry));
+        long maxHeap = Runtime.getRuntime().maxMemory();
+        NodeLimits limits = p.limits().nodeLimits(maxHeap);
+        if (limits.storeQuotaBytes() > maxHeap / 5) {
+            log.warn("raftkv.limits.max-store-size ({} bytes) is more than a fifth of the max heap ({} bytes): a snapshot"
+                    + " of a full store may not fit in the heap; raise -Xmx or lower the quota", limits.storeQuotaBytes(), maxHeap);
+        }
+        log.info("{}: store quota {} bytes; at most {} writes ({} bytes) pending, {} entries of apply backlog, {} reads waiting",
+                p.nodeId(), limits.storeQuotaBytes(), limits.backpressure().maxPendingWrites(),
+                limits.backpressure().maxPendingWriteBytes(), limits.backpressure().maxApplyBacklog(),
+                limits.backpressure().maxPendingReads());
+        return RaftKvNode.open(settings, new NodeMetrics(registry), limits);
     }
 
     private static PeerClient.Tls peerTls(RaftKvProperties p, SslBundles sslBundles) {

@@ -110,13 +110,25 @@ public record RaftKvProperties(
     }
 
     /**
-     * Bad input is refused with 400/413 before it reaches the log.
+     * Bad input is refused with 400/413 before it reaches the log; client data and client work are
+     * bounded on the leader before anything is proposed (507 past the store quota, 429 with
+     * Retry-After past a queue bound). See {@link io.raftkv.node.NodeLimits} for why the defaults are what they are.
      *
-     * @param maxPageBytes a listing page ends early (with a {@code next} cursor) once its items would
-     *                     take more than this; a single value larger than it still comes, alone on its page
+     * @param maxPageBytes     a listing page ends early (with a {@code next} cursor) once its items would
+     *                         take more than this; a single value larger than it still comes, alone on its page
+     * @param maxStoreSize     the store quota; unset means 2 GiB or a tenth of the max heap, whichever is smaller
+     * @param maxPendingWrites writes the leader holds admitted and not yet applied
+     * @param maxPendingBytes  their bytes; unset means 64 MB or a sixteenth of the max heap, whichever is smaller
+     * @param maxApplyBacklog  committed entries not yet applied past which the leader refuses new writes
+     * @param maxPendingReads  linearizable reads waiting for their read index
      */
     public record Limits(@DefaultValue("1KB") DataSize maxKeySize, @DefaultValue("1MB") DataSize maxValueSize,
-                         @DefaultValue("1000") int maxListLimit, @DefaultValue("4MB") DataSize maxPageBytes) {
+                         @DefaultValue("1000") int maxListLimit, @DefaultValue("4MB") DataSize maxPageBytes,
+                         DataSize maxStoreSize,
+                         @DefaultValue("4096") int maxPendingWrites,
+                         DataSize maxPendingBytes,
+                         @DefaultValue("5000") long maxApplyBacklog,
+                         @DefaultValue("8192") int maxPendingReads) {
         public Limits {
             if (maxKeySize.toBytes() < 1 || maxValueSize.toBytes() < 0 || maxListLimit < 1) {
                 throw new IllegalArgumentException("raftkv.limits.* must be positive");
@@ -127,6 +139,31 @@ public record RaftKvProperties(
             if (maxPageBytes.toBytes() < 1024 || maxPageBytes.toBytes() > 256L << 20) {
                 throw new IllegalArgumentException("raftkv.limits.max-page-bytes must be from 1KB to 256MB (got " + maxPageBytes + ")");
             }
+            if (maxStoreSize != null && maxStoreSize.toBytes() < 1) {
+                throw new IllegalArgumentException("raftkv.limits.max-store-size must be positive (got " + maxStoreSize + ")");
+            }
+            if (maxPendingBytes != null && maxPendingBytes.toBytes() < 1) {
+                throw new IllegalArgumentException("raftkv.limits.max-pending-bytes must be positive (got " + maxPendingBytes + ")");
+            }
+            if (maxPendingWrites < 1) {
+                throw new IllegalArgumentException("raftkv.limits.max-pending-writes must be positive (got " + maxPendingWrites + ")");
+            }
+            if (maxApplyBacklog < 1) {
+                throw new IllegalArgumentException("raftkv.limits.max-apply-backlog must be positive (got " + maxApplyBacklog + ")");
+            }
+            if (maxPendingReads < 1) {
+                throw new IllegalArgumentException("raftkv.limits.max-pending-reads must be positive (got " + maxPendingReads + ")");
+            }
+        }
+
+        /** The node's quota and queue bounds, with unset sizes derived from {@code maxHeapBytes}. */
+        public io.raftkv.node.NodeLimits nodeLimits(long maxHeapBytes) {
+            io.raftkv.node.NodeLimits defaults = io.raftkv.node.NodeLimits.forHeap(maxHeapBytes);
+            return new io.raftkv.node.NodeLimits(
+                    maxStoreSize == null ? defaults.storeQuotaBytes() : maxStoreSize.toBytes(),
+                    new io.raftkv.node.Backpressure.Limits(maxPendingWrites,
+                            maxPendingBytes == null ? defaults.backpressure().maxPendingWriteBytes() : maxPendingBytes.toBytes(),
+                            maxApplyBacklog, maxPendingReads));
         }
     }
 

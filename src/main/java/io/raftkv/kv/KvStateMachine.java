@@ -260,6 +260,27 @@ public final class KvStateMachine {
         return keyspace.dataBytes;
     }
 
+    /**
+     * Heap bytes one remembered idempotency outcome may cost, rounded up: a key of up to 255 ASCII
+     * characters as a String (~295), the 32-byte fingerprint array (48), the outcome record (24),
+     * the result (~32) and the linked hash map entry (~40).
+     */
+    public static final long IDEMPOTENCY_ENTRY_COST = 512;
+
+    /**
+     * What the data held here costs against the store quota: every key's {@link #entryCost} plus
+     * {@link #IDEMPOTENCY_ENTRY_COST} per remembered outcome. Never less than the heap it stands for,
+     * so a quota on it bounds the heap. Any thread.
+     */
+    public long storedBytes() {
+        return keyspace.accountedBytes + idempotency.size() * IDEMPOTENCY_ENTRY_COST;
+    }
+
+    /** What a key with this value and content type costs against the store quota (see {@link #storedBytes}). */
+    public static long entryCost(String key, int valueLength, String contentType) {
+        return Keyspace.cost(key, valueLength, contentType);
+    }
+
     /** How many idempotency outcomes are remembered, for metrics. Any thread. */
     public int idempotencyKeyCount() {
         return idempotency.size();

@@ -11,7 +11,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
@@ -182,7 +181,7 @@ final class ApplyLoop implements Runnable {
             return;
         }
         try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            SnapshotBuffer out = new SnapshotBuffer();
             sm.writeSnapshot(out);
             Snapshot snap = new Snapshot(new SnapshotMetadata(applied, appliedTerm, membership), out.toByteArray());
             lastSnapshotIndex = applied;

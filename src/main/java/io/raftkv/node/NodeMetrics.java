@@ -55,6 +55,12 @@ public final class NodeMetrics {
         snapshots.increment();
     }
 
+    /** A client request refused before it was proposed or queued, by reason (see {@link Backpressure}). */
+    void refused(String reason) {
+        Counter.builder("raftkv.requests.refused").description("client requests refused by a limit before reaching the log")
+                .tag("reason", reason).register(registry).increment();
+    }
+
     /** One peer request: how long it took to be accepted, and how many messages it carried. */
     void peerRequest(String lane, long nanos, int messages) {
         Timer.builder("raft.peer.request.latency").description("time for a peer to accept one request of messages")

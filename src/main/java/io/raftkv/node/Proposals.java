@@ -17,7 +17,12 @@ import java.util.concurrent.TimeUnit;
  * request times out. Never silence, never a false OK.
  */
 final class Proposals {
-    private record Pending(long term, CompletableFuture<WriteResult> future, long startedNanos) {
+    private record Pending(long term, CompletableFuture<WriteResult> future, long startedNanos, Backpressure.Ticket ticket) {
+        /** Answers the write and gives back what it held against the limits. */
+        void fail(RuntimeException cause) {
+            ticket.release();
+            future.completeExceptionally(cause);
+        }
     }
 
     private final Map<Long, Pending> byIndex = new ConcurrentHashMap<>();
@@ -32,7 +37,12 @@ final class Proposals {
     }
 
     void register(Proposal p, CompletableFuture<WriteResult> future) {
-        byIndex.put(p.index(), new Pending(p.term(), future, System.nanoTime()));
+        register(p, future, Backpressure.Ticket.NONE);
+    }
+
+    /** {@code ticket} is released when the write is answered (or, if the caller stopped waiting, resolved). */
+    void register(Proposal p, CompletableFuture<WriteResult> future, Backpressure.Ticket ticket) {
+        byIndex.put(p.index(), new Pending(p.term(), future, System.nanoTime(), ticket));
     }
 
     /** The entry at {@code index} with {@code term} was applied; {@code result} is null for non-commands. */
@@ -42,10 +52,11 @@ final class Proposals {
             return;
         }
         if (p.term() == term && result != null) {
+            p.ticket().release();
             metrics.proposalApplied(System.nanoTime() - p.startedNanos());
             p.future().complete(result);
         } else {
-            p.future().completeExceptionally(new WriteNotAppliedException(
+            p.fail(new WriteNotAppliedException(
                     "the write lost its place in the log to another leader's entry and was not applied"));
         }
     }
@@ -54,7 +65,7 @@ final class Proposals {
     void coveredBySnapshot(long index) {
         byIndex.entrySet().removeIf(e -> {
             if (e.getKey() <= index) {
-                e.getValue().future().completeExceptionally(new WriteOutcomeUnknownException(
+                e.getValue().fail(new WriteOutcomeUnknownException(
                         "this node lost leadership and caught up from a snapshot; the write may or may not have been applied"));
                 return true;
             }
@@ -72,7 +83,7 @@ final class Proposals {
             Pending p = e.getValue();
             timer.schedule(() -> {
                 if (byIndex.remove(index, p)) {
-                    p.future().completeExceptionally(new WriteOutcomeUnknownException(
+                    p.fail(new WriteOutcomeUnknownException(
                             "this node lost leadership before the write was known to commit; it may or may not be applied"));
                 }
             }, stepDownGrace.toMillis(), TimeUnit.MILLISECONDS);
@@ -81,12 +92,20 @@ final class Proposals {
 
     /** The caller stopped waiting (request timeout): forget the write but keep its outcome honest. */
     void abandon(long index, CompletableFuture<WriteResult> future) {
-        byIndex.computeIfPresent(index, (i, p) -> p.future() == future ? null : p);
+        byIndex.computeIfPresent(index, (i, p) -> {
+            if (p.future() != future) {
+                return p;
+            }
+            p.ticket().release();
+            return null;
+        });
     }
 
     void failAll(RuntimeException cause) {
-        byIndex.values().forEach(p -> p.future().completeExceptionally(cause));
-        byIndex.clear();
+        byIndex.values().removeIf(p -> {
+            p.fail(cause);
+            return true;
+        });
     }
 
     int size() {

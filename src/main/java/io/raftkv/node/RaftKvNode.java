@@ -57,13 +57,15 @@ public final class RaftKvNode implements AutoCloseable {
     private final RaftLoop loop;
     private final ApplyLoop apply;
     private final Proposals proposals;
+    private final StoreQuota quota;
+    private final Backpressure backpressure;
     private final SnapshotInbox snapshotInbox;
     private final ScheduledExecutorService timers;
     private final Thread loopThread;
     private final Thread applyThread;
     private volatile boolean closed;
 
-    private RaftKvNode(Settings s, NodeMetrics metrics) throws IOException {
+    private RaftKvNode(Settings s, NodeMetrics metrics, NodeLimits limits) throws IOException {
         this.settings = s;
         this.storage = DurableStorage.open(s.dataDir());
         if (!storage.isBootstrapped()) {
@@ -96,13 +98,21 @@ public final class RaftKvNode implements AutoCloseable {
                 (peer, ok) -> loopRef[0].submit(r -> r.reportSnapshot(peer, ok)), metrics);
         this.loop = new RaftLoop(raft, storage, transport, apply, proposals, board, metrics, s.trailingEntries());
         loopRef[0] = loop;
+        this.quota = new StoreQuota(limits.storeQuotaBytes(), data);
+        this.backpressure = new Backpressure(limits.backpressure(), quota,
+                () -> board.current().commitIndex() - data.appliedIndex(), metrics);
         this.snapshotInbox = new SnapshotInbox(s.id(), DurableStorage.snapshots(storage), loop::step);
         this.loopThread = daemon(loop, "raftkv-raft");
         this.applyThread = daemon(apply, "raftkv-apply");
     }
 
+    /** With the {@link NodeLimits#forHeap default limits} for this JVM's heap. */
     public static RaftKvNode open(Settings s, NodeMetrics metrics) throws IOException {
-        return new RaftKvNode(s, metrics);
+        return open(s, metrics, NodeLimits.forHeap(Runtime.getRuntime().maxMemory()));
+    }
+
+    public static RaftKvNode open(Settings s, NodeMetrics metrics, NodeLimits limits) throws IOException {
+        return new RaftKvNode(s, metrics, limits);
     }
 
     public void start() {
@@ -120,19 +130,59 @@ public final class RaftKvNode implements AutoCloseable {
 
     // ---------------------------------------------------------------- client side
 
-    /** Proposes a write; completes with its result once applied here, or exceptionally (see {@link Proposals}). */
+    /**
+     * Proposes a write; completes with its result once applied here, or exceptionally (see
+     * {@link Proposals}). A write the limits refuse completes at once with {@link OverloadedException}
+     * or {@link StoreFullException}, and was never proposed.
+     */
     public CompletableFuture<WriteResult> write(KvCommand command) {
-        return loop.propose(command.encode());
+        return admitAndPropose(command.encode(), command);
     }
 
     /** Proposes a change to the roles and tokens; completes like {@link #write(KvCommand)}. */
     public CompletableFuture<WriteResult> write(AuthCommand command) {
-        return loop.propose(command.encode());
+        return admitAndPropose(command.encode(), null);
     }
 
-    /** Completes when a read of local state is linearizable: leadership confirmed and the read index applied. */
+
+    /**
+     * Proposes {@code entry} if the limits admit it. {@code quotaCommand} is what the store quota
+     * measures; null for an entry that does not grow the key space (it still counts as pending work).
+     */
+    private CompletableFuture<WriteResult> admitAndPropose(byte[] entry, KvCommand quotaCommand) {
+        Backpressure.Ticket ticket;
+        try {
+            ticket = backpressure.admitWrite(quotaCommand, entry.length);
+        } catch (OverloadedException | StoreFullException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return loop.propose(entry, ticket);
+    }
+
+    /**
+     * Completes when a read of local state is linearizable: leadership confirmed and the read index
+     * applied; at once with {@link OverloadedException} when too many reads wait already.
+     */
     public CompletableFuture<Void> readBarrier() {
-        return loop.readBarrier();
+        Runnable done;
+        try {
+            done = backpressure.admitRead();
+        } catch (OverloadedException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<Void> f = loop.readBarrier();
+        f.whenComplete((v, e) -> done.run());
+        return f;
+    }
+
+    /** The store quota: usage, pending reservations and the alarm, for health and metrics. */
+    public StoreQuota quota() {
+        return quota;
+    }
+
+    /** Client work in progress against its bounds, for metrics. */
+    public Backpressure backpressure() {
+        return backpressure;
     }
 
     /** The replicated data as applied on this node. */

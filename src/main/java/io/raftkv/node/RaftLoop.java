@@ -74,10 +74,40 @@ final class RaftLoop implements Runnable {
     // ---------------------------------------------------------------- called from other threads
 
     void submit(Consumer<RaftNode> task) {
-        if (failure != null) {
+        if (failure != null || !running) {
+            answerUnrun(task);
             return;
         }
         inbox.add(task);
+        if (failure != null || !running) {
+            // The loop stopped between the check and the add: it will not drain this task, so answer it here.
+            answerQueued();
+        }
+    }
+
+    /**
+     * A client's task that the loop may drop unrun (after a failure or on shutdown): it must still be
+     * answered, with "this node is unavailable", which is true because nothing of it was proposed.
+     */
+    private interface ClientTask extends Consumer<RaftNode> {
+        void reject(RuntimeException cause);
+    }
+
+    private static void answerUnrun(Consumer<RaftNode> task, RuntimeException cause) {
+        if (task instanceof ClientTask c) {
+            c.reject(cause);
+        }
+    }
+
+    private void answerUnrun(Consumer<RaftNode> task) {
+        answerUnrun(task, unavailable());
+    }
+
+    private void answerQueued() {
+        Consumer<RaftNode> t;
+        while ((t = inbox.poll()) != null) {
+            answerUnrun(t);
+        }
     }
 
     void tick() {
@@ -89,18 +119,32 @@ final class RaftLoop implements Runnable {
     }
 
     CompletableFuture<WriteResult> propose(byte[] command) {
+        return propose(command, Backpressure.Ticket.NONE);
+    }
+
+    /** Proposes an admitted write; {@code ticket} is released when its fate is settled, whichever way. */
+    CompletableFuture<WriteResult> propose(byte[] command, Backpressure.Ticket ticket) {
         CompletableFuture<WriteResult> f = new CompletableFuture<>();
-        if (failure != null) {
-            f.completeExceptionally(unavailable());
-            return f;
-        }
-        submit(r -> {
-            try {
-                Proposal p = r.propose(command);
-                proposals.register(p, f);
-                uncommitted.addLast(new long[] {p.index(), System.nanoTime()});
-            } catch (NotLeaderException e) {
-                f.completeExceptionally(e);
+        submit(new ClientTask() {
+            @Override
+            public void accept(RaftNode r) {
+                try {
+                    Proposal p = r.propose(command);
+                    proposals.register(p, f, ticket);
+                    uncommitted.addLast(new long[] {p.index(), System.nanoTime()});
+                } catch (NotLeaderException e) {
+                    reject(e);
+                } catch (RuntimeException e) {
+                    // The loop fails on this; the write was not registered, so answer it here.
+                    reject(new NodeUnavailableException("proposing the write failed: " + e, e));
+                    throw e;
+                }
+            }
+
+            @Override
+            public void reject(RuntimeException cause) {
+                ticket.release();
+                f.completeExceptionally(cause);
             }
         });
         return f;
@@ -109,17 +153,21 @@ final class RaftLoop implements Runnable {
     /** Completes once this node, as leader, has confirmed its leadership and applied everything committed before. */
     CompletableFuture<Void> readBarrier() {
         CompletableFuture<Void> f = new CompletableFuture<>();
-        if (failure != null) {
-            f.completeExceptionally(unavailable());
-            return f;
-        }
-        submit(r -> {
-            long id = ++readSeq;
-            try {
-                r.readIndex(id);
-                pendingReads.put(id, f);
-            } catch (NotLeaderException e) {
-                f.completeExceptionally(e);
+        submit(new ClientTask() {
+            @Override
+            public void accept(RaftNode r) {
+                long id = ++readSeq;
+                try {
+                    r.readIndex(id);
+                    pendingReads.put(id, f);
+                } catch (NotLeaderException e) {
+                    reject(e);
+                }
+            }
+
+            @Override
+            public void reject(RuntimeException cause) {
+                f.completeExceptionally(cause);
             }
         });
         return f;
@@ -198,6 +246,10 @@ final class RaftLoop implements Runnable {
         } catch (Throwable t) {
             fail("the Raft loop failed", t);
         }
+        running = false;
+        answerQueued();
+        pendingReads.values().forEach(f -> f.completeExceptionally(unavailable()));
+        pendingReads.clear();
     }
 
     private void handleReady(Ready rd) {
@@ -284,10 +336,8 @@ final class RaftLoop implements Runnable {
                 + ") before it knew whether the write committed; it may or may not be applied"));
         pendingReads.values().forEach(f -> f.completeExceptionally(e));
         pendingReads.clear();
-        Consumer<RaftNode> t;
-        while ((t = inbox.poll()) != null) {
-            // drop: nothing more is stepped on a node whose durability is in doubt
-        }
+        // Nothing more is stepped on a node whose durability is in doubt; client tasks still get an answer.
+        answerQueued();
         publish();
     }
 
@@ -304,6 +354,7 @@ final class RaftLoop implements Runnable {
     }
 
     private NodeUnavailableException unavailable() {
-        return new NodeUnavailableException("this node has stopped: " + failure, null);
+        return new NodeUnavailableException(failure == null ? "this node is shutting down"
+                : "this node has stopped: " + failure, null);
     }
 }

@@ -40,7 +40,6 @@ class SecurityConfiguration {
     @Bean
     SecurityFilterChain clientSecurity(HttpSecurity http, RaftKvProperties props, RaftKvNode node, DeniedRequests denied)
             throws Exception {
-        int peerPort = props.peerPort();
         SecurityProblems problems = new SecurityProblems(denied);
         RootToken root = props.auth().enabled() ? new RootToken(props.auth().rootToken()) : null;
         if (root == null) {
@@ -50,8 +49,6 @@ class SecurityConfiguration {
             log.info("client authentication is on: requests need 'Authorization: Bearer <token>'");
         }
         http
-                // removed when the peer port leaves this server
-                .securityMatcher(req -> req.getLocalPort() != peerPort)
                 .csrf(c -> c.disable())
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .formLogin(f -> f.disable())

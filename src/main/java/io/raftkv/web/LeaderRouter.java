@@ -2,7 +2,9 @@ package io.raftkv.web;
 
 import io.raftkv.node.NodeStatus;
 import io.raftkv.node.NodeUnavailableException;
+import io.raftkv.node.OverloadedException;
 import io.raftkv.node.RaftKvNode;
+import io.raftkv.node.StoreFullException;
 import io.raftkv.node.WriteNotAppliedException;
 import io.raftkv.node.WriteOutcomeUnknownException;
 import io.raftkv.raft.NotLeaderException;
@@ -26,7 +28,8 @@ import java.util.function.Supplier;
  * answers {@code 307} with the leader's client URL (same path and query), so {@code curl -L} and
  * generated clients just follow; during an election the request waits for a leader (rather than
  * failing fast and inviting a retry storm) and gets {@code 503} with {@code Retry-After} only if
- * none appears in time.
+ * none appears in time. A leader that refuses the request by a limit answers {@code 429} with
+ * {@code Retry-After} or {@code 507}; those requests were never proposed.
  */
 final class LeaderRouter {
     private static final java.util.concurrent.Executor SHORT_PAUSE =
@@ -120,6 +123,10 @@ final class LeaderRouter {
                     Map.of("outcome", "not-applied", "retryable", true));
         } else if (e instanceof NodeUnavailableException u) {
             answer = failed(u.getMessage());
+        } else if (e instanceof OverloadedException o) {
+            answer = Problems.overloaded(o);
+        } else if (e instanceof StoreFullException f) {
+            answer = Problems.storeFull(f);
         } else {
             return CompletableFuture.failedFuture(e);
         }

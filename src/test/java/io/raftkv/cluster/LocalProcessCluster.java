@@ -28,6 +28,7 @@ public final class LocalProcessCluster implements ClusterUnderTest {
     private final Map<String, Process> processes = new LinkedHashMap<>();
     private final String clusterSpec;
     private final List<String> extraArgs;
+    private final List<String> jvmOptions;
     private final Path jar;
     private final TestPki pki;
     private final String scheme;
@@ -35,7 +36,7 @@ public final class LocalProcessCluster implements ClusterUnderTest {
 
     /** Starts {@code size} nodes under {@code baseDir}; {@code extraArgs} go to every node (e.g. {@code --raftkv.snapshot.entries=100}). */
     public LocalProcessCluster(int size, Path baseDir, String... extraArgs) {
-        this(size, baseDir, null, extraArgs);
+        this(size, baseDir, null, List.of(), extraArgs);
     }
 
     /**
@@ -44,6 +45,20 @@ public final class LocalProcessCluster implements ClusterUnderTest {
      * from PEM files that are reloaded when they change.
      */
     public LocalProcessCluster(int size, Path baseDir, TestPki pki, String... extraArgs) {
+        this(size, baseDir, pki, List.of(), extraArgs);
+    }
+
+    /**
+     * As the first, with {@code jvmOptions} for every node's JVM after the defaults (so {@code -Xmx64m}
+     * replaces the default heap size); {@code {node}} in an option becomes the node's id (a GC log
+     * file per node, say).
+     */
+    public LocalProcessCluster(int size, Path baseDir, List<String> jvmOptions, String... extraArgs) {
+        this(size, baseDir, null, jvmOptions, extraArgs);
+    }
+
+    private LocalProcessCluster(int size, Path baseDir, TestPki pki, List<String> jvmOptions, String... extraArgs) {
+        this.jvmOptions = List.copyOf(jvmOptions);
         this.pki = pki;
         this.scheme = pki == null ? "http" : "https";
         HttpClient.Builder hb = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500));
@@ -107,6 +122,11 @@ public final class LocalProcessCluster implements ClusterUnderTest {
         return URI.create(scheme + "://127.0.0.1:" + nodes.get(node).peerPort());
     }
 
+    /** The node's process id while it runs (for jcmd, say). */
+    public long pid(String node) {
+        return processes.get(node).pid();
+    }
+
     public Path dataDir(String node) {
         return nodes.get(node).dataDir();
     }
@@ -120,7 +140,9 @@ public final class LocalProcessCluster implements ClusterUnderTest {
         Node n = nodes.get(id);
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
+                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k"));
+        cmd.addAll(jvmOptions.stream().map(o -> o.replace("{node}", id)).toList());
+        cmd.addAll(List.of(
                 "-jar", jar.toString(),
                 "--raftkv.node-id=" + id,
                 "--raftkv.cluster=" + clusterSpec,

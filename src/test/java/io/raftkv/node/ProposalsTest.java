@@ -74,4 +74,42 @@ class ProposalsTest {
         assertThatThrownBy(covered::get).hasCauseInstanceOf(WriteOutcomeUnknownException.class);
         assertThat(later).isNotDone();
     }
+
+    /** Tickets of writes held against the bounds; each resolution below must give its ticket back. */
+    private final Backpressure bp = new Backpressure(new Backpressure.Limits(100, 1 << 20, 100, 10),
+            new StoreQuota(1 << 20, new io.raftkv.kv.KvStateMachine()), () -> 0, NodeMetrics.noop());
+
+    private CompletableFuture<WriteResult> registered(long index, long term) {
+        CompletableFuture<WriteResult> f = new CompletableFuture<>();
+        proposals.register(new Proposal(index, term), f, bp.admitWrite(
+                new io.raftkv.kv.KvCommand.Put("k" + index, new byte[10], null, null, null, 0), 50));
+        return f;
+    }
+
+    @Test
+    void everyWayAWriteEndsGivesBackWhatItHeldAgainstTheLimits() {
+        registered(1, 3);
+        registered(2, 3);
+        proposals.applied(1, 3, new WriteResult.Written(1, true));
+        proposals.applied(2, 4, new WriteResult.Written(2, true));
+        assertThat(bp.pendingWrites()).as("applied, or its slot taken").isZero();
+
+        registered(3, 3);
+        registered(4, 3);
+        proposals.coveredBySnapshot(3);
+        assertThat(bp.pendingWrites()).as("covered by a snapshot").isEqualTo(1);
+        proposals.failAll(new WriteOutcomeUnknownException("stopped"));
+        assertThat(bp.pendingWrites()).as("node stopped").isZero();
+        assertThat(bp.pendingWriteBytes()).isZero();
+        assertThat(proposals.size()).isZero();
+    }
+
+    @Test
+    void aWriteLeftUnresolvedAfterLosingLeadershipGivesItsTicketBackAfterTheGrace() throws Exception {
+        CompletableFuture<WriteResult> f = registered(5, 3);
+        proposals.leadershipLost();
+        assertThat(bp.pendingWrites()).as("still may commit: still held").isEqualTo(1);
+        assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(WriteOutcomeUnknownException.class);
+        assertThat(bp.pendingWrites()).isZero();
+    }
 }

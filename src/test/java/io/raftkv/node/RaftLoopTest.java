@@ -128,4 +128,16 @@ class RaftLoopTest {
         assertThat(data.get("after")).as("nothing that failed to persist was applied").isEmpty();
         assertThat(data.get("before")).isPresent();
     }
+
+    @Test
+    void aStoppedLoopAnswersEveryClientTaskInsteadOfDroppingIt() throws Exception {
+        start();
+        awaitLeader();
+        loop.stop();
+        // Nothing of these was proposed: "unavailable" is the truth, and it comes at once, not at a timeout.
+        assertThatThrownBy(() -> loop.propose(put("late", "x").encode()).get(1, TimeUnit.SECONDS))
+                .hasCauseInstanceOf(NodeUnavailableException.class).hasMessageContaining("shutting down");
+        assertThatThrownBy(() -> loop.readBarrier().get(1, TimeUnit.SECONDS))
+                .hasCauseInstanceOf(NodeUnavailableException.class);
+    }
 }

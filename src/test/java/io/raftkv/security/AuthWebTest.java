@@ -232,8 +232,8 @@ class AuthWebTest {
     }
 
     /**
-     * Requests on the peer port skip the client chain (until the peer port leaves this server), so the
-     * handlers fail closed: without an authenticated caller, keys and /auth are refused, whatever the path.
+     * The peer port is a server of its own (io.raftkv.peer) with no client handlers behind it: keys,
+     * /auth, /cluster and metrics are not there, whatever the path.
      */
     @Test
     void thePeerPortServesNoKeysAndNoAuth() {
