@@ -52,6 +52,8 @@ class InsecurePeersWarningTest {
     @Test
     void withASecretItDoesNot(@TempDir Path dir, CapturedOutput output) {
         startAndStop(dir, "--raftkv.peer-secret=s");
-        assertThat(output.getAll()).contains(" Started ").doesNotContain(WARNING);
+        // Another test's context in this JVM may have left the root logger at WARN, so the proof that
+        // this node's start-up was captured is a warning it always logs with authentication off.
+        assertThat(output.getAll()).contains("client authentication is off").doesNotContain(WARNING);
     }
 }
