@@ -54,6 +54,8 @@ class RedirectsTest {
         HttpResponse<String> redirected = Redirects.send(client, request("/follower", 1), HttpResponse.BodyHandlers.ofString());
         assertThat(redirected.statusCode()).isEqualTo(200);
         assertThat(redirected.uri().getPath()).isEqualTo("/leader");
+        assertThat(redirected.previousResponse()).as("the 307 it followed")
+                .hasValueSatisfying(r -> assertThat(r.statusCode()).isEqualTo(307));
 
         HttpResponse<String> slow = Redirects.send(client, request("/slow", 10), HttpResponse.BodyHandlers.ofString());
         assertThat(slow.statusCode()).as("outlives the first request's 1 s timeout").isEqualTo(200);
