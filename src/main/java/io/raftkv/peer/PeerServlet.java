@@ -1,5 +1,7 @@
 package io.raftkv.peer;
 
+import io.raftkv.web.ProblemJson;
+
 import io.raftkv.node.MessageCodec;
 import io.raftkv.node.NodeStatus;
 import io.raftkv.node.PeerDirectory;
@@ -25,7 +27,6 @@ import java.util.function.Consumer;
  * replication path stays short and nothing else is routed here.
  */
 final class PeerServlet extends HttpServlet {
-    static final String TYPE_BASE = "https://raftkv.io/problems/";
     private static final String CERTIFICATES = "jakarta.servlet.request.X509Certificate";
 
     private final transient RaftKvNode node;
@@ -162,7 +163,7 @@ final class PeerServlet extends HttpServlet {
     /** Who this node is and how far its log reaches. */
     private void info(HttpServletResponse resp) throws IOException {
         NodeStatus s = node.status();
-        String json = "{\"id\":\"" + Json.escape(s.id()) + "\",\"clientUrl\":\"" + Json.escape(node.directory().selfClientUrl())
+        String json = "{\"id\":\"" + ProblemJson.escape(s.id()) + "\",\"clientUrl\":\"" + ProblemJson.escape(node.directory().selfClientUrl())
                 + "\",\"term\":" + s.term() + ",\"lastIndex\":" + s.lastIndex() + ",\"commitIndex\":" + s.commitIndex() + "}";
         headers(resp);
         resp.setStatus(200);
@@ -198,7 +199,7 @@ final class PeerServlet extends HttpServlet {
     static void problem(HttpServletResponse resp, int status, String slug, String detail) throws IOException {
         resp.setStatus(status);
         resp.setContentType("application/problem+json");
-        write(resp, "{\"type\":\"" + TYPE_BASE + slug + "\",\"status\":" + status + ",\"detail\":\"" + Json.escape(detail) + "\"}");
+        write(resp, ProblemJson.of(status, slug, detail));
     }
 
     private static void write(HttpServletResponse resp, String body) throws IOException {
@@ -226,26 +227,6 @@ final class PeerServlet extends HttpServlet {
         static byte[] read(InputStream in, long max) throws IOException {
             byte[] body = in.readNBytes((int) Math.min(max, Integer.MAX_VALUE - 8));
             return in.read() < 0 ? body : null;
-        }
-    }
-
-    /** Enough JSON for problem details and {@code /raft/info}. */
-    static final class Json {
-        private Json() {
-        }
-
-        static String escape(String s) {
-            StringBuilder sb = new StringBuilder(s.length() + 8);
-            for (char c : s.toCharArray()) {
-                if (c == '"' || c == '\\') {
-                    sb.append('\\').append(c);
-                } else if (c < 0x20) {
-                    sb.append(String.format("\\u%04x", (int) c));
-                } else {
-                    sb.append(c);
-                }
-            }
-            return sb.toString();
         }
     }
 }

@@ -1,5 +1,7 @@
 package io.raftkv.security;
 
+import io.raftkv.web.ProblemJson;
+
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.MediaType;
@@ -51,24 +53,9 @@ final class SecurityProblems implements AuthenticationEntryPoint, AccessDeniedHa
         }
         resp.setStatus(status);
         resp.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-        String json = "{\"type\":\"" + TYPE_BASE + slug + "\",\"title\":\"" + (status == 401 ? "Unauthorized" : "Forbidden")
-                + "\",\"status\":" + status + ",\"detail\":\"" + jsonEscape(detail) + "\"}";
-        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        byte[] body = ProblemJson.of(status, slug, detail).getBytes(StandardCharsets.UTF_8);
         resp.setContentLength(body.length);
         resp.getOutputStream().write(body);
     }
 
-    private static String jsonEscape(String s) {
-        StringBuilder sb = new StringBuilder(s.length() + 8);
-        for (char c : s.toCharArray()) {
-            if (c == '"' || c == '\\') {
-                sb.append('\\').append(c);
-            } else if (c < 0x20) {
-                sb.append(String.format("\\u%04x", (int) c));
-            } else {
-                sb.append(c);
-            }
-        }
-        return sb.toString();
-    }
 }

@@ -4,16 +4,16 @@ import org.springframework.http.HttpStatus;
 
 /**
  * A problem+json body written by hand, for the places that answer outside Spring MVC's message
- * converters (the container's error valve). Every string is escaped, so input echoed in a detail
- * can never break out of the JSON.
+ * converters: the container's error valve, the security chain's 401/403 and the peer server. Every
+ * string is escaped, so input echoed in a detail can never break out of the JSON.
  */
-final class ProblemJson {
+public final class ProblemJson {
     private static final int MAX_DETAIL = 512;
 
     private ProblemJson() {
     }
 
-    static String of(int status, String slug, String detail) {
+    public static String of(int status, String slug, String detail) {
         HttpStatus s = HttpStatus.resolve(status);
         String title = s == null ? "Error" : s.getReasonPhrase();
         String d = detail.length() > MAX_DETAIL ? detail.substring(0, MAX_DETAIL) + "..." : detail;
@@ -21,7 +21,7 @@ final class ProblemJson {
                 + ",\"detail\":\"" + escape(d) + "\"}";
     }
 
-    static String escape(String s) {
+    public static String escape(String s) {
         StringBuilder sb = new StringBuilder(s.length() + 8);
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
