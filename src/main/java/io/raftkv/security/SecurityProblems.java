@@ -18,7 +18,7 @@ import java.nio.charset.StandardCharsets;
  * ({@code https://raftkv.io/problems/unauthorized} and {@code .../forbidden}, see web/Problems).
  */
 final class SecurityProblems implements AuthenticationEntryPoint, AccessDeniedHandler {
-    static final String TYPE_BASE = "https://raftkv.io/problems/";
+    static final String TYPE_BASE = ProblemJson.TYPE_BASE;
 
     private final DeniedRequests denied;
 

@@ -8,6 +8,8 @@ import org.springframework.http.HttpStatus;
  * string is escaped, so input echoed in a detail can never break out of the JSON.
  */
 public final class ProblemJson {
+    /** The base of every problem's {@code type} URI; a slug names the problem. */
+    public static final String TYPE_BASE = Problems.TYPE_BASE;
     private static final int MAX_DETAIL = 512;
 
     private ProblemJson() {

@@ -15,10 +15,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 class LimitsPropertiesTest {
 
     private static RaftKvProperties bindEnv(Map<String, Object> env) {
-        StandardEnvironment environment = new StandardEnvironment();
-        environment.getPropertySources().replace(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
-                new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, env));
-        return Binder.get(environment).bindOrCreate("raftkv", RaftKvProperties.class);
+        return RaftKvPropertiesTest.bindEnv(env);
     }
 
     @Test

@@ -18,7 +18,8 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 class RaftKvPropertiesTest {
 
-    private static RaftKvProperties bindEnv(Map<String, Object> env) {
+    /** Binds {@code raftkv.*} from {@code env} as if it were the process environment (as the Helm chart sets it). */
+    static RaftKvProperties bindEnv(Map<String, Object> env) {
         StandardEnvironment environment = new StandardEnvironment();
         // Spring maps RAFTKV_X_Y names only for the source that is the system environment.
         environment.getPropertySources().replace(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
