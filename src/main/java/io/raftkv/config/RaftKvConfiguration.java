@@ -1,7 +1,7 @@
 package io.raftkv.config;
 
 import io.raftkv.kv.IdempotencyPolicy;
-import io.raftkv.node.ElectionTimer;
+import io.raftkv.node.RaftTicker;
 import io.raftkv.node.NodeLifecycle;
 import io.raftkv.node.NodeLimits;
 import io.raftkv.node.NodeMetrics;
@@ -87,8 +87,8 @@ public class RaftKvConfiguration {
     }
 
     @Bean
-    ElectionTimer electionTimer(RaftKvNode node, RaftKvProperties p) {
-        return new ElectionTimer(node, p.timing().tick());
+    RaftTicker raftTicker(RaftKvNode node, RaftKvProperties p) {
+        return new RaftTicker(node, p.timing().tick());
     }
 
     /**

@@ -186,7 +186,7 @@ public final class RaftKvNode implements AutoCloseable {
     }
 
     /** The replicated data as applied on this node. */
-    public KvStateMachine data() {
+    public KvStateMachine stateMachine() {
         return data;
     }
 

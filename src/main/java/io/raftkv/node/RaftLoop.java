@@ -236,7 +236,7 @@ final class RaftLoop implements Runnable {
                     task.accept(raft);
                     task = ++n < MAX_TASKS_PER_TURN ? inbox.poll() : null;
                 }
-                while (running && raft.hasReady()) {
+                while (running && raft.prepareReady()) {
                     handleReady(raft.ready());
                 }
                 publish();

@@ -38,7 +38,7 @@ final class LimitsMetrics implements MeterBinder {
                 .description("bytes of the writes admitted and not yet applied").register(registry);
         Gauge.builder("raftkv.pending.reads", bp, Backpressure::pendingReads)
                 .description("linearizable reads waiting for their read index").register(registry);
-        Gauge.builder("raftkv.apply.backlog", node, n -> Math.max(0, n.status().commitIndex() - n.data().appliedIndex()))
+        Gauge.builder("raftkv.apply.backlog", node, n -> Math.max(0, n.status().commitIndex() - n.stateMachine().appliedIndex()))
                 .description("committed entries not yet applied on this node").register(registry);
     }
 }

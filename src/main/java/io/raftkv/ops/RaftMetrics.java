@@ -25,8 +25,8 @@ final class RaftMetrics implements MeterBinder {
         Gauge.builder("raft.leader", node, n -> n.status().role() == Role.LEADER ? 1 : 0)
                 .description("1 when this node is the leader").register(registry);
         Gauge.builder("raft.leader.known", node, n -> n.status().leader() != null ? 1 : 0).register(registry);
-        Gauge.builder("kv.keys", node, n -> n.data().keyCount()).description("keys stored").register(registry);
-        Gauge.builder("kv.bytes", node, n -> n.data().dataBytes()).description("bytes of keys and values stored")
+        Gauge.builder("kv.keys", node, n -> n.stateMachine().keyCount()).description("keys stored").register(registry);
+        Gauge.builder("kv.bytes", node, n -> n.stateMachine().dataBytes()).description("bytes of keys and values stored")
                 .baseUnit("bytes").register(registry);
     }
 }

@@ -316,7 +316,12 @@ public final class RaftNode {
 
     // ---------------------------------------------------------------- Ready
 
-    public boolean hasReady() {
+    /**
+     * Builds the messages owed to followers (so proposals stepped since the last Ready leave as one
+     * batch per follower) and says whether a {@link #ready()} is due. Not a pure query: call it once
+     * per turn of the driver, after stepping the inputs of that turn.
+     */
+    public boolean prepareReady() {
         prepareSends();
         return !outbox.isEmpty() || !readStates.isEmpty() || !log.unstable.entries.isEmpty()
                 || log.unstable.snapshot != null || log.hasNextCommittedEntries()

@@ -59,7 +59,7 @@ class SecurityConfiguration {
                 // caches never store answers to requests with an Authorization header anyway.
                 .headers(h -> h.cacheControl(c -> c.disable()))
                 .exceptionHandling(e -> e.authenticationEntryPoint(problems).accessDeniedHandler(problems))
-                .addFilterBefore(new BearerTokenFilter(root, () -> node.data().auth(), problems), AuthorizationFilter.class)
+                .addFilterBefore(new BearerTokenFilter(root, () -> node.stateMachine().auth(), problems), AuthorizationFilter.class)
                 .authorizeHttpRequests(a -> {
                     if (root == null) {
                         a.anyRequest().permitAll();

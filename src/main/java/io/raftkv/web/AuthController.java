@@ -73,7 +73,7 @@ final class AuthController {
     CompletableFuture<ResponseEntity<Object>> getRole(HttpServletRequest req, @PathVariable String name) {
         Callers.requireRoot();
         String n = name(name, "role");
-        return router.onLeader(req, LeaderRouter.Kind.READ, node::readBarrier, v -> node.data().auth().role(n)
+        return router.onLeader(req, LeaderRouter.Kind.READ, node::readBarrier, v -> node.stateMachine().auth().role(n)
                 .map(r -> json(HttpStatus.OK, view(r)))
                 .orElseGet(() -> notFound("role", n)));
     }
@@ -82,7 +82,7 @@ final class AuthController {
     CompletableFuture<ResponseEntity<Object>> roles(HttpServletRequest req) {
         Callers.requireRoot();
         return router.onLeader(req, LeaderRouter.Kind.READ, node::readBarrier, v -> json(HttpStatus.OK,
-                new Roles(node.data().auth().roles().stream().map(AuthController::view).toList())));
+                new Roles(node.stateMachine().auth().roles().stream().map(AuthController::view).toList())));
     }
 
     @DeleteMapping("/auth/roles/{name}")
@@ -113,7 +113,7 @@ final class AuthController {
     CompletableFuture<ResponseEntity<Object>> getToken(HttpServletRequest req, @PathVariable String name) {
         Callers.requireRoot();
         String n = name(name, "token");
-        return router.onLeader(req, LeaderRouter.Kind.READ, node::readBarrier, v -> node.data().auth().token(n)
+        return router.onLeader(req, LeaderRouter.Kind.READ, node::readBarrier, v -> node.stateMachine().auth().token(n)
                 .map(t -> json(HttpStatus.OK, view(t)))
                 .orElseGet(() -> notFound("token", n)));
     }
@@ -122,7 +122,7 @@ final class AuthController {
     CompletableFuture<ResponseEntity<Object>> tokens(HttpServletRequest req) {
         Callers.requireRoot();
         return router.onLeader(req, LeaderRouter.Kind.READ, node::readBarrier, v -> json(HttpStatus.OK,
-                new Tokens(node.data().auth().tokens().stream().map(AuthController::view).toList())));
+                new Tokens(node.stateMachine().auth().tokens().stream().map(AuthController::view).toList())));
     }
 
     @DeleteMapping("/auth/tokens/{name}")

@@ -184,7 +184,7 @@ final class KvController {
     }
 
     private ResponseEntity<Object> value(String key, String ifNoneMatch) {
-        KeyValue kv = node.data().get(key).orElse(null);
+        KeyValue kv = node.stateMachine().get(key).orElse(null);
         if (kv == null) {
             return Problems.of(HttpStatus.NOT_FOUND, "not-found", "there is no key '" + key + "'", Map.of("key", key));
         }
@@ -208,7 +208,7 @@ final class KvController {
      * {@code caller} may read are listed.
      */
     private ResponseEntity<Object> listing(Caller caller, String prefix, String startAfter, int limit, boolean withValues) {
-        Page page = caller.list(node.data(), prefix, startAfter, limit);
+        Page page = caller.list(node.stateMachine(), prefix, startAfter, limit);
         long maxBytes = limits.maxPageBytes().toBytes();
         long bytes = 0;
         List<Item> items = new ArrayList<>(page.items().size());

@@ -43,7 +43,7 @@ class NodeRestartTest {
     private static RaftKvNode started(Path dir, Membership bootstrap) throws Exception {
         RaftKvNode node = RaftKvNode.open(settings(dir, bootstrap), NodeMetrics.noop());
         node.start();
-        ElectionTimer timer = new ElectionTimer(node, Duration.ofMillis(10));
+        RaftTicker timer = new RaftTicker(node, Duration.ofMillis(10));
         timer.start();
         node.board().awaitLeader(Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS);
         return node;
@@ -53,7 +53,7 @@ class NodeRestartTest {
         Map<String, KeyValue> all = new LinkedHashMap<>();
         String after = null;
         do {
-            Page p = node.data().list("", after, 1000);
+            Page p = node.stateMachine().list("", after, 1000);
             p.items().forEach(kv -> all.put(kv.key(), kv));
             after = p.nextStartAfter();
         } while (after != null);
@@ -73,7 +73,7 @@ class NodeRestartTest {
         try {
             assertThat(again.status().membership()).isEqualTo(ALONE);
             again.readBarrier().get(10, TimeUnit.SECONDS);
-            assertThat(new String(again.data().get("k").orElseThrow().value())).isEqualTo("v");
+            assertThat(new String(again.stateMachine().get("k").orElseThrow().value())).isEqualTo("v");
         } finally {
             again.close();
         }
@@ -98,7 +98,7 @@ class NodeRestartTest {
             CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
             node.readBarrier().get(10, TimeUnit.SECONDS);
             before = everything(node);
-            appliedBefore = node.data().appliedIndex();
+            appliedBefore = node.stateMachine().appliedIndex();
             assertThat(node.status().firstIndex()).as("the log was compacted behind a snapshot").isGreaterThan(80_000);
             assertThat(before).hasSizeGreaterThan(KEYS / 2);
         } finally {
@@ -108,7 +108,7 @@ class NodeRestartTest {
         RaftKvNode restarted = started(dir);
         try {
             restarted.readBarrier().get(30, TimeUnit.SECONDS);
-            assertThat(restarted.data().appliedIndex()).isGreaterThanOrEqualTo(appliedBefore);
+            assertThat(restarted.stateMachine().appliedIndex()).isGreaterThanOrEqualTo(appliedBefore);
             try (var files = java.nio.file.Files.walk(dir)) {
                 assertThat(files.map(f -> f.getFileName().toString())).as("the restart began from a snapshot file")
                         .anyMatch(n -> n.startsWith("snapshot") || n.endsWith(".snap"));

@@ -40,7 +40,7 @@ class WriteFloodTest {
     @TempDir
     Path dir;
     private RaftKvNode node;
-    private ElectionTimer timer;
+    private RaftTicker timer;
 
     @AfterEach
     void close() {
@@ -59,7 +59,7 @@ class WriteFloodTest {
         node = RaftKvNode.open(s, NodeMetrics.noop(), new NodeLimits(QUOTA,
                 new Backpressure.Limits(MAX_PENDING, MAX_PENDING_BYTES, 1000, maxPendingReads)));
         node.start();
-        timer = new ElectionTimer(node, Duration.ofMillis(10));
+        timer = new RaftTicker(node, Duration.ofMillis(10));
         timer.start();
         node.board().awaitLeader(Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS);
     }
@@ -134,7 +134,7 @@ class WriteFloodTest {
         assertThat(maxPending.get()).isLessThanOrEqualTo(MAX_PENDING);
         assertThat(maxPendingBytes.get()).isLessThanOrEqualTo(MAX_PENDING_BYTES);
         assertThat(node.quota().usedBytes()).isLessThanOrEqualTo(QUOTA);
-        assertThat(node.data().keyCount()).isEqualTo((long) outcomes.get("written"));
+        assertThat(node.stateMachine().keyCount()).isEqualTo((long) outcomes.get("written"));
         assertThat(node.backpressure().pendingWrites()).as("nothing leaked").isZero();
         assertThat(node.backpressure().pendingWriteBytes()).isZero();
         assertThat(node.quota().pendingBytes()).isZero();
@@ -143,7 +143,7 @@ class WriteFloodTest {
 
         // Full: a delete still works, and makes room for a write.
         assertThat(node.quota().alarm()).isTrue();
-        String some = node.data().list("flood/", null, 1).items().get(0).key();
+        String some = node.stateMachine().list("flood/", null, 1).items().get(0).key();
         assertThat(node.write(new KvCommand.Delete(some, Precondition.NONE, null, 0)).get(10, TimeUnit.SECONDS))
                 .isInstanceOf(WriteResult.Deleted.class);
         assertThat(node.quota().alarm()).isFalse();

@@ -70,7 +70,7 @@ class RaftPaperTest {
     /** Carries out every Ready of a node made by {@link #lone}: persist, collect the messages, advance. */
     private List<Message> drain(RaftNode node) {
         List<Message> out = new ArrayList<>();
-        while (node.hasReady()) {
+        while (node.prepareReady()) {
             Ready rd = node.ready();
             storages.get(node).persist(rd);
             out.addAll(rd.messages());

@@ -96,7 +96,7 @@ public final class LocalNode {
     }
 
     private boolean processReadyOrFail(List<Message> outbox, Hooks hooks) {
-        while (up && raft.hasReady()) {
+        while (up && raft.prepareReady()) {
             Ready rd = raft.ready();
             List<Message> late = new ArrayList<>();
             for (Message m : rd.messages()) {

@@ -67,7 +67,7 @@ class NodeCrashTest {
                             // transferring; try next tick
                         }
                     }
-                    while (node.hasReady()) {
+                    while (node.prepareReady()) {
                         Ready rd = node.ready();
                         storage.persist(rd);
                         if (rd.hardState() != null) {

@@ -7,16 +7,17 @@ import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
 
 /**
- * Raft's clock: ticks the node every {@code raftkv.timing.tick}. Elections, heartbeats and
+ * Raft's clock, named for what it drives: every timer of the node (elections, heartbeats, CheckQuorum,
+ * the step-down grace of pending writes) counts these ticks. Ticks the node every {@code raftkv.timing.tick}. Elections, heartbeats and
  * CheckQuorum all count these ticks, so the core itself never reads a clock.
  */
-public final class ElectionTimer implements SmartLifecycle {
+public final class RaftTicker implements SmartLifecycle {
     private final RaftKvNode node;
     private final Duration tick;
     private final ThreadPoolTaskScheduler scheduler = new ThreadPoolTaskScheduler();
     private ScheduledFuture<?> ticking;
 
-    public ElectionTimer(RaftKvNode node, Duration tick) {
+    public RaftTicker(RaftKvNode node, Duration tick) {
         this.node = node;
         this.tick = tick;
         scheduler.setThreadNamePrefix("raftkv-tick-");
