@@ -157,4 +157,28 @@ class RaftLoopTest {
         assertThatThrownBy(() -> readBarrier().get(1, TimeUnit.SECONDS))
                 .hasCauseInstanceOf(NodeUnavailableException.class);
     }
+
+    @Test
+    void requestsQueuedBehindAFailureInTheSameTurnAreAnsweredAtOnceNotDropped() throws Exception {
+        start();
+        awaitLeader();
+        // Hold the loop so the failure and the requests behind it are taken in one turn, as under load.
+        java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(1);
+        loop.submit(d -> {
+            try {
+                hold.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        loop.submit(d -> d.fail("saving a snapshot failed", new IOException("No space left on device")));
+        CompletableFuture<WriteResult> write = propose(put("queued", "x"));
+        CompletableFuture<Void> read = readBarrier();
+        hold.countDown();
+        // Never proposed, so "unavailable" is the truth, and it comes now rather than at the client's timeout.
+        assertThatThrownBy(() -> write.get(1, TimeUnit.SECONDS)).hasCauseInstanceOf(NodeUnavailableException.class)
+                .hasMessageContaining("No space left on device");
+        assertThatThrownBy(() -> read.get(1, TimeUnit.SECONDS)).hasCauseInstanceOf(NodeUnavailableException.class);
+        assertThat(data.get("queued")).isEmpty();
+    }
 }
