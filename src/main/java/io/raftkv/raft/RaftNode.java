@@ -198,6 +198,9 @@ public final class RaftNode {
     public List<Proposal> propose(List<byte[]> commands) {
         checkNoReadyOutstanding();
         requireLeaderAcceptingWrites();
+        if (commands.isEmpty()) {
+            return List.of(); // the log and the membership scan both assume a batch has a first entry
+        }
         List<Entry> entries = new ArrayList<>(commands.size());
         List<Proposal> out = new ArrayList<>(commands.size());
         long index = log.lastIndex();
