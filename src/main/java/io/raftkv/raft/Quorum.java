@@ -62,9 +62,4 @@ public final class Quorum {
         Arrays.sort(matches);
         return matches[matches.length - majority(matches.length)];
     }
-
-    @Override
-    public String toString() {
-        return "Quorum" + voters;
-    }
 }

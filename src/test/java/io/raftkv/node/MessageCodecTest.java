@@ -136,7 +136,7 @@ class MessageCodecTest {
 
     @Test
     void anUnknownEntryTypeIsRefused() throws IOException {
-        byte[] b = appendWithOneEntry(EntryType.values().length, 0, new byte[0]);
+        byte[] b = appendWithOneEntry(EntryType.values().length, 0).bytes();
         assertThatThrownBy(() -> MessageCodec.decode(b)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("unknown entry type");
     }
@@ -152,16 +152,9 @@ class MessageCodecTest {
 
     @Test
     void anIdThatIsNotUtf8IsRefused() throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        DataOutputStream out = new DataOutputStream(bytes);
-        out.writeByte(MessageCodec.VERSION);
-        out.writeInt(1);
-        out.writeByte(8); // TimeoutNow
-        out.writeInt(2);
-        out.write(new byte[] {(byte) 0xC3, (byte) 0x28}); // a lead byte followed by no continuation byte
-        writeString(out, "n2");
-        out.writeLong(1);
-        assertThatThrownBy(() -> MessageCodec.decode(bytes.toByteArray())).isInstanceOf(IllegalArgumentException.class)
+        // A TimeoutNow from an id holding a UTF-8 lead byte followed by no continuation byte.
+        byte[] b = header(1).u8(8).i32(2).raw(new byte[] {(byte) 0xC3, (byte) 0x28}).string("n2").i64(1).bytes();
+        assertThatThrownBy(() -> MessageCodec.decode(b)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("UTF-8");
     }
 
@@ -172,7 +165,7 @@ class MessageCodecTest {
         int padding = 4 << 20;
         byte[] manyMessages = withPadding(header(padding), padding);
         byte[] manyEntries = withPadding(appendHeader(padding), padding);
-        byte[] hugeData = withPadding(appendWithOneEntry(0, padding + 1, null), padding);
+        byte[] hugeData = withPadding(appendWithOneEntry(0, padding + 1), padding);
         byte[] hugeId = withPadding(stringClaiming(padding), padding);
         for (byte[] body : List.of(manyMessages, manyEntries, hugeData, hugeId)) {
             long before = allocatedBytes();
@@ -181,10 +174,10 @@ class MessageCodecTest {
                     .isLessThan(256 * 1024);
         }
         for (int count : new int[] {-1, Integer.MIN_VALUE, Integer.MAX_VALUE}) {
-            assertThatThrownBy(() -> MessageCodec.decode(header(count))).isInstanceOf(IllegalArgumentException.class);
-            assertThatThrownBy(() -> MessageCodec.decode(appendHeader(count))).isInstanceOf(IllegalArgumentException.class);
-            assertThatThrownBy(() -> MessageCodec.decode(appendWithOneEntry(0, count, null))).isInstanceOf(IllegalArgumentException.class);
-            assertThatThrownBy(() -> MessageCodec.decode(stringClaiming(count))).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> MessageCodec.decode(header(count).bytes())).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> MessageCodec.decode(appendHeader(count).bytes())).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> MessageCodec.decode(appendWithOneEntry(0, count).bytes())).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> MessageCodec.decode(stringClaiming(count).bytes())).isInstanceOf(IllegalArgumentException.class);
         }
     }
 
@@ -194,63 +187,63 @@ class MessageCodecTest {
         return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getCurrentThreadAllocatedBytes();
     }
 
-    private static byte[] withPadding(byte[] prefix, int padding) {
-        return Arrays.copyOf(prefix, prefix.length + padding);
+    private static byte[] withPadding(Body prefix, int padding) {
+        byte[] b = prefix.bytes();
+        return Arrays.copyOf(b, b.length + padding);
     }
 
-    private static void writeString(DataOutputStream out, String s) throws IOException {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        out.writeInt(b.length);
-        out.write(b);
+    /** A body written field by field, big-endian as the codec writes it, so any field can lie. */
+    private static final class Body {
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        private final DataOutputStream out = new DataOutputStream(bytes);
+
+        Body u8(int v) throws IOException {
+            out.writeByte(v);
+            return this;
+        }
+
+        Body i32(int v) throws IOException {
+            out.writeInt(v);
+            return this;
+        }
+
+        Body i64(long v) throws IOException {
+            out.writeLong(v);
+            return this;
+        }
+
+        Body raw(byte[] b) throws IOException {
+            out.write(b);
+            return this;
+        }
+
+        Body string(String s) throws IOException {
+            byte[] b = s.getBytes(StandardCharsets.UTF_8);
+            return i32(b.length).raw(b);
+        }
+
+        byte[] bytes() {
+            return bytes.toByteArray();
+        }
     }
 
     /** A batch header claiming {@code count} messages. */
-    private static byte[] header(int count) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        DataOutputStream out = new DataOutputStream(bytes);
-        out.writeByte(MessageCodec.VERSION);
-        out.writeInt(count);
-        return bytes.toByteArray();
+    private static Body header(int count) throws IOException {
+        return new Body().u8(MessageCodec.VERSION).i32(count);
     }
 
     /** One TimeoutNow whose sender id claims {@code length} bytes. */
-    private static byte[] stringClaiming(int length) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        bytes.write(header(1));
-        DataOutputStream out = new DataOutputStream(bytes);
-        out.writeByte(8);
-        out.writeInt(length);
-        return bytes.toByteArray();
+    private static Body stringClaiming(int length) throws IOException {
+        return header(1).u8(8).i32(length);
     }
 
     /** One AppendEntries, up to its entry count, which claims {@code entries}. */
-    private static byte[] appendHeader(int entries) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        bytes.write(header(1));
-        DataOutputStream out = new DataOutputStream(bytes);
-        out.writeByte(3);
-        writeString(out, "n1");
-        writeString(out, "n2");
-        out.writeLong(1);
-        out.writeLong(0);
-        out.writeLong(0);
-        out.writeLong(0);
-        out.writeInt(entries);
-        return bytes.toByteArray();
+    private static Body appendHeader(int entries) throws IOException {
+        return header(1).u8(3).string("n1").string("n2").i64(1).i64(0).i64(0).i64(0).i32(entries);
     }
 
-    /** An AppendEntries with one entry of type {@code type} whose data claims {@code length} bytes; {@code data} follows if given. */
-    private static byte[] appendWithOneEntry(int type, int length, byte[] data) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        bytes.write(appendHeader(1));
-        DataOutputStream out = new DataOutputStream(bytes);
-        out.writeLong(1);
-        out.writeLong(1);
-        out.writeByte(type);
-        out.writeInt(length);
-        if (data != null) {
-            out.write(data);
-        }
-        return bytes.toByteArray();
+    /** An AppendEntries with one entry of type {@code type} whose data claims {@code length} bytes. */
+    private static Body appendWithOneEntry(int type, int length) throws IOException {
+        return appendHeader(1).i64(1).i64(1).u8(type).i32(length);
     }
 }
