@@ -15,8 +15,6 @@ import java.util.Set;
 /** The voters of the cluster, held in the log (as {@link EntryType#MEMBERSHIP} entries) and in snapshots. */
 public record Membership(List<Peer> voters) {
 
-    public static final Membership EMPTY = new Membership(List.of());
-
     public Membership {
         voters = List.copyOf(voters);
         Set<String> ids = new HashSet<>();
@@ -39,9 +37,9 @@ public record Membership(List<Peer> voters) {
         return voters.stream().map(Peer::id).toList();
     }
 
-    /** Smallest number of voters that is a majority. */
-    public int quorum() {
-        return voters.size() / 2 + 1;
+    /** The majority rule over these voters. */
+    public Quorum quorum() {
+        return new Quorum(ids());
     }
 
     public byte[] encode() {

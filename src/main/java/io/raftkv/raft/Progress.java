@@ -22,8 +22,6 @@ final class Progress {
     int snapshotElapsed;
     /** Heard from since the last CheckQuorum. */
     boolean recentActive;
-    /** Highest ReadIndex round this follower has confirmed. */
-    long readRoundAcked;
     /** Last index of each unanswered AppendEntries in REPLICATE, oldest first. */
     private final ArrayDeque<Long> inflight = new ArrayDeque<>();
     private final int maxInflight;
@@ -124,10 +122,6 @@ final class Progress {
             case REPLICATE -> inflight.size() >= maxInflight;
             case SNAPSHOT -> true;
         };
-    }
-
-    int inflightCount() {
-        return inflight.size();
     }
 
     @Override

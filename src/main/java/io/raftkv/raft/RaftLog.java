@@ -114,16 +114,13 @@ final class RaftLog {
         return new long[] {0, 0};
     }
 
-    long append(List<Entry> entries) {
-        if (entries.isEmpty()) {
-            return lastIndex();
-        }
+    /** Appends a non-empty run of entries, replacing any uncommitted ones they overlap. */
+    void append(List<Entry> entries) {
         long after = entries.get(0).index() - 1;
         if (after < committed) {
             throw new IllegalStateException("append after " + after + " would overwrite committed " + committed);
         }
         unstable.truncateAndAppend(entries);
-        return lastIndex();
     }
 
     void commitTo(long index) {

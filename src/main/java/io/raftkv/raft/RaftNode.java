@@ -1,8 +1,6 @@
 package io.raftkv.raft;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -47,11 +45,7 @@ public final class RaftNode {
     private String transferee;
 
     /** ReadIndex (§6.4): reads waiting for a heartbeat round to confirm leadership. */
-    private final ArrayDeque<PendingRead> pendingReads = new ArrayDeque<>();
-    /** Reads that arrived before this leader committed an entry of its own term. */
-    private final List<Long> readsAwaitingCommit = new ArrayList<>();
-    private long readRound;
-    private boolean readRoundNeeded;
+    private final ReadIndexQueue reads = new ReadIndexQueue();
 
     private final List<Message> outbox = new ArrayList<>();
     private final List<ReadState> readStates = new ArrayList<>();
@@ -61,9 +55,6 @@ public final class RaftNode {
     private HardState lastHardState;
     private SoftState lastSoftState;
     private boolean readyOutstanding;
-
-    private record PendingRead(long requestId, long index, long round) {
-    }
 
     public RaftNode(RaftConfig cfg, RaftStorage storage, Random random) {
         this.cfg = Objects.requireNonNull(cfg, "cfg");
@@ -207,6 +198,9 @@ public final class RaftNode {
     public List<Proposal> propose(List<byte[]> commands) {
         checkNoReadyOutstanding();
         requireLeaderAcceptingWrites();
+        if (commands.isEmpty()) {
+            return List.of(); // the log and the membership scan both assume a batch has a first entry
+        }
         List<Entry> entries = new ArrayList<>(commands.size());
         List<Proposal> out = new ArrayList<>(commands.size());
         long index = log.lastIndex();
@@ -257,7 +251,7 @@ public final class RaftNode {
         }
         if (!committedInCurrentTerm()) {
             // Until the no-op of this term commits, our commit index may lag the true one (§6.4 step 1).
-            readsAwaitingCommit.add(requestId);
+            reads.park(requestId);
             return;
         }
         queueRead(requestId);
@@ -471,9 +465,7 @@ public final class RaftNode {
         transferee = null;
         votes.clear();
         progress.clear();
-        pendingReads.clear();
-        readsAwaitingCommit.clear();
-        readRoundNeeded = false;
+        reads.clear();
         appendOwed.clear();
     }
 
@@ -525,7 +517,7 @@ public final class RaftNode {
             becomeCandidate();
             voteTerm = term;
         }
-        if (poll(id, true) == VoteResult.WON) {
+        if (poll(id, true) == Quorum.VoteResult.WON) {
             // A one-voter cluster wins at once.
             if (pre) {
                 campaign(Campaign.ELECTION);
@@ -542,43 +534,21 @@ public final class RaftNode {
         }
     }
 
-    private enum VoteResult { PENDING, WON, LOST }
-
-    private VoteResult poll(String from, boolean granted) {
-        if (!membership.isVoter(from)) {
-            return VoteResult.PENDING;
-        }
+    private Quorum.VoteResult poll(String from, boolean granted) {
         votes.putIfAbsent(from, granted);
-        int yes = 0;
-        int no = 0;
-        for (boolean v : votes.values()) {
-            if (v) {
-                yes++;
-            } else {
-                no++;
-            }
-        }
-        if (yes >= membership.quorum()) {
-            return VoteResult.WON;
-        }
-        if (membership.voters().size() - no < membership.quorum()) {
-            return VoteResult.LOST;
-        }
-        return VoteResult.PENDING;
+        return membership.quorum().voteResult(votes);
     }
 
     private boolean promotable() {
         return membership.isVoter(id);
     }
 
+    /** CheckQuorum (dissertation §6.2): has a majority answered since the last check? */
     private boolean quorumActive() {
-        int active = 0;
-        for (Map.Entry<String, Progress> e : progress.entrySet()) {
-            if (e.getKey().equals(id) || e.getValue().recentActive) {
-                active++;
-            }
-        }
-        return active >= membership.quorum();
+        return membership.quorum().hasQuorum(voter -> {
+            Progress pr = progress.get(voter);
+            return pr != null && pr.recentActive;
+        });
     }
 
     // ---------------------------------------------------------------- message handling
@@ -659,11 +629,10 @@ public final class RaftNode {
             send(AppendEntriesResponse.accept(id, ae.from(), term, log.committed));
             return;
         }
-        long before = log.lastIndex();
         long lastNew = log.maybeAppend(ae.prevLogIndex(), ae.prevLogTerm(), ae.leaderCommit(), ae.entries());
         if (lastNew >= 0) {
             if (!ae.entries().isEmpty()) {
-                onEntriesAppended(ae.entries(), before);
+                onEntriesAppended(ae.entries());
             }
             send(AppendEntriesResponse.accept(id, ae.from(), term, lastNew));
             return;
@@ -746,10 +715,8 @@ public final class RaftNode {
             // It may have missed our last AppendEntries: (re)send from where we think it is.
             appendOwed.add(r.from());
         }
-        if (r.readRound() > pr.readRoundAcked) {
-            pr.readRoundAcked = r.readRound();
-            releaseConfirmedReads();
-        }
+        reads.ack(r.from(), r.readRound());
+        readStates.addAll(reads.release(membership.quorum()));
     }
 
     // ---------------------------------------------------------------- leader machinery
@@ -764,9 +731,8 @@ public final class RaftNode {
     }
 
     private void appendAsLeader(List<Entry> entries) {
-        long before = log.lastIndex();
         log.append(entries);
-        onEntriesAppended(entries, before);
+        onEntriesAppended(entries);
         // The leader's own Progress moves only when these are durable (see advance).
     }
 
@@ -775,20 +741,13 @@ public final class RaftNode {
      * current term (§5.4.2, Figure 8): older entries commit with it, never by counting alone.
      */
     private boolean maybeCommit() {
-        long[] matches = new long[membership.voters().size()];
-        int i = 0;
-        for (String voter : membership.ids()) {
+        long quorumIndex = membership.quorum().committedIndex(voter -> {
             Progress pr = progress.get(voter);
-            matches[i++] = pr == null ? 0 : pr.match;
-        }
-        Arrays.sort(matches);
-        long quorumIndex = matches[matches.length - membership.quorum()];
+            return pr == null ? 0 : pr.match;
+        });
         if (quorumIndex > log.committed && log.term(quorumIndex) == term) {
             log.commitTo(quorumIndex);
-            if (!readsAwaitingCommit.isEmpty()) {
-                readsAwaitingCommit.forEach(this::queueRead);
-                readsAwaitingCommit.clear();
-            }
+            reads.unpark().forEach(this::queueRead);
             if (!membership.isVoter(id) && membershipIndex <= log.committed) {
                 // A leader removed from the cluster leads until its removal commits, then steps down (§4.2.2).
                 becomeFollower(term, null);
@@ -811,36 +770,16 @@ public final class RaftNode {
     }
 
     private void queueRead(long requestId) {
-        if (membership.voters().size() == 1) {
-            readStates.add(new ReadState(requestId, log.committed));
-            return;
-        }
-        pendingReads.addLast(new PendingRead(requestId, log.committed, readRound + 1));
-        readRoundNeeded = true;
-    }
-
-    private void releaseConfirmedReads() {
-        while (!pendingReads.isEmpty()) {
-            PendingRead head = pendingReads.peekFirst();
-            int acks = 0;
-            for (Progress pr : progress.values()) {
-                if (pr.readRoundAcked >= head.round()) {
-                    acks++;
-                }
-            }
-            if (acks < membership.quorum()) {
-                return;
-            }
-            pendingReads.pollFirst();
-            readStates.add(new ReadState(head.requestId(), head.index()));
-        }
+        reads.add(requestId, log.committed, id);
+        // A one-voter cluster needs no heartbeat round: the leader's own word is a majority.
+        readStates.addAll(reads.release(membership.quorum()));
     }
 
     private void broadcastHeartbeat() {
         for (Map.Entry<String, Progress> e : progress.entrySet()) {
             if (!e.getKey().equals(id)) {
                 long commit = Math.min(e.getValue().match, log.committed);
-                send(new Heartbeat(id, e.getKey(), term, commit, readRound));
+                send(new Heartbeat(id, e.getKey(), term, commit, reads.round()));
             }
         }
     }
@@ -855,10 +794,7 @@ public final class RaftNode {
             appendOwed.clear();
             return;
         }
-        if (readRoundNeeded) {
-            readRoundNeeded = false;
-            readRound++;
-            progress.get(id).readRoundAcked = readRound;
+        if (reads.startRound()) {
             broadcastHeartbeat();
         }
         for (Map.Entry<String, Progress> e : progress.entrySet()) {
@@ -903,8 +839,8 @@ public final class RaftNode {
 
     // ---------------------------------------------------------------- membership in the log
 
-    /** Entries were appended after index {@code before}; keep {@link #membership} in line with the log. */
-    private void onEntriesAppended(List<Entry> entries, long before) {
+    /** {@code entries} were just appended to the log; keep {@link #membership} in line with it. */
+    private void onEntriesAppended(List<Entry> entries) {
         long first = entries.get(0).index();
         Membership old = membership;
         if (membershipIndex >= first) {

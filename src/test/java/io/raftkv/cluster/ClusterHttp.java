@@ -1,5 +1,7 @@
 package io.raftkv.cluster;
 
+import io.raftkv.raft.Quorum;
+
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -76,7 +78,7 @@ public final class ClusterHttp {
             if (v[1].equals("leader")) {
                 String id = v[0];
                 long agree = views.stream().filter(o -> id.equals(o[2])).count();
-                if (agree == views.size() && agree >= clusterSize / 2 + 1) {
+                if (agree == views.size() && agree >= Quorum.majority(clusterSize)) {
                     return Optional.of(id);
                 }
             }

@@ -14,6 +14,7 @@ import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Image;
 import com.github.dockerjava.api.model.Network;
 import com.github.dockerjava.api.model.Volume;
+import io.raftkv.raft.Quorum;
 import org.testcontainers.DockerClientFactory;
 
 import java.io.ByteArrayOutputStream;
@@ -667,7 +668,7 @@ public final class ContainerCluster implements ClusterUnderTest {
     @Override
     public Optional<String> leader() {
         Map<String, String[]> views = views();
-        int majority = nodes.size() / 2 + 1;
+        int majority = Quorum.majority(nodes.size());
         for (String[] v : views.values()) {
             if (!"leader".equals(v[1])) {
                 continue;

@@ -1,6 +1,7 @@
 package io.raftkv.jepsen;
 
 import io.raftkv.cluster.ClusterUnderTest;
+import io.raftkv.raft.Quorum;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -186,7 +187,7 @@ public final class Nemesis {
         }
         List<String> all = new ArrayList<>(cluster.nodes());
         Collections.shuffle(all, random);
-        int majority = all.size() / 2 + 1;
+        int majority = Quorum.majority(all.size());
         List<String> a = new ArrayList<>();
         String leader = split == Split.RANDOM_MAJORITY ? null : leaderOrNull();
         if (leader != null) {
@@ -244,7 +245,7 @@ public final class Nemesis {
         List<String> up = new ArrayList<>(cluster.nodes());
         up.removeAll(killed);
         up.removeAll(paused);
-        int majority = cluster.nodes().size() / 2 + 1;
+        int majority = Quorum.majority(cluster.nodes().size());
         if (up.size() - 1 < majority) {
             event("skipped " + what + " " + target + ": it would leave less than a majority running");
             return Optional.empty();

@@ -19,10 +19,6 @@ public final class StorageHealth {
         return Optional.ofNullable(failure);
     }
 
-    public boolean isFailed() {
-        return failure != null;
-    }
-
     /** Throws the latched failure, so a write is refused before it touches a file. */
     void checkWritable() {
         StorageFailedException f = failure;

@@ -97,7 +97,7 @@ class DurableStableStoreTest {
         assertThatThrownBy(() -> store.save(new HardState(2, "n2"))).isInstanceOf(StorageFailedException.class)
                 .hasMessageContaining("Input/output error");
         assertThat(store.load()).isEqualTo(new HardState(1, "n1"));
-        assertThat(health.isFailed()).isTrue();
+        assertThat(health.failure()).isPresent();
         disk.clearFaults();
         assertThatThrownBy(() -> store.save(new HardState(3, "n3"))).isInstanceOf(StorageFailedException.class)
                 .hasMessageContaining("accepts no writes until the node restarts");
