@@ -19,7 +19,6 @@ import java.util.Random;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Each test checks one rule of the Raft paper (Ongaro and Ousterhout, 2014; section numbers in the

@@ -891,7 +891,7 @@ public final class Simulation {
             // The leader alone, or with a few others, in the minority.
             shuffled.remove(leader.id());
             shuffled.add(0, leader.id());
-            int minority = 1 + rnd.nextInt(Math.max(1, (ids.size() - 1) / 2));
+            int minority = 1 + rnd.nextInt(Math.max(1, ids.size() - io.raftkv.raft.Quorum.majority(ids.size())));
             cutBetween(shuffled.subList(0, minority), shuffled.subList(minority, shuffled.size()), true);
             trace.add(now, null, "NEMESIS partition leader side " + shuffled.subList(0, minority));
         } else if (kind == 1) {
