@@ -7,19 +7,12 @@ import io.raftkv.node.NodeLimits;
 import io.raftkv.node.NodeMetrics;
 import io.raftkv.node.PeerClient;
 import io.raftkv.node.RaftKvNode;
-import io.raftkv.peer.PeerTls;
 import io.raftkv.raft.RaftConfig;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.raftkv.web.ProblemErrorReportValve;
-import org.apache.catalina.core.StandardHost;
-import org.apache.coyote.http11.AbstractHttp11Protocol;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.ssl.NoSuchSslBundleException;
 import org.springframework.boot.ssl.SslBundles;
-import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
-import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
-import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -89,29 +82,5 @@ public class RaftKvConfiguration {
     @Bean
     RaftTicker raftTicker(RaftKvNode node, RaftKvProperties p) {
         return new RaftTicker(node, p.timing().tick());
-    }
-
-    /**
-     * The client server. It keeps an encoded slash (%2F) as it is, so a key may contain one; the key
-     * parser decodes it. It keeps a connection open for as many requests as its client sends:
-     * Tomcat's default of closing it after 100 raced with clients reusing the connection. It has no
-     * peer endpoints at all: the peer port is a server of its own (io.raftkv.peer).
-     */
-    @Bean
-    WebServerFactoryCustomizer<TomcatServletWebServerFactory> clientConnector() {
-        return factory -> {
-            TomcatConnectorCustomizer client = c -> {
-                c.setEncodedSolidusHandling("passthrough");
-                if (c.getProtocolHandler() instanceof AbstractHttp11Protocol<?> http) {
-                    http.setMaxKeepAliveRequests(-1);
-                }
-            };
-            factory.addConnectorCustomizers(client);
-            factory.addContextCustomizers(context -> {
-                if (context.getParent() instanceof StandardHost host) {
-                    host.setErrorReportValveClass(ProblemErrorReportValve.class.getName());
-                }
-            });
-        };
     }
 }
