@@ -20,7 +20,7 @@ class WebConfiguration {
 
     @Bean
     LeaderRouter leaderRouter(RaftKvNode node, RaftKvProperties p) {
-        return new LeaderRouter(node, p.requests().leaderWait(), p.requests().timeout());
+        return new LeaderRouter(node.board(), node.directory(), p.requests().leaderWait(), p.requests().timeout());
     }
 
     /** The browser-safety headers on every answer of the node (see {@link SecurityHeaders}). */
