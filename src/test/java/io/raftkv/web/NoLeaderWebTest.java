@@ -12,8 +12,6 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -37,7 +35,7 @@ import static org.assertj.core.api.Assertions.assertThat;
                 // Its peers are absent by design: their connection failures are not news.
                 "logging.level.io.raftkv.node.PeerTransport=error"})
 class NoLeaderWebTest {
-    private static final int PEER_PORT = freePort();
+    private static final int PEER_PORT = WebHttp.freePort();
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     @TempDir
@@ -56,13 +54,6 @@ class NoLeaderWebTest {
         r.add("raftkv.cluster", () -> "n1=http://127.0.0.1:" + PEER_PORT + ",n2=http://127.0.0.1:1,n3=http://127.0.0.1:2");
     }
 
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     private HttpResponse<String> get(String path) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10)).build(),
