@@ -40,7 +40,7 @@ import java.util.function.Consumer;
  * snapshots stream in chunks on a thread of their own, so neither holds up heartbeats. Failed sends
  * are dropped: Raft retransmits what matters.
  */
-public final class PeerTransport implements RaftLoop.Outbox, AutoCloseable {
+public final class PeerTransport implements RaftKvNode.Transport {
     private static final Logger log = LoggerFactory.getLogger(PeerTransport.class);
     static final MediaType WIRE = MediaType.get("application/x-raftkv-raft");
     private static final int MAX_QUEUED = 20_000;

@@ -1,23 +1,41 @@
 package io.raftkv.node;
 
-import io.raftkv.kv.WriteResult;
 import io.raftkv.raft.Proposal;
 
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Writes this node proposed and is waiting to see applied. Every one is answered: with its result
  * when the entry at its index applies with its term; "not applied" when another entry took the slot;
- * "outcome unknown" when leadership is lost and the grace period passes without either, or when the
- * request times out. Never silence, never a false OK.
+ * "outcome unknown" when leadership is lost and the grace period passes without either, when a
+ * snapshot covers it, or when the node stops. Never silence, never a false OK.
+ *
+ * <p>Concurrency: the driver's thread registers, starts and expires the grace, and fails all; the
+ * apply side reports applied entries and snapshots, possibly from another thread. Each write is
+ * removed from the map exactly once, by whoever answers it.
+ *
+ * @param <R> the result of applying a command
  */
-final class Proposals {
-    private record Pending(long term, CompletableFuture<WriteResult> future, long startedNanos, Backpressure.Ticket ticket) {
+public final class Proposals<R> {
+    private static final long NO_DEADLINE = Long.MAX_VALUE;
+
+    private static final class Pending<R> {
+        final long term;
+        final CompletableFuture<R> future;
+        final long startedNanos;
+        final Backpressure.Ticket ticket;
+        /** When the write is given up as "outcome unknown"; set once its proposer stopped leading. */
+        volatile long giveUpAt = NO_DEADLINE;
+
+        Pending(long term, CompletableFuture<R> future, long startedNanos, Backpressure.Ticket ticket) {
+            this.term = term;
+            this.future = future;
+            this.startedNanos = startedNanos;
+            this.ticket = ticket;
+        }
+
         /** Answers the write and gives back what it held against the limits. */
         void fail(RuntimeException cause) {
             ticket.release();
@@ -25,36 +43,34 @@ final class Proposals {
         }
     }
 
-    private final Map<Long, Pending> byIndex = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService timer;
-    private final Duration stepDownGrace;
+    private final Map<Long, Pending<R>> byIndex = new ConcurrentHashMap<>();
+    private final Clock clock;
+    private final long stepDownGraceNanos;
     private final NodeMetrics metrics;
+    /** Whether some write has a deadline, so ticks need not scan the map otherwise. */
+    private boolean graceRunning;
 
-    Proposals(ScheduledExecutorService timer, Duration stepDownGrace, NodeMetrics metrics) {
-        this.timer = timer;
-        this.stepDownGrace = stepDownGrace;
+    public Proposals(Clock clock, java.time.Duration stepDownGrace, NodeMetrics metrics) {
+        this.clock = clock;
+        this.stepDownGraceNanos = stepDownGrace.toNanos();
         this.metrics = metrics;
     }
 
-    void register(Proposal p, CompletableFuture<WriteResult> future) {
-        register(p, future, Backpressure.Ticket.NONE);
-    }
-
-    /** {@code ticket} is released when the write is answered (or, if the caller stopped waiting, resolved). */
-    void register(Proposal p, CompletableFuture<WriteResult> future, Backpressure.Ticket ticket) {
-        byIndex.put(p.index(), new Pending(p.term(), future, System.nanoTime(), ticket));
+    /** {@code ticket} is released when the write is answered. */
+    void register(Proposal p, CompletableFuture<R> future, Backpressure.Ticket ticket) {
+        byIndex.put(p.index(), new Pending<>(p.term(), future, clock.nanos(), ticket));
     }
 
     /** The entry at {@code index} with {@code term} was applied; {@code result} is null for non-commands. */
-    void applied(long index, long term, WriteResult result) {
-        Pending p = byIndex.remove(index);
+    void applied(long index, long term, R result) {
+        Pending<R> p = byIndex.remove(index);
         if (p == null) {
             return;
         }
-        if (p.term() == term && result != null) {
-            p.ticket().release();
-            metrics.proposalApplied(System.nanoTime() - p.startedNanos());
-            p.future().complete(result);
+        if (p.term == term && result != null) {
+            p.ticket.release();
+            metrics.proposalApplied(clock.nanos() - p.startedNanos);
+            p.future.complete(result);
         } else {
             p.fail(new WriteNotAppliedException(
                     "the write lost its place in the log to another leader's entry and was not applied"));
@@ -75,30 +91,35 @@ final class Proposals {
 
     /**
      * This node stopped leading. Its pending writes may still commit through the new leader, which
-     * this node will learn as a follower; give them {@code stepDownGrace}, then say the outcome is unknown.
+     * this node will learn as a follower; they get the step-down grace, then "outcome unknown".
      */
     void leadershipLost() {
-        for (Map.Entry<Long, Pending> e : byIndex.entrySet()) {
-            long index = e.getKey();
-            Pending p = e.getValue();
-            timer.schedule(() -> {
-                if (byIndex.remove(index, p)) {
-                    p.fail(new WriteOutcomeUnknownException(
-                            "this node lost leadership before the write was known to commit; it may or may not be applied"));
-                }
-            }, stepDownGrace.toMillis(), TimeUnit.MILLISECONDS);
+        long deadline = clock.nanos() + stepDownGraceNanos;
+        for (Pending<R> p : byIndex.values()) {
+            if (p.giveUpAt == NO_DEADLINE) {
+                p.giveUpAt = deadline;
+                graceRunning = true;
+            }
         }
     }
 
-    /** The caller stopped waiting (request timeout): forget the write but keep its outcome honest. */
-    void abandon(long index, CompletableFuture<WriteResult> future) {
-        byIndex.computeIfPresent(index, (i, p) -> {
-            if (p.future() != future) {
-                return p;
+    /** Answers the writes whose grace has run out; called on every tick. */
+    void expireGrace() {
+        if (!graceRunning) {
+            return;
+        }
+        long now = clock.nanos();
+        boolean more = false;
+        for (Map.Entry<Long, Pending<R>> e : byIndex.entrySet()) {
+            Pending<R> p = e.getValue();
+            if (p.giveUpAt != NO_DEADLINE && p.giveUpAt - now <= 0 && byIndex.remove(e.getKey(), p)) {
+                p.fail(new WriteOutcomeUnknownException(
+                        "this node lost leadership before the write was known to commit; it may or may not be applied"));
+            } else if (p.giveUpAt != NO_DEADLINE) {
+                more = true;
             }
-            p.ticket().release();
-            return null;
-        });
+        }
+        graceRunning = more;
     }
 
     void failAll(RuntimeException cause) {

@@ -11,7 +11,7 @@ import io.raftkv.raft.RaftConfig;
 import io.raftkv.raft.RaftNode;
 import io.raftkv.raft.RaftStorage;
 import io.raftkv.raft.Role;
-import io.raftkv.raft.Snapshot;
+import io.raftkv.raft.storage.DurableSnapshotStore;
 import io.raftkv.raft.storage.DurableStorage;
 import io.raftkv.raft.storage.StorageFailedException;
 import org.slf4j.Logger;
@@ -25,13 +25,14 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
- * One raftkv node: durable storage, the Raft core on its loop thread, the key-value state machine
- * on its apply thread, and the peer transport. This is what the web layer talks to.
+ * One raftkv node: the {@link NodeDriver} on the Raft thread, the key-value state machine on the
+ * apply thread, storage and the peer transport, with the limits in front. This is what the web layer
+ * talks to. It is built from {@link Parts}, so a whole cluster can run in one JVM over in-memory parts.
  */
 public final class RaftKvNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RaftKvNode.class);
@@ -46,64 +47,107 @@ public final class RaftKvNode implements AutoCloseable {
                            IdempotencyPolicy idempotency, String clusterToken, PeerClient.Tls peerTls) {
     }
 
+    /**
+     * How a node reaches its peers, made once the node knows its directory. {@link PeerTransport}
+     * over HTTP in production; a direct in-memory network in tests of a whole cluster in one JVM.
+     */
+    public interface TransportFactory {
+        /**
+         * @param unreachable     to be told the id of a peer replication could not reach
+         * @param snapshotOutcome to be told whether a snapshot transfer to a peer finished
+         */
+        Transport create(PeerDirectory directory, Consumer<String> unreachable, BiConsumer<String, Boolean> snapshotOutcome);
+    }
+
+    /** An {@link Outbox} with something to close. */
+    public interface Transport extends Outbox, AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * What a node is built from, in the manner of hashicorp/raft's {@code NewRaft}: storage (durable,
+     * or the in-memory twins), the cluster ID, the transport and the clock.
+     *
+     * @param peerClient the outbound HTTP client, so a renewed peer certificate can be swapped in; null without one
+     */
+    public record Parts(RaftStorage storage, String clusterId, TransportFactory transport, Clock clock, PeerClient peerClient) {
+    }
+
     private final Settings settings;
     private final RaftStorage storage;
-    private final KvStateMachine data;
+    private final KvStateMachine stateMachine;
     private final StatusBoard board;
     private final PeerDirectory directory;
-    private final PeerTransport transport;
-    private final PeerClient peerClient;
-    private final String clusterId;
-    private final RaftLoop loop;
-    private final ApplyLoop apply;
-    private final Proposals proposals;
+    private final Transport transport;
+    private final Parts parts;
+    private final RaftLoop<WriteResult> loop;
+    private final ApplyLoop<WriteResult> apply;
     private final StoreQuota quota;
     private final Backpressure backpressure;
     private final SnapshotInbox snapshotInbox;
-    private final ScheduledExecutorService timers;
     private final Thread loopThread;
     private final Thread applyThread;
     private volatile boolean closed;
 
-    private RaftKvNode(Settings s, NodeMetrics metrics, NodeLimits limits) throws IOException {
+    /** A node over {@code parts}; {@link #open} makes the production parts from {@code s.dataDir()}. */
+    public RaftKvNode(Settings s, Parts parts, NodeMetrics metrics, NodeLimits limits) {
         this.settings = s;
-        this.storage = DurableStorage.open(s.dataDir());
+        this.parts = parts;
+        this.storage = parts.storage();
         if (!storage.isBootstrapped()) {
             log.info("{}: new data directory {}; bootstrapping the cluster {}", s.id(), s.dataDir(), s.bootstrap().voters());
             storage.bootstrap(s.bootstrap());
         }
         RaftNode raft = new RaftNode(s.raft(), storage, new Random(new SecureRandom().nextLong()));
-        // A directory made before cluster IDs existed has none: its stored membership is still the bootstrap one.
-        this.clusterId = ClusterId.loadOrCreate(s.dataDir(), raft.membership(), s.clusterToken());
         if (!raft.membership().equals(s.bootstrap())) {
             log.warn("{}: raftkv.cluster {} differs from the membership stored in {} ({}); the stored one is used",
                     s.id(), s.bootstrap().voters(), s.dataDir(), raft.membership().voters());
         }
-        this.data = new KvStateMachine(s.idempotency());
-        this.timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "raftkv-timers"));
-        this.proposals = new Proposals(timers, s.stepDownGrace(), metrics);
+        this.stateMachine = new KvStateMachine(s.idempotency());
+        Proposals<WriteResult> proposals = new Proposals<>(parts.clock(), s.stepDownGrace(), metrics);
         this.board = new StatusBoard(new NodeStatus(s.id(), Role.FOLLOWER, raft.term(), null, false, raft.commitIndex(),
                 0, raft.lastIndex(), raft.firstIndex(), 0, raft.membership(), null));
         this.directory = new PeerDirectory(s.id(), s.clientUrl(), raft.membership());
         board.onChange(status -> directory.updateMembership(status.membership()));
 
-        Snapshot base = storage.snapshots().latest();
-        RaftLoop[] loopRef = new RaftLoop[1];
-        this.apply = new ApplyLoop(data, base, proposals, snap -> loopRef[0].snapshotTaken(snap), s.snapshotEntries(),
-                metrics, t -> loopRef[0].halt("applying committed entries failed", t));
-        this.peerClient = new PeerClient(s.peerTls());
-        this.transport = new PeerTransport(directory, clusterId, s.peerSecret(), peerClient,
-                (index, term) -> DurableStorage.snapshots(storage).openSource(index, term),
-                peer -> loopRef[0].submit(r -> r.reportUnreachable(peer)),
-                (peer, ok) -> loopRef[0].submit(r -> r.reportSnapshot(peer, ok)), metrics);
-        this.loop = new RaftLoop(raft, storage, transport, apply, proposals, board, metrics, s.trailingEntries());
+        @SuppressWarnings("unchecked")
+        RaftLoop<WriteResult>[] loopRef = new RaftLoop[1];
+        DirectApplier<WriteResult> applier = new DirectApplier<>(new KvApplied(stateMachine), storage.snapshots().latest(),
+                proposals, snap -> loopRef[0].submit(d -> d.snapshotTaken(snap)), s.snapshotEntries(), metrics);
+        this.apply = new ApplyLoop<>(applier, t -> loopRef[0].submit(d -> d.fail("applying committed entries failed", t)));
+        this.transport = parts.transport().create(directory,
+                peer -> loopRef[0].submit(d -> d.reportUnreachable(peer)),
+                (peer, ok) -> loopRef[0].submit(d -> d.reportSnapshot(peer, ok)));
+        NodeDriver<WriteResult> driver = new NodeDriver<>(raft, storage, transport, apply, proposals, metrics,
+                parts.clock(), s.trailingEntries(), NodeDriver.Observer.NONE);
+        this.loop = new RaftLoop<>(driver, board);
         loopRef[0] = loop;
-        this.quota = new StoreQuota(limits.storeQuotaBytes(), data);
+        this.quota = new StoreQuota(limits.storeQuotaBytes(), stateMachine);
         this.backpressure = new Backpressure(limits.backpressure(), quota,
-                () -> board.current().commitIndex() - data.appliedIndex(), metrics);
-        this.snapshotInbox = new SnapshotInbox(s.id(), DurableStorage.snapshots(storage), loop::step);
+                () -> board.current().commitIndex() - stateMachine.appliedIndex(), metrics);
+        // Chunks of a streamed snapshot go to a file next to the store; in-memory stores take snapshots whole.
+        this.snapshotInbox = storage.snapshots() instanceof DurableSnapshotStore store
+                ? new SnapshotInbox(s.id(), store, this::receive) : null;
         this.loopThread = daemon(loop, "raftkv-raft");
         this.applyThread = daemon(apply, "raftkv-apply");
+    }
+
+    /** The production parts: durable storage in {@code s.dataDir()}, its cluster ID, and the HTTP peer transport. */
+    public static Parts productionParts(Settings s, NodeMetrics metrics) throws IOException {
+        RaftStorage storage = DurableStorage.open(s.dataDir());
+        if (!storage.isBootstrapped()) {
+            storage.bootstrap(s.bootstrap());
+        }
+        // A directory made before cluster IDs existed has none: its stored membership is still the bootstrap one
+        // (membership never changes yet), and every snapshot, the bootstrap one included, carries it.
+        String clusterId = ClusterId.loadOrCreate(s.dataDir(), storage.snapshots().latest().metadata().membership(),
+                s.clusterToken());
+        PeerClient peerClient = new PeerClient(s.peerTls());
+        TransportFactory transport = (directory, unreachable, snapshotOutcome) -> new PeerTransport(directory, clusterId,
+                s.peerSecret(), peerClient, (index, term) -> DurableStorage.snapshots(storage).openSource(index, term),
+                unreachable, snapshotOutcome, metrics);
+        return new Parts(storage, clusterId, transport, Clock.SYSTEM, peerClient);
     }
 
     /** With the {@link NodeLimits#forHeap default limits} for this JVM's heap. */
@@ -112,7 +156,7 @@ public final class RaftKvNode implements AutoCloseable {
     }
 
     public static RaftKvNode open(Settings s, NodeMetrics metrics, NodeLimits limits) throws IOException {
-        return new RaftKvNode(s, metrics, limits);
+        return new RaftKvNode(s, productionParts(s, metrics), metrics, limits);
     }
 
     public void start() {
@@ -156,7 +200,9 @@ public final class RaftKvNode implements AutoCloseable {
         } catch (OverloadedException | StoreFullException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return loop.propose(entry, ticket);
+        CompletableFuture<WriteResult> answer = new CompletableFuture<>();
+        loop.submit(d -> d.propose(entry, ticket, answer));
+        return answer;
     }
 
     /**
@@ -170,7 +216,8 @@ public final class RaftKvNode implements AutoCloseable {
         } catch (OverloadedException e) {
             return CompletableFuture.failedFuture(e);
         }
-        CompletableFuture<Void> f = loop.readBarrier();
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        loop.submit(d -> d.read(f));
         f.whenComplete((v, e) -> done.run());
         return f;
     }
@@ -187,7 +234,7 @@ public final class RaftKvNode implements AutoCloseable {
 
     /** The replicated data as applied on this node. */
     public KvStateMachine stateMachine() {
-        return data;
+        return stateMachine;
     }
 
     public NodeStatus status() {
@@ -204,31 +251,32 @@ public final class RaftKvNode implements AutoCloseable {
 
     public Optional<String> storageFailure() {
         return DurableStorage.failure(storage).map(Throwable::getMessage)
-                .or(() -> Optional.ofNullable(loop.failure()));
+                .or(() -> Optional.ofNullable(board.current().failure()));
     }
 
     // ---------------------------------------------------------------- peer side
 
     public void receive(List<Message> messages) {
-        loop.step(messages);
+        loop.submit(d -> messages.forEach(d::step));
     }
 
     /** Made once at bootstrap and kept in the data directory; every peer request must carry it. */
     public String clusterId() {
-        return clusterId;
+        return parts.clusterId();
     }
 
-    /** The outbound peer client, so a renewed peer certificate can be swapped in. */
+    /** The outbound peer client, so a renewed peer certificate can be swapped in; null when peers are not reached over HTTP. */
     public PeerClient peerClient() {
-        return peerClient;
+        return parts.peerClient();
     }
 
+    /** Where a leader's streamed snapshot is reassembled; null over in-memory storage. */
     public SnapshotInbox snapshotInbox() {
         return snapshotInbox;
     }
 
     public void tick() {
-        loop.tick();
+        loop.submit(NodeDriver::tick);
     }
 
     /**
@@ -238,7 +286,9 @@ public final class RaftKvNode implements AutoCloseable {
      */
     public boolean handOverLeadership(Duration wait) {
         try {
-            String target = loop.transferToBestFollower().get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            CompletableFuture<String> transfer = new CompletableFuture<>();
+            loop.submit(d -> transfer.complete(d.transferToBestFollower()));
+            String target = transfer.get(wait.toMillis(), TimeUnit.MILLISECONDS);
             if (target == null) {
                 return false;
             }
@@ -265,18 +315,16 @@ public final class RaftKvNode implements AutoCloseable {
             return;
         }
         closed = true;
+        // The driver answers everything pending as it stops; the apply thread then answers the reads it held.
         loop.stop();
-        apply.stop();
         transport.close();
         try {
             loopThread.join(2000);
+            apply.stop();
             applyThread.join(2000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        proposals.failAll(new WriteOutcomeUnknownException(
-                "this node shut down before it knew whether the write committed; it may or may not be applied"));
-        timers.shutdownNow();
         try {
             DurableStorage.close(storage);
         } catch (StorageFailedException e) {

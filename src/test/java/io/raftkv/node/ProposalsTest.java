@@ -2,14 +2,11 @@ package io.raftkv.node;
 
 import io.raftkv.kv.WriteResult;
 import io.raftkv.raft.Proposal;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -17,18 +14,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Every write a node proposed is answered, and never with a false OK. */
 class ProposalsTest {
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
-    private final Proposals proposals = new Proposals(timer, Duration.ofMillis(200), NodeMetrics.noop());
+    /** Simulated time: the grace runs out exactly when the test says, not when a timer thread gets to it. */
+    private long nowNanos = 1_000;
+    private final Proposals<WriteResult> proposals = new Proposals<>(() -> nowNanos, Duration.ofMillis(200), NodeMetrics.noop());
 
-    @AfterEach
-    void stop() {
-        timer.shutdownNow();
+    private void register(Proposal p, CompletableFuture<WriteResult> f) {
+        proposals.register(p, f, Backpressure.Ticket.NONE);
     }
 
     @Test
     void aWriteAppliedWithItsOwnTermGetsItsResult() throws Exception {
         CompletableFuture<WriteResult> f = new CompletableFuture<>();
-        proposals.register(new Proposal(7, 3), f);
+        register(new Proposal(7, 3), f);
         proposals.applied(7, 3, new WriteResult.Written(7, true));
         assertThat(f.get()).isEqualTo(new WriteResult.Written(7, true));
     }
@@ -36,7 +33,7 @@ class ProposalsTest {
     @Test
     void anotherEntryInItsSlotMeansItWasCertainlyNotApplied() {
         CompletableFuture<WriteResult> f = new CompletableFuture<>();
-        proposals.register(new Proposal(7, 3), f);
+        register(new Proposal(7, 3), f);
         proposals.applied(7, 4, new WriteResult.Written(7, true));
         assertThatThrownBy(f::get).hasCauseInstanceOf(WriteNotAppliedException.class);
     }
@@ -44,7 +41,7 @@ class ProposalsTest {
     @Test
     void afterLosingLeadershipAWriteStillCommittedByTheNewLeaderGetsItsResult() throws Exception {
         CompletableFuture<WriteResult> f = new CompletableFuture<>();
-        proposals.register(new Proposal(7, 3), f);
+        register(new Proposal(7, 3), f);
         proposals.leadershipLost();
         proposals.applied(7, 3, new WriteResult.Written(7, false));
         assertThat(f.get(1, TimeUnit.SECONDS)).isEqualTo(new WriteResult.Written(7, false));
@@ -53,23 +50,41 @@ class ProposalsTest {
     @Test
     void afterLosingLeadershipAnUnresolvedWriteIsAnsweredOutcomeUnknownAfterTheGrace() {
         CompletableFuture<WriteResult> f = new CompletableFuture<>();
-        proposals.register(new Proposal(7, 3), f);
-        long start = System.nanoTime();
+        register(new Proposal(7, 3), f);
         proposals.leadershipLost();
-        assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+        nowNanos += Duration.ofMillis(199).toNanos();
+        proposals.expireGrace();
+        assertThat(f).as("within the grace the new leader may still commit it").isNotDone();
+        nowNanos += Duration.ofMillis(1).toNanos();
+        proposals.expireGrace();
+        assertThatThrownBy(f::get).isInstanceOf(ExecutionException.class)
                 .hasCauseInstanceOf(WriteOutcomeUnknownException.class);
-        assertThat((System.nanoTime() - start) / 1_000_000).isGreaterThanOrEqualTo(190);
         // A late apply after the answer changes nothing (and does not throw).
         proposals.applied(7, 3, new WriteResult.Written(7, true));
         assertThat(proposals.size()).isZero();
     }
 
     @Test
+    void theGraceStartsWhenLeadershipIsLostNotWhenTheWriteWasProposed() {
+        CompletableFuture<WriteResult> f = new CompletableFuture<>();
+        register(new Proposal(7, 3), f);
+        nowNanos += Duration.ofSeconds(10).toNanos();
+        proposals.expireGrace();
+        assertThat(f).as("a leader's pending write has no deadline here").isNotDone();
+        proposals.leadershipLost();
+        nowNanos += Duration.ofMillis(150).toNanos();
+        proposals.leadershipLost(); // losing it again (a later term) does not restart or shorten the grace
+        nowNanos += Duration.ofMillis(50).toNanos();
+        proposals.expireGrace();
+        assertThat(f).isCompletedExceptionally();
+    }
+
+    @Test
     void aSnapshotCoveringAPendingWriteMakesItsOutcomeUnknown() {
         CompletableFuture<WriteResult> covered = new CompletableFuture<>();
         CompletableFuture<WriteResult> later = new CompletableFuture<>();
-        proposals.register(new Proposal(7, 3), covered);
-        proposals.register(new Proposal(20, 3), later);
+        register(new Proposal(7, 3), covered);
+        register(new Proposal(20, 3), later);
         proposals.coveredBySnapshot(10);
         assertThatThrownBy(covered::get).hasCauseInstanceOf(WriteOutcomeUnknownException.class);
         assertThat(later).isNotDone();
@@ -108,8 +123,11 @@ class ProposalsTest {
     void aWriteLeftUnresolvedAfterLosingLeadershipGivesItsTicketBackAfterTheGrace() throws Exception {
         CompletableFuture<WriteResult> f = registered(5, 3);
         proposals.leadershipLost();
+        proposals.expireGrace();
         assertThat(bp.pendingWrites()).as("still may commit: still held").isEqualTo(1);
-        assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(WriteOutcomeUnknownException.class);
+        nowNanos += Duration.ofMillis(200).toNanos();
+        proposals.expireGrace();
+        assertThatThrownBy(f::get).hasCauseInstanceOf(WriteOutcomeUnknownException.class);
         assertThat(bp.pendingWrites()).isZero();
     }
 }

@@ -23,6 +23,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -36,8 +37,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class RaftLoopTest {
     private final AtomicBoolean diskFull = new AtomicBoolean();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
-    private RaftLoop loop;
-    private ApplyLoop apply;
+    private RaftLoop<WriteResult> loop;
+    private ApplyLoop<WriteResult> apply;
     private StatusBoard board;
     private final KvStateMachine data = new KvStateMachine();
 
@@ -65,15 +66,19 @@ class RaftLoopTest {
         storage.bootstrap(new Membership(List.of(new Peer("n1", ""))));
         RaftNode raft = new RaftNode(RaftConfig.defaults("n1"), storage, new Random(1));
         board = new StatusBoard(new NodeStatus("n1", Role.FOLLOWER, 0, null, false, 0, 0, 0, 1, 0, raft.membership(), null));
-        Proposals proposals = new Proposals(timer, Duration.ofSeconds(1), NodeMetrics.noop());
-        RaftLoop[] ref = new RaftLoop[1];
-        apply = new ApplyLoop(data, storage.snapshots().latest(), proposals, s -> ref[0].snapshotTaken(s), 1000,
-                NodeMetrics.noop(), t -> ref[0].halt("apply failed", t));
-        loop = new RaftLoop(raft, storage, m -> { }, apply, proposals, board, NodeMetrics.noop(), 10);
+        Proposals<WriteResult> proposals = new Proposals<>(Clock.SYSTEM, Duration.ofSeconds(1), NodeMetrics.noop());
+        @SuppressWarnings("unchecked")
+        RaftLoop<WriteResult>[] ref = new RaftLoop[1];
+        apply = new ApplyLoop<>(new DirectApplier<>(new KvApplied(data), storage.snapshots().latest(), proposals,
+                s -> ref[0].submit(d -> d.snapshotTaken(s)), 1000, NodeMetrics.noop()),
+                t -> ref[0].submit(d -> d.fail("apply failed", t)));
+        NodeDriver<WriteResult> driver = new NodeDriver<>(raft, storage, m -> { }, apply, proposals, NodeMetrics.noop(),
+                Clock.SYSTEM, 10, NodeDriver.Observer.NONE);
+        loop = new RaftLoop<>(driver, board);
         ref[0] = loop;
         new Thread(apply, "apply").start();
         new Thread(loop, "raft").start();
-        timer.scheduleAtFixedRate(loop::tick, 0, 10, TimeUnit.MILLISECONDS);
+        timer.scheduleAtFixedRate(() -> loop.submit(NodeDriver::tick), 0, 10, TimeUnit.MILLISECONDS);
     }
 
     @AfterEach
@@ -83,6 +88,18 @@ class RaftLoopTest {
             loop.stop();
             apply.stop();
         }
+    }
+
+    private CompletableFuture<WriteResult> propose(KvCommand c) {
+        CompletableFuture<WriteResult> f = new CompletableFuture<>();
+        loop.submit(d -> d.propose(c.encode(), Backpressure.Ticket.NONE, f));
+        return f;
+    }
+
+    private CompletableFuture<Void> readBarrier() {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        loop.submit(d -> d.read(f));
+        return f;
     }
 
     private static KvCommand put(String key, String value) {
@@ -98,9 +115,9 @@ class RaftLoopTest {
     void aOneNodeClusterCommitsAndAppliesWritesAndServesLinearizableReads() throws Exception {
         start();
         awaitLeader();
-        WriteResult r = loop.propose(put("k", "v").encode()).get(5, TimeUnit.SECONDS);
+        WriteResult r = propose(put("k", "v")).get(5, TimeUnit.SECONDS);
         assertThat(r).isInstanceOf(WriteResult.Written.class);
-        loop.readBarrier().get(5, TimeUnit.SECONDS);
+        readBarrier().get(5, TimeUnit.SECONDS);
         assertThat(new String(data.get("k").orElseThrow().value())).isEqualTo("v");
     }
 
@@ -108,10 +125,10 @@ class RaftLoopTest {
     void aFailedWriteToStorageStopsTheNodeWithoutEverClaimingAPendingWriteFailed() throws Exception {
         start();
         awaitLeader();
-        loop.propose(put("before", "kept").encode()).get(5, TimeUnit.SECONDS);
+        propose(put("before", "kept")).get(5, TimeUnit.SECONDS);
         diskFull.set(true);
         // The write was proposed: it might be on a majority already, so its outcome is unknown, not "failed".
-        assertThatThrownBy(() -> loop.propose(put("after", "lost").encode()).get(5, TimeUnit.SECONDS))
+        assertThatThrownBy(() -> propose(put("after", "lost")).get(5, TimeUnit.SECONDS))
                 .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(WriteOutcomeUnknownException.class);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (!board.current().failed()) {
@@ -121,9 +138,9 @@ class RaftLoopTest {
         assertThat(board.current().failure()).contains("No space left on device");
         assertThat(board.current().ready()).isFalse();
         // A write arriving after the failure is never proposed: that one is safe to retry elsewhere.
-        assertThatThrownBy(() -> loop.propose(put("later", "x").encode()).get(1, TimeUnit.SECONDS))
+        assertThatThrownBy(() -> propose(put("later", "x")).get(1, TimeUnit.SECONDS))
                 .hasCauseInstanceOf(NodeUnavailableException.class);
-        assertThatThrownBy(() -> loop.readBarrier().get(1, TimeUnit.SECONDS))
+        assertThatThrownBy(() -> readBarrier().get(1, TimeUnit.SECONDS))
                 .hasCauseInstanceOf(NodeUnavailableException.class);
         assertThat(data.get("after")).as("nothing that failed to persist was applied").isEmpty();
         assertThat(data.get("before")).isPresent();
@@ -135,9 +152,33 @@ class RaftLoopTest {
         awaitLeader();
         loop.stop();
         // Nothing of these was proposed: "unavailable" is the truth, and it comes at once, not at a timeout.
-        assertThatThrownBy(() -> loop.propose(put("late", "x").encode()).get(1, TimeUnit.SECONDS))
+        assertThatThrownBy(() -> propose(put("late", "x")).get(1, TimeUnit.SECONDS))
                 .hasCauseInstanceOf(NodeUnavailableException.class).hasMessageContaining("shutting down");
-        assertThatThrownBy(() -> loop.readBarrier().get(1, TimeUnit.SECONDS))
+        assertThatThrownBy(() -> readBarrier().get(1, TimeUnit.SECONDS))
                 .hasCauseInstanceOf(NodeUnavailableException.class);
+    }
+
+    @Test
+    void requestsQueuedBehindAFailureInTheSameTurnAreAnsweredAtOnceNotDropped() throws Exception {
+        start();
+        awaitLeader();
+        // Hold the loop so the failure and the requests behind it are taken in one turn, as under load.
+        java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(1);
+        loop.submit(d -> {
+            try {
+                hold.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        loop.submit(d -> d.fail("saving a snapshot failed", new IOException("No space left on device")));
+        CompletableFuture<WriteResult> write = propose(put("queued", "x"));
+        CompletableFuture<Void> read = readBarrier();
+        hold.countDown();
+        // Never proposed, so "unavailable" is the truth, and it comes now rather than at the client's timeout.
+        assertThatThrownBy(() -> write.get(1, TimeUnit.SECONDS)).hasCauseInstanceOf(NodeUnavailableException.class)
+                .hasMessageContaining("No space left on device");
+        assertThatThrownBy(() -> read.get(1, TimeUnit.SECONDS)).hasCauseInstanceOf(NodeUnavailableException.class);
+        assertThat(data.get("queued")).isEmpty();
     }
 }

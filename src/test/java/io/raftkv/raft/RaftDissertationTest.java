@@ -272,11 +272,7 @@ class RaftDissertationTest {
 
     @Test
     void s7_aFollowerBehindTheLogStartIsSentTheSnapshotAndCatchesUp() {
-        TestNetwork net = new TestNetwork(3, 41);
-        for (String id : net.ids()) {
-            net.node(id).snapshotEvery = 20;
-            net.node(id).trailingEntries = 5;
-        }
+        TestNetwork net = new TestNetwork(3, 41, RaftConfig.defaults("n1"), 20, 5);
         net.elect("n1");
         net.crash("n3");
         for (int i = 0; i < 100; i++) {

@@ -1,5 +1,7 @@
 package io.raftkv.raft;
 
+import io.raftkv.node.NodeDriver;
+import io.raftkv.node.StateMachine;
 import io.raftkv.raft.sim.KvCommand;
 import io.raftkv.raft.sim.LocalNode;
 import io.raftkv.raft.sim.TestNetwork;
@@ -30,8 +32,9 @@ class RaftPaperTest {
         return new KvCommand(KvCommand.Kind.PUT, key, value, null).encode();
     }
 
-    /** Storage of each node made here, so {@link #drain} can persist what a Ready asks for. */
-    private final Map<RaftNode, RaftStorage> storages = new IdentityHashMap<>();
+    /** The production driver of each node made here, and what it sent since the last {@link #drain}. */
+    private final Map<RaftNode, NodeDriver<Boolean>> drivers = new IdentityHashMap<>();
+    private final List<Message> sent = new ArrayList<>();
 
     private RaftNode lone(String id, Membership membership, HardState hs, List<Entry> log) {
         return lone(RaftConfig.defaults(id), membership, hs, log);
@@ -43,7 +46,7 @@ class RaftPaperTest {
         storage.log().append(log);
         storage.stable().save(hs);
         RaftNode node = new RaftNode(cfg, storage, new Random(1));
-        storages.put(node, storage);
+        drivers.put(node, LocalNode.driverFor(node, storage, sent::add, new EntryCounter(), 0, 0));
         return node;
     }
 
@@ -67,16 +70,44 @@ class RaftPaperTest {
         return msgs.stream().filter(type::isInstance).map(type::cast).toList();
     }
 
-    /** Carries out every Ready of a node made by {@link #lone}: persist, collect the messages, advance. */
+    /** Carries out every Ready of a node made by {@link #lone} through its driver; returns what it sent. */
     private List<Message> drain(RaftNode node) {
-        List<Message> out = new ArrayList<>();
-        while (node.prepareReady()) {
-            Ready rd = node.ready();
-            storages.get(node).persist(rd);
-            out.addAll(rd.messages());
-            node.advance(rd);
-        }
+        drivers.get(node).process();
+        assertThat(drivers.get(node).failure()).isNull();
+        List<Message> out = new ArrayList<>(sent);
+        sent.clear();
         return out;
+    }
+
+    /** These tests check messages, not data: their entries hold arbitrary bytes, applied by counting them. */
+    private static final class EntryCounter implements StateMachine<Boolean> {
+        private long applied;
+
+        @Override
+        public Boolean apply(long index, byte[] command) {
+            applied = index;
+            return true;
+        }
+
+        @Override
+        public void skip(long index) {
+            applied = index;
+        }
+
+        @Override
+        public long appliedIndex() {
+            return applied;
+        }
+
+        @Override
+        public void restore(java.io.InputStream in) {
+            throw new UnsupportedOperationException("no snapshots here");
+        }
+
+        @Override
+        public void writeSnapshot(java.io.OutputStream out) {
+            throw new UnsupportedOperationException("no snapshots here");
+        }
     }
 
     // ---------------------------------------------------------------- §5.1 terms

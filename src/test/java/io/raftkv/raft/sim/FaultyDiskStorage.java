@@ -24,9 +24,16 @@ public final class FaultyDiskStorage implements Simulation.StorageFactory {
     private static final Path DIR = Path.of("/raftkv-data");
     private static final StorageOptions OPTIONS = StorageOptions.defaults().withSegmentBytes(8192).withCache(64, 1 << 16);
 
+    /**
+     * Every simulated power cut leaves a torn tail to cut off; the warnings would drown the sweep's
+     * output. Held here because java.util.logging keeps loggers only weakly: a level set on one that
+     * nobody holds is lost at the next garbage collection.
+     */
+    private static final java.util.logging.Logger STORAGE_LOG = java.util.logging.Logger.getLogger(
+            DurableStorage.class.getPackageName());
+
     static {
-        // Every simulated power cut leaves a torn tail to cut off; the warnings would drown the sweep's output.
-        java.util.logging.Logger.getLogger(DurableStorage.class.getPackageName()).setLevel(java.util.logging.Level.SEVERE);
+        STORAGE_LOG.setLevel(java.util.logging.Level.SEVERE);
     }
 
     private final Map<String, FaultyDisk> disks = new HashMap<>();

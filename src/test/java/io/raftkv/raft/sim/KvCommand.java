@@ -7,9 +7,17 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
-/** A simulated client's write as it travels through the log. {@code expected} null means "absent" for CAS. */
-public record KvCommand(Kind kind, String key, String value, String expected) {
+/**
+ * A simulated client's write as it travels through the log. {@code expected} null means "absent" for
+ * CAS. {@code op} names the client operation, so the simulator can tell whether the write it was
+ * answered about was applied.
+ */
+public record KvCommand(Kind kind, String key, String value, String expected, String op) {
     public enum Kind { PUT, DELETE, CAS }
+
+    public KvCommand(Kind kind, String key, String value, String expected) {
+        this(kind, key, value, expected, null);
+    }
 
     public byte[] encode() {
         try {
@@ -19,6 +27,7 @@ public record KvCommand(Kind kind, String key, String value, String expected) {
             out.writeUTF(key);
             writeNullable(out, value);
             writeNullable(out, expected);
+            writeNullable(out, op);
             return bytes.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -29,7 +38,7 @@ public record KvCommand(Kind kind, String key, String value, String expected) {
         try {
             DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
             Kind kind = Kind.values()[in.readByte()];
-            return new KvCommand(kind, in.readUTF(), readNullable(in), readNullable(in));
+            return new KvCommand(kind, in.readUTF(), readNullable(in), readNullable(in), readNullable(in));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

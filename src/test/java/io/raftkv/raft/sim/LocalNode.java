@@ -1,44 +1,46 @@
 package io.raftkv.raft.sim;
 
-import io.raftkv.raft.Entry;
-import io.raftkv.raft.Message;
+import io.raftkv.node.Applier;
+import io.raftkv.node.Clock;
+import io.raftkv.node.DirectApplier;
+import io.raftkv.node.NodeDriver;
+import io.raftkv.node.NodeMetrics;
+import io.raftkv.node.Outbox;
+import io.raftkv.node.Proposals;
+import io.raftkv.node.StateMachine;
 import io.raftkv.raft.RaftConfig;
 import io.raftkv.raft.RaftNode;
 import io.raftkv.raft.RaftStorage;
-import io.raftkv.raft.ReadState;
-import io.raftkv.raft.Ready;
-import io.raftkv.raft.Snapshot;
-import io.raftkv.raft.SnapshotMetadata;
-import io.raftkv.raft.storage.StorageFailedException;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.function.ObjLongConsumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * A Raft node as the tests drive it: the core, its storage, a state machine, and the Ready loop
- * carried out in the order {@link Ready} prescribes. The storage outlives crashes; nothing else does.
+ * One node as the tests hold it across crashes: its storage outlives a crash, while the production
+ * {@link NodeDriver}, the core and the state machine are made anew at each start. Tests step the
+ * driver and call {@link NodeDriver#process()}; nothing here carries out a Ready itself.
  */
 public final class LocalNode {
+    private static final NodeMetrics METRICS = NodeMetrics.noop();
 
-    /** Observation points inside the Ready loop, for invariant checks and crash injection. */
-    public interface Hooks {
-        /** Return false to crash here: after the early messages left, before anything was persisted. */
-        default boolean beforePersist(LocalNode node, Ready rd) {
-            return true;
-        }
+    /**
+     * The world around one life of a node.
+     *
+     * @param applier how committed entries reach the state machine: {@link DirectApplier} itself
+     *                (at once), or a queue the simulator drains later, as the apply thread would
+     * @param onApply told of each command as a state machine applies it
+     */
+    public record Wiring(Outbox outbox, NodeDriver.Observer observer, Clock clock,
+                         Function<DirectApplier<Boolean>, Applier> applier, ObjLongConsumer<KvCommand> onApply) {
 
-        default void afterPersist(LocalNode node, Ready rd) {
-        }
-
-        default void applied(LocalNode node, Entry e, boolean result) {
-        }
-
-        default void readReady(LocalNode node, ReadState rs) {
-        }
-
-        default void afterAdvance(LocalNode node, Ready rd) {
+        /** Messages to {@code outbox}, entries applied at once, nothing observed, time standing still. */
+        public static Wiring direct(Outbox outbox) {
+            return new Wiring(outbox, NodeDriver.Observer.NONE, () -> 0, a -> a, (c, i) -> { });
         }
     }
 
@@ -47,12 +49,15 @@ public final class LocalNode {
     private final Supplier<RaftStorage> storageOpener;
     public RaftStorage storage;
     public RaftNode raft;
+    public NodeDriver<Boolean> driver;
+    public DirectApplier<Boolean> applier;
     public SimStateMachine sm;
     public boolean up;
     /** Take a snapshot every this many applied entries (0: never), keeping {@link #trailingEntries} in the log. */
     public long snapshotEvery;
     public long trailingEntries;
-    private long lastSnapshotIndex;
+    /** How long writes pending on a deposed leader wait for their fate before "outcome unknown". */
+    public Duration stepDownGrace = Duration.ofSeconds(1);
 
     /**
      * @param storageOpener opens the node's durable storage; called once per life, so a simulated
@@ -64,87 +69,45 @@ public final class LocalNode {
         this.storageOpener = storageOpener;
     }
 
-    public void start(Random random) {
+    public void start(Random random, Wiring wiring) {
         storage = storageOpener.get();
         storage.recover();
         raft = new RaftNode(cfg, storage, random);
-        Snapshot snap = storage.snapshots().latest();
-        sm = new SimStateMachine(snap);
-        lastSnapshotIndex = snap.index();
+        sm = new SimStateMachine(wiring.onApply());
+        Proposals<Boolean> proposals = new Proposals<>(wiring.clock(), stepDownGrace, METRICS);
+        NodeDriver<?>[] self = new NodeDriver<?>[1];
+        applier = new DirectApplier<>(sm, storage.snapshots().latest(), proposals, snap -> self[0].snapshotTaken(snap),
+                snapshotEvery, METRICS);
+        driver = new NodeDriver<>(raft, storage, wiring.outbox(), wiring.applier().apply(applier), proposals, METRICS,
+                wiring.clock(), trailingEntries, wiring.observer());
+        self[0] = driver;
         up = true;
     }
 
+    /**
+     * A driver over a core a test made itself, applying at once to {@code sm}, with time standing still:
+     * for tests that script a node's inputs one by one.
+     */
+    public static <R> NodeDriver<R> driverFor(RaftNode raft, RaftStorage storage, Outbox outbox, StateMachine<R> sm,
+                                              long snapshotEvery, long trailingEntries) {
+        Proposals<R> proposals = new Proposals<>(() -> 0, Duration.ofSeconds(1), METRICS);
+        List<NodeDriver<R>> self = new ArrayList<>(1);
+        DirectApplier<R> applier = new DirectApplier<>(sm, storage.snapshots().latest(), proposals,
+                snap -> self.get(0).snapshotTaken(snap), snapshotEvery, METRICS);
+        NodeDriver<R> driver = new NodeDriver<>(raft, storage, outbox, applier, proposals, METRICS, () -> 0,
+                trailingEntries, NodeDriver.Observer.NONE);
+        self.add(driver);
+        return driver;
+    }
+
+    /** The process dies: nothing but the storage survives, and nothing pending is answered. */
     public void crash() {
         up = false;
         raft = null;
+        driver = null;
+        applier = null;
         sm = null;
         storage = null;
-    }
-
-    /**
-     * Carries out every pending Ready. Messages go to {@code outbox}; the early ones (a leader's
-     * replication) before the Ready is persisted. Returns false if a hook crashed the node.
-     */
-    public boolean processReady(List<Message> outbox, Hooks hooks) {
-        try {
-            return processReadyOrFail(outbox, hooks);
-        } catch (StorageFailedException e) {
-            // The disk failed (a read while building messages, say): the node stops, as the real one does.
-            crash();
-            return false;
-        }
-    }
-
-    private boolean processReadyOrFail(List<Message> outbox, Hooks hooks) {
-        while (up && raft.prepareReady()) {
-            Ready rd = raft.ready();
-            List<Message> late = new ArrayList<>();
-            for (Message m : rd.messages()) {
-                (m.sendableBeforePersist() ? outbox : late).add(m);
-            }
-            if (!hooks.beforePersist(this, rd)) {
-                crash();
-                return false;
-            }
-            try {
-                storage.persist(rd);
-            } catch (StorageFailedException e) {
-                // A write that fails leaves the node unable to promise anything: it stops, as the real node does.
-                crash();
-                return false;
-            }
-            hooks.afterPersist(this, rd);
-            outbox.addAll(late);
-            if (rd.snapshot() != null) {
-                sm.restore(rd.snapshot());
-                lastSnapshotIndex = rd.snapshot().index();
-            }
-            for (Entry e : rd.committedEntries()) {
-                boolean result = sm.apply(e);
-                hooks.applied(this, e, result);
-            }
-            for (ReadState rs : rd.readStates()) {
-                hooks.readReady(this, rs);
-            }
-            raft.advance(rd);
-            try {
-                maybeSnapshot();
-            } catch (StorageFailedException e) {
-                crash();
-                return false;
-            }
-            hooks.afterAdvance(this, rd);
-        }
-        return up;
-    }
-
-    private void maybeSnapshot() {
-        long applied = sm.appliedIndex();
-        if (snapshotEvery > 0 && applied - lastSnapshotIndex >= snapshotEvery) {
-            SnapshotMetadata meta = new SnapshotMetadata(applied, raft.termAt(applied), sm.membership());
-            storage.compactTo(new Snapshot(meta, sm.encode()), trailingEntries);
-            lastSnapshotIndex = applied;
-        }
     }
 
     @Override

@@ -1,5 +1,11 @@
 package io.raftkv.raft.sim;
 
+import io.raftkv.node.Applier;
+import io.raftkv.node.DirectApplier;
+import io.raftkv.node.NodeDriver;
+import io.raftkv.node.NodeUnavailableException;
+import io.raftkv.node.WriteNotAppliedException;
+import io.raftkv.node.WriteOutcomeUnknownException;
 import io.raftkv.check.KvOp;
 import io.raftkv.check.LinearizabilityChecker;
 import io.raftkv.raft.AppendEntries;
@@ -11,14 +17,15 @@ import io.raftkv.raft.Peer;
 import io.raftkv.raft.Proposal;
 import io.raftkv.raft.RaftConfig;
 import io.raftkv.raft.RaftStorage;
-import io.raftkv.raft.ReadState;
 import io.raftkv.raft.Ready;
 import io.raftkv.raft.Role;
+import io.raftkv.raft.Snapshot;
 import io.raftkv.raft.storage.MemoryLogStore;
 import io.raftkv.raft.storage.MemorySnapshotStore;
 import io.raftkv.raft.storage.MemoryStableStore;
 import io.raftkv.raft.storage.StorageFailedException;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -27,6 +34,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.Random;
 import java.util.Set;
 import java.util.function.Function;
@@ -42,6 +50,8 @@ import java.util.function.Supplier;
 public final class Simulation {
     public static final int TICK_MS = 10;
     private static final long CLIENT_TIMEOUT_MS = 1_000;
+    /** Shorter than the client's timeout, so the driver's own "outcome unknown" answers are exercised. */
+    private static final long STEP_DOWN_GRACE_MS = 300;
 
     /** Opens the durable storage of a node; called again after each crash. */
     public interface StorageFactory {
@@ -66,27 +76,34 @@ public final class Simulation {
     private record Scheduled(long time, long seq, Runnable action) {
     }
 
-    private record Request(int client, long attempt, KvOp.Kind kind, String key, String value, String expected) {
+    private record Request(int client, long attempt, KvOp.Kind kind, String key, String value, String expected, String op) {
     }
 
-    private enum Status { OK, REDIRECT, NOT_APPLIED }
+    /**
+     * What a node answered. REDIRECT and UNAVAILABLE promise the request was never proposed; NOT_APPLIED
+     * that the write was not applied and never will be; UNKNOWN promises nothing.
+     */
+    private enum Status { OK, REDIRECT, UNAVAILABLE, NOT_APPLIED, UNKNOWN }
 
     private record Response(int client, long attempt, Status status, String value, boolean swapped, String leaderHint) {
     }
 
-    private record PendingWrite(long term, Request request) {
+    /** Thrown by a node's observer to crash it mid-Ready, before it persisted anything of that Ready. */
+    private static final class CrashBeforePersist extends Error {
+        CrashBeforePersist() {
+            super("simulated crash", null, false, false);
+        }
     }
 
-    private record WaitingRead(long index, Request request) {
-    }
-
-    /** A node with the client-facing parts a real node has: waiting writes and reads. */
-    private final class SimNode implements LocalNode.Hooks {
+    /**
+     * A node: the production driver over its storage, the simulator's stand-in for the apply thread,
+     * and the client requests it holds. Watches every Ready for the safety checker.
+     */
+    private final class SimNode implements NodeDriver.Observer {
         final LocalNode local;
-        final Map<Long, PendingWrite> pendingWrites = new HashMap<>();
-        final Map<Long, Request> pendingReads = new LinkedHashMap<>();
-        final List<WaitingRead> waitingReads = new ArrayList<>();
-        long readSeq;
+        /** Requests handed to the driver and not yet answered; none may remain once the driver ends. */
+        final Set<CompletableFuture<?>> unanswered = new HashSet<>();
+        SimApplyQueue applyQueue;
         boolean crashMidReady;
 
         SimNode(LocalNode local) {
@@ -97,72 +114,120 @@ public final class Simulation {
             return local.id;
         }
 
+        void start() {
+            local.start(new Random(rnd.nextLong()), new LocalNode.Wiring(Simulation.this::send, this,
+                    () -> now * 1_000_000L, direct -> applyQueue = new SimApplyQueue(this, direct), Simulation.this::onApply));
+        }
+
         @Override
-        public boolean beforePersist(LocalNode n, Ready rd) {
-            safety.beforePersist(n, rd);
+        public void beforePersist(Ready rd) {
+            safety.beforePersist(local, rd);
             if (crashMidReady && rd.mustPersist()) {
                 crashMidReady = false;
                 trace.add(now, id(), "CRASH mid-Ready, before persisting " + rd.entries().size() + " entries");
-                return false;
-            }
-            return true;
-        }
-
-        @Override
-        public void afterPersist(LocalNode n, Ready rd) {
-            safety.afterPersist(n, rd);
-        }
-
-        @Override
-        public void applied(LocalNode n, Entry e, boolean result) {
-            safety.applied(n, e);
-            PendingWrite w = pendingWrites.remove(e.index());
-            if (w != null) {
-                Status s = w.term() == e.term() ? Status.OK : Status.NOT_APPLIED;
-                reply(this, new Response(w.request().client(), w.request().attempt(), s, null, result, null));
+                throw new CrashBeforePersist();
             }
         }
 
         @Override
-        public void readReady(LocalNode n, ReadState rs) {
-            Request r = pendingReads.remove(rs.requestId());
-            if (r != null) {
-                waitingReads.add(new WaitingRead(rs.index(), r));
-            }
+        public void afterPersist(Ready rd) {
+            safety.afterPersist(local, rd);
         }
 
         @Override
-        public void afterAdvance(LocalNode n, Ready rd) {
-            safety.afterAdvance(n, rd);
+        public void afterAdvance(Ready rd) {
+            safety.afterAdvance(local, rd);
             if (rd.softState() != null) {
                 trace.add(now, id(), rd.softState());
-                if (rd.softState().role() != Role.LEADER) {
-                    // Unconfirmed reads had no effect; the client may try elsewhere.
-                    for (Request r : pendingReads.values()) {
-                        reply(this, new Response(r.client(), r.attempt(), Status.REDIRECT, null, false, n.raft.leader()));
-                    }
-                    pendingReads.clear();
-                }
-            }
-            Iterator<WaitingRead> it = waitingReads.iterator();
-            while (it.hasNext()) {
-                WaitingRead w = it.next();
-                if (w.index() <= n.sm.appliedIndex()) {
-                    it.remove();
-                    Request r = w.request();
-                    reply(this, new Response(r.client(), r.attempt(), Status.OK, n.sm.get(r.key()), false, null));
-                }
             }
         }
 
+        /** The process dies: nothing pending is answered (its clients see the connection drop and time out). */
         void crash() {
             local.crash();
             storage.crash(id());
             safety.onCrash(local);
-            pendingWrites.clear();
-            pendingReads.clear();
-            waitingReads.clear();
+            unanswered.clear();
+            applyQueue = null;
             crashMidReady = false;
+        }
+
+        /**
+         * The driver ended (it stopped, or its storage failed): the apply thread finishes its queue,
+         * and then nothing the node was asked may be left without an answer.
+         */
+        void ended(String how) {
+            applyQueue.drainNow();
+            local.applier.failWaiters(new NodeUnavailableException("this node stopped applying", null));
+            if (!unanswered.isEmpty()) {
+                fail("a node that " + how + " left " + unanswered.size() + " requests unanswered");
+            }
+        }
+    }
+
+    /**
+     * The apply thread, simulated: committed work waits a random few milliseconds, in order, before
+     * the node's {@link DirectApplier} applies it, so the driver's answers are checked against an apply
+     * side that lags, as the real one does.
+     */
+    private final class SimApplyQueue implements Applier {
+        private final SimNode node;
+        private final DirectApplier<Boolean> direct;
+        private final ArrayDeque<Runnable> queue = new ArrayDeque<>();
+        private boolean drainScheduled;
+
+        SimApplyQueue(SimNode node, DirectApplier<Boolean> direct) {
+            this.node = node;
+            this.direct = direct;
+        }
+
+        @Override
+        public void apply(List<Entry> entries) {
+            enqueue(() -> {
+                for (Entry e : entries) {
+                    if (e.index() > direct.appliedIndex()) {
+                        direct.apply(List.of(e));
+                        safety.applied(node.local, e);
+                    }
+                }
+            });
+        }
+
+        @Override
+        public void restore(Snapshot snapshot) {
+            enqueue(() -> direct.restore(snapshot));
+        }
+
+        @Override
+        public void whenApplied(long index, CompletableFuture<Void> future) {
+            enqueue(() -> direct.whenApplied(index, future));
+        }
+
+        @Override
+        public long appliedIndex() {
+            return direct.appliedIndex();
+        }
+
+        private void enqueue(Runnable task) {
+            queue.add(task);
+            if (!drainScheduled) {
+                drainScheduled = true;
+                SimApplyQueue self = this;
+                schedule(rnd.nextInt(maxApplyDelayMs + 1), () -> {
+                    if (node.applyQueue == self) {
+                        drainNow();
+                        // A snapshot the applier took is saved by the driver's next turn.
+                        process(node);
+                    }
+                });
+            }
+        }
+
+        void drainNow() {
+            drainScheduled = false;
+            for (Runnable t; (t = queue.poll()) != null; ) {
+                t.run();
+            }
         }
     }
 
@@ -203,13 +268,13 @@ public final class Simulation {
             String value = "c" + id + "." + ops;
             int dice = rnd.nextInt(100);
             if (dice < 40) {
-                return new Request(id, 0, KvOp.Kind.GET, key, null, null);
+                return new Request(id, 0, KvOp.Kind.GET, key, null, null, null);
             } else if (dice < 75) {
-                return new Request(id, 0, KvOp.Kind.PUT, key, value, null);
+                return new Request(id, 0, KvOp.Kind.PUT, key, value, null, value);
             } else if (dice < 92) {
-                return new Request(id, 0, KvOp.Kind.CAS, key, value, lastSeen.get(key));
+                return new Request(id, 0, KvOp.Kind.CAS, key, value, lastSeen.get(key), value);
             }
-            return new Request(id, 0, KvOp.Kind.DELETE, key, null, null);
+            return new Request(id, 0, KvOp.Kind.DELETE, key, null, null, value);
         }
 
         void send() {
@@ -222,7 +287,7 @@ public final class Simulation {
             if (target == null || !nodes.containsKey(target)) {
                 target = ids.get(rnd.nextInt(ids.size()));
             }
-            Request r = new Request(id, attempt, current.kind(), current.key(), current.value(), current.expected());
+            Request r = new Request(id, attempt, current.kind(), current.key(), current.value(), current.expected(), current.op());
             if (r.kind() != KvOp.Kind.GET) {
                 writeMayBeInFlight = true;
             }
@@ -253,7 +318,8 @@ public final class Simulation {
             switch (resp.status()) {
                 case OK -> finish(KvOp.Outcome.OK, resp.value(), resp.swapped());
                 case NOT_APPLIED -> finish(KvOp.Outcome.FAILED, null, false);
-                case REDIRECT -> {
+                case UNKNOWN -> finish(KvOp.Outcome.UNKNOWN, null, false);
+                case REDIRECT, UNAVAILABLE -> {
                     // The node refused before proposing: this attempt certainly had no effect.
                     writeMayBeInFlight = false;
                     if (now >= deadline) {
@@ -320,6 +386,11 @@ public final class Simulation {
     private final List<SimClient> clients = new ArrayList<>();
     private final List<KvOp> history = new ArrayList<>();
     private final Trace trace = new Trace(600);
+    /** The index at which each client write was applied, and the writes answered "not applied". */
+    private final Map<String, Long> appliedOps = new HashMap<>();
+    private final Set<String> notAppliedOps = new HashSet<>();
+    /** How long committed work may wait for the simulated apply thread in this run. */
+    private final int maxApplyDelayMs;
     private final SafetyChecker safety;
     private final Set<String> cutLinks = new HashSet<>();
     private double dropRate;
@@ -336,12 +407,14 @@ public final class Simulation {
     }
 
     public Simulation(long seed, SimConfig cfg, StorageFactory storage) {
+        quietDriverLogs();
         this.seed = seed;
         this.cfg = cfg;
         this.rnd = new Random(seed);
         this.storage = storage;
         this.safety = new SafetyChecker(this::fail);
         this.maxDelayMs = cfg.maxDelayMs();
+        this.maxApplyDelayMs = rnd.nextInt(4) == 0 ? 0 : 1 + rnd.nextInt(20);
         List<Peer> peers = new ArrayList<>();
         for (int i = 1; i <= cfg.nodes(); i++) {
             peers.add(new Peer("n" + i, "sim://n" + i));
@@ -352,11 +425,22 @@ public final class Simulation {
             LocalNode local = new LocalNode(cfg.raft().withId(id), storage.storageFor(id, membership, new Random(rnd.nextLong())));
             local.snapshotEvery = cfg.snapshotEvery();
             local.trailingEntries = cfg.trailingEntries();
+            local.stepDownGrace = java.time.Duration.ofMillis(STEP_DOWN_GRACE_MS);
             SimNode node = new SimNode(local);
             nodes.put(id, node);
-            local.start(new Random(rnd.nextLong()));
+            node.start();
             long phase = rnd.nextInt(TICK_MS);
             schedule(phase, () -> tick(node));
+        }
+    }
+
+    /**
+     * The driver logs every leadership change and storage failure, as an operator wants; a sweep
+     * makes millions of them. Set per run, as a Spring test in the same JVM resets logging.
+     */
+    private static void quietDriverLogs() {
+        if (org.slf4j.LoggerFactory.getLogger(NodeDriver.class) instanceof ch.qos.logback.classic.Logger l) {
+            l.setLevel(ch.qos.logback.classic.Level.OFF);
         }
     }
 
@@ -429,7 +513,7 @@ public final class Simulation {
     private void finalReads() {
         List<Request> reads = new ArrayList<>();
         for (int k = 0; k < cfg.keys(); k++) {
-            reads.add(new Request(1000, 0, KvOp.Kind.GET, "k" + k, null, null));
+            reads.add(new Request(1000, 0, KvOp.Kind.GET, "k" + k, null, null, null));
         }
         SimClient reader = new SimClient(1000, reads);
         clients.add(reader);
@@ -502,35 +586,63 @@ public final class Simulation {
 
     private void tick(SimNode node) {
         if (node.local.up) {
-            guarded(node, node.local.raft::tick);
+            input(node, d -> d.tick());
         }
         schedule(TICK_MS, () -> tick(node));
     }
 
-    /** Runs an input on a node's core; a storage failure while doing so stops the node like a crash. */
-    private void guarded(SimNode node, Runnable input) {
+    /** Gives a live node's driver one input and carries out what it caused. */
+    private void input(SimNode node, java.util.function.Consumer<NodeDriver<Boolean>> input) {
         try {
-            input.run();
-        } catch (StorageFailedException e) {
-            trace.add(now, node.id(), "STORAGE FAILED: " + e.getMessage());
-            node.local.crash();
-            node.crash();
-            scheduleRestart(node);
+            input.accept(node.local.driver);
+        } catch (CrashBeforePersist c) {
+            crashAndRestart(node);
             return;
         }
         process(node);
     }
 
+    /**
+     * Carries out what a node's inputs caused. A driver that failed must have failed on its storage
+     * (the only fault injected): it answers what it held, and the node restarts as an operator's
+     * supervisor would restart it. Any other failure is a bug the simulation reports.
+     */
     private void process(SimNode node) {
-        List<Message> out = new ArrayList<>();
-        boolean alive = node.local.processReady(out, node);
-        for (Message m : out) {
-            send(m);
+        if (!node.local.up) {
+            return;
         }
-        if (!alive && !node.local.up) {
-            node.crash();
-            scheduleRestart(node);
+        try {
+            node.local.driver.process();
+        } catch (CrashBeforePersist c) {
+            crashAndRestart(node);
+            return;
         }
+        String failure = node.local.driver.failure();
+        if (failure != null) {
+            if (!causedByStorage(node.local.driver.failureCause())) {
+                java.io.StringWriter stack = new java.io.StringWriter();
+                node.local.driver.failureCause().printStackTrace(new java.io.PrintWriter(stack));
+                fail("node " + node.id() + " failed: " + failure + "\n    "
+                        + stack.toString().lines().limit(8).reduce((a, b) -> a + "\n    " + b).orElse(""));
+            }
+            trace.add(now, node.id(), "STORAGE FAILED: " + failure);
+            node.ended("failed on its storage");
+            crashAndRestart(node);
+        }
+    }
+
+    private static boolean causedByStorage(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof StorageFailedException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void crashAndRestart(SimNode node) {
+        node.crash();
+        scheduleRestart(node);
     }
 
     private void send(Message m) {
@@ -556,7 +668,7 @@ public final class Simulation {
             SimNode to = nodes.get(m.to());
             if (to.local.up && !cutLinks.contains(m.from() + "->" + m.to())) {
                 trace.add(now, m.to(), m);
-                guarded(to, () -> to.local.raft.step(m));
+                input(to, d -> d.step(m));
             }
         });
     }
@@ -566,26 +678,106 @@ public final class Simulation {
             return;
         }
         trace.add(now, node.id(), r);
-        guarded(node, () -> request(node, r));
+        input(node, d -> request(node, d, r));
     }
 
-    private void request(SimNode node, Request r) {
-        try {
-            if (r.kind() == KvOp.Kind.GET) {
-                long rid = ++node.readSeq;
-                node.local.raft.readIndex(rid);
-                node.pendingReads.put(rid, r);
-            } else {
-                KvCommand.Kind kind = switch (r.kind()) {
-                    case PUT -> KvCommand.Kind.PUT;
-                    case DELETE -> KvCommand.Kind.DELETE;
-                    default -> KvCommand.Kind.CAS;
-                };
-                Proposal p = node.local.raft.propose(new KvCommand(kind, r.key(), r.value(), r.expected()).encode());
-                node.pendingWrites.put(p.index(), new PendingWrite(p.term(), r));
+    /** Hands a client's request to the driver; its answer goes back to the client as the web layer would send it. */
+    private void request(SimNode node, NodeDriver<Boolean> driver, Request r) {
+        if (r.kind() == KvOp.Kind.GET) {
+            CompletableFuture<Void> read = new CompletableFuture<>();
+            node.unanswered.add(read);
+            read.whenComplete((v, e) -> {
+                node.unanswered.remove(read);
+                // Served from local state the moment the driver says it may be, as KvController does.
+                String value = e == null ? node.local.sm.get(r.key()) : null;
+                reply(node, answer(r, e, false, value));
+            });
+            driver.read(read);
+        } else {
+            KvCommand.Kind kind = switch (r.kind()) {
+                case PUT -> KvCommand.Kind.PUT;
+                case DELETE -> KvCommand.Kind.DELETE;
+                default -> KvCommand.Kind.CAS;
+            };
+            CompletableFuture<Boolean> write = driver.propose(new KvCommand(kind, r.key(), r.value(), r.expected(), r.op()).encode());
+            node.unanswered.add(write);
+            write.whenComplete((swapped, e) -> {
+                node.unanswered.remove(write);
+                Response resp = answer(r, e, swapped != null && swapped, null);
+                checkWriteAnswer(node, r, resp.status());
+                reply(node, resp);
+            });
+        }
+    }
+
+    /** The answer the web layer makes of the driver's: each exception type is a distinct promise. */
+    private Response answer(Request r, Throwable e, boolean swapped, String value) {
+        Throwable cause = e instanceof java.util.concurrent.CompletionException ce ? ce.getCause() : e;
+        Status status;
+        String hint = null;
+        if (cause == null) {
+            status = Status.OK;
+        } else if (cause instanceof NotLeaderException nl) {
+            status = Status.REDIRECT;
+            hint = nl.leaderHint();
+        } else if (cause instanceof NodeUnavailableException) {
+            status = Status.UNAVAILABLE;
+        } else if (cause instanceof WriteNotAppliedException) {
+            status = Status.NOT_APPLIED;
+        } else if (cause instanceof WriteOutcomeUnknownException) {
+            status = Status.UNKNOWN;
+        } else {
+            fail("a request to the driver ended with an exception no client can interpret: " + cause);
+            return null;
+        }
+        return new Response(r.client(), r.attempt(), status, value, swapped, hint);
+    }
+
+    /**
+     * Every command a state machine applies, by its client operation: "applied" is a fact about the
+     * cluster. An operation lives at one index only: a second one means a write answered "never
+     * proposed" was proposed after all, and its retry applied it twice.
+     */
+    private void onApply(KvCommand c, long index) {
+        if (c.op() == null) {
+            return;
+        }
+        Long at = appliedOps.putIfAbsent(c.op(), index);
+        if (at != null && at != index) {
+            fail("the write " + c.op() + " was applied at index " + at + " and again at " + index);
+        }
+        if (notAppliedOps.contains(c.op())) {
+            fail("the write " + c.op() + " was answered \"not applied\" but was applied at " + index);
+        }
+    }
+
+    /**
+     * Never a false OK, never a false "not applied": an OK write was applied (on this node, before
+     * its answer), a "not applied" one was not and never will be (checked again at every apply), and
+     * answers that say "never proposed" are not given for a write that was applied.
+     */
+    private void checkWriteAnswer(SimNode node, Request r, Status status) {
+        boolean applied = appliedOps.containsKey(r.op());
+        switch (status) {
+            case OK -> {
+                if (!applied) {
+                    fail(node.id() + " answered OK for " + r.op() + ", which no node applied");
+                }
             }
-        } catch (NotLeaderException e) {
-            reply(node, new Response(r.client(), r.attempt(), Status.REDIRECT, null, false, e.leaderHint()));
+            case NOT_APPLIED -> {
+                if (applied) {
+                    fail(node.id() + " answered " + status + " for " + r.op() + ", which was applied");
+                }
+                notAppliedOps.add(r.op());
+            }
+            case REDIRECT, UNAVAILABLE -> {
+                // The client retries these: were this one proposed after all, the op would be applied twice.
+                if (applied) {
+                    fail(node.id() + " answered " + status + " (never proposed) for " + r.op() + ", which was applied");
+                }
+            }
+            case UNKNOWN -> {
+            }
         }
     }
 
@@ -632,8 +824,10 @@ public final class Simulation {
         if (cfg.crashes() && dice < 20) {
             SimNode victim = leader != null && rnd.nextBoolean() ? leader : randomNode(true);
             if (victim != null) {
-                int how = rnd.nextInt(4);
-                if (how == 0) {
+                int how = rnd.nextInt(5);
+                if (how == 4) {
+                    stopGracefully(victim);
+                } else if (how == 0) {
                     victim.crashMidReady = true;
                     trace.add(now, victim.id(), "NEMESIS crash at next Ready");
                 } else if (how == 1) {
@@ -659,7 +853,7 @@ public final class Simulation {
         } else if (cfg.transfers() && leader != null && dice < 90) {
             String target = ids.get(rnd.nextInt(ids.size()));
             trace.add(now, leader.id(), "NEMESIS transfer leadership to " + target);
-            guarded(leader, () -> leader.local.raft.transferLeadership(target));
+            input(leader, d -> d.raft().transferLeadership(target));
         }
         schedule(nemesisGap(), this::nemesis);
     }
@@ -698,6 +892,30 @@ public final class Simulation {
         }
     }
 
+    /**
+     * A rolling restart's stop, as {@code NodeLifecycle} does it: a leader hands over leadership
+     * first, then the driver stops, answering everything it holds, and the process exits.
+     */
+    private void stopGracefully(SimNode node) {
+        trace.add(now, node.id(), "NEMESIS graceful stop");
+        input(node, d -> {
+            String to = d.transferToBestFollower();
+            if (to != null) {
+                trace.add(now, node.id(), "hands leadership to " + to + " before stopping");
+            }
+        });
+        SimNode n = node;
+        schedule(rnd.nextInt(2 * cfg.raft().electionTicks() * TICK_MS), () -> {
+            if (!n.local.up) {
+                return;
+            }
+            n.local.driver.stop();
+            n.ended("stopped");
+            trace.add(now, n.id(), "STOPPED");
+            crashAndRestart(n);
+        });
+    }
+
     private void scheduleRestart(SimNode node) {
         long downFor = 20 + rnd.nextInt(1_000);
         schedule(downFor, () -> restart(node));
@@ -707,7 +925,7 @@ public final class Simulation {
         if (node.local.up) {
             return;
         }
-        node.local.start(new Random(rnd.nextLong()));
+        node.start();
         safety.onRestart(node.local);
         trace.add(now, node.id(), "RESTART " + node.local);
         process(node);

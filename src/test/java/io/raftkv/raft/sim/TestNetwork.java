@@ -2,11 +2,13 @@ package io.raftkv.raft.sim;
 
 import io.raftkv.raft.Membership;
 import io.raftkv.raft.Message;
+import io.raftkv.node.NodeDriver;
 import io.raftkv.raft.Peer;
 import io.raftkv.raft.RaftConfig;
 import io.raftkv.raft.RaftNode;
 import io.raftkv.raft.RaftStorage;
 import io.raftkv.raft.ReadState;
+import io.raftkv.raft.Ready;
 import io.raftkv.raft.Role;
 import io.raftkv.raft.storage.MemoryLogStore;
 import io.raftkv.raft.storage.MemorySnapshotStore;
@@ -30,13 +32,9 @@ public final class TestNetwork {
     private final Map<String, LocalNode> nodes = new LinkedHashMap<>();
     private final Set<String> cutLinks = new HashSet<>();
     private final List<Message> sent = new ArrayList<>();
+    /** What the drivers sent in the current round; delivered by {@link #stabilize}. */
+    private final List<Message> outbox = new ArrayList<>();
     private final Map<String, List<ReadState>> readStates = new LinkedHashMap<>();
-    private final LocalNode.Hooks hooks = new LocalNode.Hooks() {
-        @Override
-        public void readReady(LocalNode node, ReadState rs) {
-            readStates.computeIfAbsent(node.id, k -> new ArrayList<>()).add(rs);
-        }
-    };
     private final Random random;
     private Predicate<Message> filter = m -> true;
 
@@ -45,6 +43,11 @@ public final class TestNetwork {
     }
 
     public TestNetwork(int size, long seed, RaftConfig template) {
+        this(size, seed, template, 0, 0);
+    }
+
+    /** With each node snapshotting its state machine every {@code snapshotEvery} applied entries. */
+    public TestNetwork(int size, long seed, RaftConfig template, long snapshotEvery, long trailingEntries) {
         this.random = new Random(seed);
         List<Peer> peers = new ArrayList<>();
         for (int i = 1; i <= size; i++) {
@@ -55,8 +58,30 @@ public final class TestNetwork {
             RaftStorage storage = new RaftStorage(new MemoryLogStore(), new MemoryStableStore(), new MemorySnapshotStore());
             storage.bootstrap(membership);
             LocalNode node = new LocalNode(template.withId(p.id()), () -> storage);
-            node.start(new Random(random.nextLong()));
+            node.snapshotEvery = snapshotEvery;
+            node.trailingEntries = trailingEntries;
             nodes.put(p.id(), node);
+            start(node);
+        }
+    }
+
+    /** The production driver, applying at once; read states the core confirms are kept for {@link #takeReadStates}. */
+    private void start(LocalNode node) {
+        NodeDriver.Observer reads = new NodeDriver.Observer() {
+            @Override
+            public void afterPersist(Ready rd) {
+                readStates.computeIfAbsent(node.id, k -> new ArrayList<>()).addAll(rd.readStates());
+            }
+        };
+        node.start(new Random(random.nextLong()),
+                new LocalNode.Wiring(outbox::add, reads, () -> 0, a -> a, (c, i) -> { }));
+    }
+
+    /** Carries out what the inputs so far caused on {@code node}, through its driver. */
+    private void process(LocalNode node) {
+        node.driver.process();
+        if (node.driver.failure() != null) {
+            throw new IllegalStateException(node.id + " failed: " + node.driver.failure(), node.driver.failureCause());
         }
     }
 
@@ -75,12 +100,13 @@ public final class TestNetwork {
     /** Delivers messages until nothing more is said. */
     public void stabilize() {
         for (int round = 0; round < 100_000; round++) {
-            List<Message> out = new ArrayList<>();
             for (LocalNode n : nodes.values()) {
                 if (n.up) {
-                    n.processReady(out, hooks);
+                    process(n);
                 }
             }
+            List<Message> out = new ArrayList<>(outbox);
+            outbox.clear();
             if (out.isEmpty()) {
                 return;
             }
@@ -96,14 +122,14 @@ public final class TestNetwork {
     public void deliver(Message m) {
         LocalNode to = nodes.get(m.to());
         if (to != null && to.up && !cutLinks.contains(m.from() + "->" + m.to()) && filter.test(m)) {
-            to.raft.step(m);
+            to.driver.step(m);
         }
     }
 
     public void tick(String id, int ticks) {
         for (int i = 0; i < ticks; i++) {
             if (nodes.get(id).up) {
-                nodes.get(id).raft.tick();
+                nodes.get(id).driver.tick();
             }
             stabilize();
         }
@@ -113,7 +139,7 @@ public final class TestNetwork {
         for (int i = 0; i < ticks; i++) {
             for (LocalNode n : nodes.values()) {
                 if (n.up) {
-                    n.raft.tick();
+                    n.driver.tick();
                 }
             }
             stabilize();
@@ -129,9 +155,10 @@ public final class TestNetwork {
         for (LocalNode n : nodes.values()) {
             if (n.up && n.raft.role() != Role.LEADER) {
                 for (int i = 0; i < n.cfg.electionTicks(); i++) {
-                    n.raft.tick();
+                    n.driver.tick();
                 }
-                n.processReady(new ArrayList<>(), hooks);
+                process(n);
+                outbox.clear();
             }
         }
         raft(id).campaign();
@@ -187,7 +214,7 @@ public final class TestNetwork {
     }
 
     public void restart(String id) {
-        nodes.get(id).start(new Random(random.nextLong()));
+        start(nodes.get(id));
     }
 
     /** Reads confirmed on {@code id} since the last call. */
