@@ -3,26 +3,29 @@
  * production logic itself (as FoundationDB and TigerBeetle do):
  *
  * <ul>
- *   <li><b>The driver</b> ({@code NodeDriver} and the small classes it uses): the Ready handling
- *       (persist, then send, then apply, in Raft's order), the pending writes and linearizable reads
- *       and the answer each gets (written, not applied, outcome unknown; a read only once its read
- *       index is applied), the apply and snapshot policy, leadership transfer on stop, and the
- *       reaction to a storage failure (every queued request answered, none dropped). It is stepped
- *       synchronously and reaches the outside only through small interfaces (storage, outbox, state
- *       machine, clock, applier), each with an in-memory twin. It starts no thread, opens no socket
- *       or file, and never reads a clock: time arrives as ticks.</li>
- *   <li><b>The shells</b> ({@code RaftLoop}, {@code ApplyLoop}, {@code PeerTransport},
- *       {@code RaftTicker}, {@code NodeLifecycle}): they own threads, sockets and the wall clock, and
- *       do nothing but feed the driver and carry out what it returns. {@code RaftKvNode} assembles a
- *       node from injected parts, so tests can build one (or an in-process cluster) without
- *       starting processes.</li>
+ *   <li><b>The driver</b>: {@link io.raftkv.node.NodeDriver} carries out each Ready in Raft's order,
+ *       holds the pending writes and linearizable reads and gives each its answer (written, not
+ *       applied, outcome unknown; a read only once its read index is applied), saves snapshots,
+ *       hands leadership over on stop, and answers everything queued when storage fails. It is
+ *       stepped synchronously and reaches the outside only through small interfaces: storage
+ *       ({@code raft}'s), {@link io.raftkv.node.Outbox}, {@link io.raftkv.node.Applier} (with
+ *       {@link io.raftkv.node.DirectApplier} applying to a {@link io.raftkv.node.StateMachine}) and
+ *       {@link io.raftkv.node.Clock}, each with an in-memory twin in the tests. It starts no thread,
+ *       opens no socket or file and reads no clock of its own.</li>
+ *   <li><b>The shells</b>: {@link io.raftkv.node.RaftLoop} (the one thread that steps the driver),
+ *       {@link io.raftkv.node.ApplyLoop} (the apply thread), {@link io.raftkv.node.PeerTransport}
+ *       (sockets, a sender per peer), {@link io.raftkv.node.RaftTicker} (the tick) and
+ *       {@link io.raftkv.node.NodeLifecycle}. They own threads, sockets and the wall clock and do
+ *       nothing but feed the driver and carry out what it returns. {@link io.raftkv.node.RaftKvNode}
+ *       is built from injected parts, so tests can run a node, or a cluster, in one process.</li>
  * </ul>
- * Also here: the peer wire format ({@code MessageCodec}), client limits ({@code Backpressure},
+ * Also here: the peer wire format ({@code MessageCodec}), the client limits ({@code Backpressure},
  * {@code StoreQuota}) and the status the node publishes for routing, health and {@code /cluster}.
  *
  * <p>May use {@code raft}, {@code raft.storage} and {@code kv}. It may not use {@code web},
  * {@code security}, {@code peer}, {@code ops}, {@code config} or {@code http}: those sit above it and
  * talk to it through {@code RaftKvNode} and {@code NodeStatus}. Spring appears only in the shells that
- * tie threads to the application's lifecycle.
+ * tie threads to the application's lifecycle. {@code PackageRulesTest} holds the driver's files to the
+ * same rules as the Raft core.
  */
 package io.raftkv.node;
