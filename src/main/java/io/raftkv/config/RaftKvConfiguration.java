@@ -9,6 +9,7 @@ import io.raftkv.node.PeerClient;
 import io.raftkv.node.RaftKvNode;
 import io.raftkv.raft.RaftConfig;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.ssl.NoSuchSslBundleException;
@@ -28,8 +29,8 @@ public class RaftKvConfiguration {
 
     @Bean
     RaftKvNode raftKvNode(RaftKvProperties p, @Value("${server.port:8080}") int serverPort,
-                          @Value("${server.ssl.bundle:}") String clientBundle, SslBundles sslBundles, MeterRegistry registry)
-            throws IOException {
+                          @Value("${server.ssl.bundle:}") String clientBundle, SslBundles sslBundles, MeterRegistry registry,
+                          ObjectProvider<NodeParts> parts) throws IOException {
         String scheme = clientBundle.isBlank() ? "http" : "https";
         String advertise = p.advertiseUrl() == null || p.advertiseUrl().isBlank()
                 ? scheme + "://localhost:" + serverPort : p.advertiseUrl().replaceAll("/+$", "");
@@ -52,7 +53,8 @@ public class RaftKvConfiguration {
                 p.nodeId(), limits.storeQuotaBytes(), limits.backpressure().maxPendingWrites(),
                 limits.backpressure().maxPendingWriteBytes(), limits.backpressure().maxApplyBacklog(),
                 limits.backpressure().maxPendingReads());
-        return RaftKvNode.open(settings, new NodeMetrics(registry), limits);
+        NodeMetrics metrics = new NodeMetrics(registry);
+        return new RaftKvNode(settings, parts.getIfAvailable(() -> NodeParts.PRODUCTION).create(settings, metrics), metrics, limits);
     }
 
     private static PeerClient.Tls peerTls(RaftKvProperties p, SslBundles sslBundles) {
