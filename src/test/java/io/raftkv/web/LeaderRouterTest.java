@@ -1,8 +1,11 @@
 package io.raftkv.web;
 
 import io.raftkv.node.NodeStatus;
+import io.raftkv.node.NodeUnavailableException;
+import io.raftkv.node.OverloadedException;
 import io.raftkv.node.PeerDirectory;
 import io.raftkv.node.StatusBoard;
+import io.raftkv.node.StoreFullException;
 import io.raftkv.node.WriteNotAppliedException;
 import io.raftkv.node.WriteOutcomeUnknownException;
 import io.raftkv.raft.Membership;
@@ -135,6 +138,19 @@ class LeaderRouterTest {
         assertThat(problem(route(LeaderRouter.Kind.WRITE, CompletableFuture.failedFuture(
                 new WriteNotAppliedException("leadership lost before commit"))), 503, "not-applied").getProperties())
                 .containsEntry("outcome", "not-applied");
+    }
+
+    @Test
+    void aWriteTheLimitsRefuseWasNeverProposed() throws Exception {
+        board.publish(status(Role.LEADER, "n1", true, null));
+        ResponseEntity<Object> busy = route(LeaderRouter.Kind.WRITE, CompletableFuture.failedFuture(
+                new OverloadedException("pending-writes", "too many writes are pending", 3)));
+        assertThat(problem(busy, 429, "too-many-requests").getProperties()).containsEntry("outcome", "not-proposed");
+        assertThat(busy.getHeaders().getFirst("Retry-After")).isEqualTo("3");
+        assertThat(problem(route(LeaderRouter.Kind.WRITE, CompletableFuture.failedFuture(new StoreFullException(90, 100, 20))),
+                507, "store-full").getProperties()).containsEntry("outcome", "not-proposed").containsEntry("quotaBytes", 100L);
+        assertThat(problem(route(LeaderRouter.Kind.WRITE, CompletableFuture.failedFuture(
+                new NodeUnavailableException("stopping", null))), 503, "node-failed").getProperties()).containsEntry("retryable", true);
     }
 
     @Test
