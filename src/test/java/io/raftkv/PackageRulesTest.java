@@ -41,6 +41,10 @@ class PackageRulesTest {
             Map.entry("web", Set.of("config", "node", "raft", "kv", "security", "http")),
             Map.entry("peer", Set.of("config", "node", "raft", "http", "web")));
 
+    /** The order of the root package-info.java: a package may use only packages after its own. */
+    private static final List<String> LAYERS = List.of("", "peer", "web", "security", "ops", "config", "node", "kv",
+            "raft.storage", "raft", "http");
+
     /**
      * What deterministic code must never reach: files, sockets, threads, wall clocks, the framework.
      * A CompletableFuture is only an answer slot here; completing one runs no thread, only its
@@ -89,6 +93,13 @@ class PackageRulesTest {
             assertThat(MAIN.resolve(pkg.replace('.', '/')).resolve("package-info.java"))
                     .as("package-info.java of io.raftkv.%s, which says what it owns and may not touch", pkg).exists();
         }
+    }
+
+    @Test
+    void theRulesPointOnlyDownTheLayers() {
+        assertThat(LAYERS).containsExactlyInAnyOrderElementsOf(ALLOWED.keySet());
+        ALLOWED.forEach((pkg, allowed) -> assertThat(allowed).as("io.raftkv.%s may use only packages below it", pkg)
+                .allMatch(used -> LAYERS.indexOf(used) > LAYERS.indexOf(pkg)));
     }
 
     @Test
