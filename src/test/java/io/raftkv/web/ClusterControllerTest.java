@@ -53,8 +53,8 @@ class ClusterControllerTest {
     void everyRoleIsSpelledAsTheContractSpellsIt() throws Exception {
         List<String> labels = Arrays.stream(Role.values()).map(Role::label).toList();
         assertThat(labels).containsExactly("follower", "pre-candidate", "candidate", "leader");
-        assertThat(NoLeaderWebTest.roleEnum("Cluster")).containsExactlyInAnyOrderElementsOf(labels);
-        assertThat(NoLeaderWebTest.roleEnum("Member")).containsAll(labels).contains("unknown");
+        assertThat(OpenApiYamlTest.roleEnum("Cluster")).containsExactlyInAnyOrderElementsOf(labels);
+        assertThat(OpenApiYamlTest.roleEnum("Member")).containsAll(labels).contains("unknown");
         assertThat(Role.PRE_CANDIDATE).as("logs say it the same way").hasToString("pre-candidate");
     }
 }

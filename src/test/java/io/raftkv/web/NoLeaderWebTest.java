@@ -7,20 +7,16 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
-import org.yaml.snakeyaml.Yaml;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -81,8 +77,8 @@ class NoLeaderWebTest {
         assertThat(health.statusCode()).as("no leader: out of service").isEqualTo(503);
         assertThat(JSON.readTree(health.body()).path("details").path("role").asString()).isEqualTo("pre-candidate");
 
-        List<String> clusterRoles = roleEnum("Cluster");
-        List<String> memberRoles = roleEnum("Member");
+        List<String> clusterRoles = OpenApiYamlTest.roleEnum("Cluster");
+        List<String> memberRoles = OpenApiYamlTest.roleEnum("Member");
         assertThat(clusterRoles).contains(cluster.path("role").asString());
         for (JsonNode m : cluster.path("members")) {
             assertThat(memberRoles).contains(m.path("role").asString());
@@ -99,13 +95,5 @@ class NoLeaderWebTest {
         assertThat(answer.headers().firstValue("Location")).as("never a redirect to no one").isEmpty();
         assertThat(answer.headers().firstValue("Content-Type")).hasValueSatisfying(ct -> assertThat(ct).startsWith("application/problem+json"));
         assertThat(JSON.readTree(answer.body()).path("type").asString()).isEqualTo(Problems.TYPE_BASE + "no-leader");
-    }
-
-    @SuppressWarnings("unchecked")
-    static List<String> roleEnum(String schema) throws IOException {
-        Map<String, Object> api = new Yaml().load(Files.readString(Path.of("openapi.yaml")));
-        Map<String, Object> schemas = (Map<String, Object>) ((Map<String, Object>) api.get("components")).get("schemas");
-        Map<String, Object> props = (Map<String, Object>) ((Map<String, Object>) schemas.get(schema)).get("properties");
-        return (List<String>) ((Map<String, Object>) props.get("role")).get("enum");
     }
 }

@@ -3,6 +3,7 @@ package io.raftkv.web;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,5 +47,14 @@ class OpenApiYamlTest {
                 collectNulls(list.get(i), path + "/" + i, nulls);
             }
         }
+    }
+
+    /** The role values the contract allows in a schema's {@code role} property. */
+    @SuppressWarnings("unchecked")
+    static List<String> roleEnum(String schema) throws IOException {
+        Map<String, Object> api = new Yaml().load(Files.readString(Path.of("openapi.yaml")));
+        Map<String, Object> schemas = (Map<String, Object>) ((Map<String, Object>) api.get("components")).get("schemas");
+        Map<String, Object> props = (Map<String, Object>) ((Map<String, Object>) schemas.get(schema)).get("properties");
+        return (List<String>) ((Map<String, Object>) props.get("role")).get("enum");
     }
 }
