@@ -58,7 +58,14 @@ public final class Proposals<R> {
 
     /** {@code ticket} is released when the write is answered. */
     void register(Proposal p, CompletableFuture<R> future, Backpressure.Ticket ticket) {
-        byIndex.put(p.index(), new Pending<>(p.term(), future, clock.nanos(), ticket));
+        Pending<R> older = byIndex.put(p.index(), new Pending<>(p.term(), future, clock.nanos(), ticket));
+        if (older != null) {
+            // This node lost leadership, its log was cut back, and it leads again: its new entry took
+            // the slot here. The older write is gone from this log but may survive in another's and
+            // still commit under a later leader, so its outcome is unknown, not "not applied".
+            older.fail(new WriteOutcomeUnknownException(
+                    "this node lost leadership before the write was known to commit; it may or may not be applied"));
+        }
     }
 
     /** The entry at {@code index} with {@code term} was applied; {@code result} is null for non-commands. */

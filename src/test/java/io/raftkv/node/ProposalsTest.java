@@ -65,6 +65,23 @@ class ProposalsTest {
     }
 
     @Test
+    void aWriteWhoseSlotANewerProposalOfThisNodeTakesIsAnsweredNotForgotten() {
+        // Found by the simulator (seed 493): leader in term 5, deposed, its log cut back, leader again
+        // in term 7, proposing at an index where a term-5 write still waited. That write could still
+        // commit through a node that kept it, so it is "outcome unknown", and it is said at once.
+        CompletableFuture<WriteResult> old = new CompletableFuture<>();
+        CompletableFuture<WriteResult> now = new CompletableFuture<>();
+        register(new Proposal(300, 5), old);
+        proposals.leadershipLost();
+        register(new Proposal(300, 7), now);
+        assertThat(old).isCompletedExceptionally();
+        assertThatThrownBy(old::get).hasCauseInstanceOf(WriteOutcomeUnknownException.class);
+        proposals.applied(300, 7, new WriteResult.Written(300, true));
+        assertThat(now).isCompletedWithValue(new WriteResult.Written(300, true));
+        assertThat(proposals.size()).isZero();
+    }
+
+    @Test
     void theGraceStartsWhenLeadershipIsLostNotWhenTheWriteWasProposed() {
         CompletableFuture<WriteResult> f = new CompletableFuture<>();
         register(new Proposal(7, 3), f);

@@ -102,7 +102,7 @@ public final class Simulation {
     private final class SimNode implements NodeDriver.Observer {
         final LocalNode local;
         /** Requests handed to the driver and not yet answered; none may remain once the driver ends. */
-        final Set<CompletableFuture<?>> unanswered = new HashSet<>();
+        final Map<CompletableFuture<?>, String> unanswered = new LinkedHashMap<>();
         SimApplyQueue applyQueue;
         boolean crashMidReady;
 
@@ -160,7 +160,7 @@ public final class Simulation {
             applyQueue.drainNow();
             local.applier.failWaiters(new NodeUnavailableException("this node stopped applying", null));
             if (!unanswered.isEmpty()) {
-                fail("a node that " + how + " left " + unanswered.size() + " requests unanswered");
+                fail("a node that " + how + " left requests unanswered: " + unanswered.values());
             }
         }
     }
@@ -385,7 +385,9 @@ public final class Simulation {
     private final Map<String, SimNode> nodes = new LinkedHashMap<>();
     private final List<SimClient> clients = new ArrayList<>();
     private final List<KvOp> history = new ArrayList<>();
-    private final Trace trace = new Trace(600);
+    private final Trace trace = new Trace(Integer.getInteger("raftkv.sim.trace", 600));
+    /** The first check that failed, kept so that one failing inside a future's callback still ends the run. */
+    private SimulationFailure failure;
     /** The index at which each client write was applied, and the writes answered "not applied". */
     private final Map<String, Long> appliedOps = new HashMap<>();
     private final Set<String> notAppliedOps = new HashSet<>();
@@ -492,6 +494,7 @@ public final class Simulation {
         }
         finalReads();
         checkConvergence();
+        checkEverythingAnswered();
         LinearizabilityChecker.Result lin;
         try {
             lin = new LinearizabilityChecker().check(history);
@@ -522,6 +525,16 @@ public final class Simulation {
         long answered = history.stream().filter(o -> o.client() == 1000 && o.outcome() == KvOp.Outcome.OK).count();
         if (answered != cfg.keys()) {
             fail("final reads: only " + answered + " of " + cfg.keys() + " keys could be read on a healed cluster");
+        }
+    }
+
+    /** Once quiet, every request a live node was handed has had its answer: none waits forever. */
+    private void checkEverythingAnswered() {
+        runUntil(now + 2 * STEP_DOWN_GRACE_MS, () -> nodes.values().stream().allMatch(n -> n.unanswered.isEmpty()));
+        for (SimNode n : nodes.values()) {
+            if (!n.unanswered.isEmpty()) {
+                fail("node " + n.id() + " still holds unanswered requests long after the clients stopped: " + n.unanswered.values());
+            }
         }
     }
 
@@ -563,6 +576,10 @@ public final class Simulation {
             Scheduled s = queue.poll();
             now = s.time();
             s.action().run();
+            if (failure != null) {
+                // Raised inside a callback of a driver's answer, where CompletableFuture would swallow it.
+                throw failure;
+            }
             if (done.get()) {
                 return;
             }
@@ -578,8 +595,12 @@ public final class Simulation {
     }
 
     private void fail(String problem) {
-        throw new SimulationFailure(seed, problem + "\n  cluster: " + nodes.values().stream().map(n -> n.local).toList(),
-                trace.render());
+        SimulationFailure f = new SimulationFailure(seed, problem + "\n  cluster: "
+                + nodes.values().stream().map(n -> n.local).toList(), trace.render());
+        if (failure == null) {
+            failure = f;
+        }
+        throw f;
     }
 
     // ---------------------------------------------------------------- nodes and network
@@ -685,7 +706,7 @@ public final class Simulation {
     private void request(SimNode node, NodeDriver<Boolean> driver, Request r) {
         if (r.kind() == KvOp.Kind.GET) {
             CompletableFuture<Void> read = new CompletableFuture<>();
-            node.unanswered.add(read);
+            node.unanswered.put(read, now + " " + r);
             read.whenComplete((v, e) -> {
                 node.unanswered.remove(read);
                 // Served from local state the moment the driver says it may be, as KvController does.
@@ -700,7 +721,7 @@ public final class Simulation {
                 default -> KvCommand.Kind.CAS;
             };
             CompletableFuture<Boolean> write = driver.propose(new KvCommand(kind, r.key(), r.value(), r.expected(), r.op()).encode());
-            node.unanswered.add(write);
+            node.unanswered.put(write, now + " " + r);
             write.whenComplete((swapped, e) -> {
                 node.unanswered.remove(write);
                 Response resp = answer(r, e, swapped != null && swapped, null);
