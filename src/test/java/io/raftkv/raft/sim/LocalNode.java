@@ -90,12 +90,17 @@ public final class LocalNode {
      */
     public static <R> NodeDriver<R> driverFor(RaftNode raft, RaftStorage storage, Outbox outbox, StateMachine<R> sm,
                                               long snapshotEvery, long trailingEntries) {
+        return driverFor(raft, storage, outbox, sm, snapshotEvery, trailingEntries, NodeDriver.Observer.NONE);
+    }
+
+    public static <R> NodeDriver<R> driverFor(RaftNode raft, RaftStorage storage, Outbox outbox, StateMachine<R> sm,
+                                              long snapshotEvery, long trailingEntries, NodeDriver.Observer observer) {
         Proposals<R> proposals = new Proposals<>(() -> 0, Duration.ofSeconds(1), METRICS);
         List<NodeDriver<R>> self = new ArrayList<>(1);
         DirectApplier<R> applier = new DirectApplier<>(sm, storage.snapshots().latest(), proposals,
                 snap -> self.get(0).snapshotTaken(snap), snapshotEvery, METRICS);
         NodeDriver<R> driver = new NodeDriver<>(raft, storage, outbox, applier, proposals, METRICS, () -> 0,
-                trailingEntries, NodeDriver.Observer.NONE);
+                trailingEntries, observer);
         self.add(driver);
         return driver;
     }

@@ -50,6 +50,7 @@ import java.util.function.Supplier;
 public final class Simulation {
     public static final int TICK_MS = 10;
     private static final long CLIENT_TIMEOUT_MS = 1_000;
+    private static final long FINAL_READ_PATIENCE_MS = 5_000;
     /** Shorter than the client's timeout, so the driver's own "outcome unknown" answers are exercised. */
     private static final long STEP_DOWN_GRACE_MS = 300;
 
@@ -258,7 +259,9 @@ public final class Simulation {
             current = script != null ? script.get(ops) : randomOp();
             ops++;
             invokedAt = now;
-            deadline = now + CLIENT_TIMEOUT_MS;
+            // The final reader keeps trying for several elections: a healed cluster without PreVote and with
+            // long timeouts may split votes a few times before it elects a leader (seeds 2878, 4251).
+            deadline = now + (script != null ? FINAL_READ_PATIENCE_MS : CLIENT_TIMEOUT_MS);
             writeMayBeInFlight = false;
             send();
         }
