@@ -7,19 +7,13 @@ import io.raftkv.node.NodeLimits;
 import io.raftkv.node.NodeMetrics;
 import io.raftkv.node.PeerClient;
 import io.raftkv.node.RaftKvNode;
-import io.raftkv.peer.PeerTls;
 import io.raftkv.raft.RaftConfig;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.raftkv.web.ProblemErrorReportValve;
-import org.apache.catalina.core.StandardHost;
-import org.apache.coyote.http11.AbstractHttp11Protocol;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.ssl.NoSuchSslBundleException;
 import org.springframework.boot.ssl.SslBundles;
-import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
-import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
-import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -35,8 +29,8 @@ public class RaftKvConfiguration {
 
     @Bean
     RaftKvNode raftKvNode(RaftKvProperties p, @Value("${server.port:8080}") int serverPort,
-                          @Value("${server.ssl.bundle:}") String clientBundle, SslBundles sslBundles, MeterRegistry registry)
-            throws IOException {
+                          @Value("${server.ssl.bundle:}") String clientBundle, SslBundles sslBundles, MeterRegistry registry,
+                          ObjectProvider<NodeParts> parts) throws IOException {
         String scheme = clientBundle.isBlank() ? "http" : "https";
         String advertise = p.advertiseUrl() == null || p.advertiseUrl().isBlank()
                 ? scheme + "://localhost:" + serverPort : p.advertiseUrl().replaceAll("/+$", "");
@@ -59,7 +53,8 @@ public class RaftKvConfiguration {
                 p.nodeId(), limits.storeQuotaBytes(), limits.backpressure().maxPendingWrites(),
                 limits.backpressure().maxPendingWriteBytes(), limits.backpressure().maxApplyBacklog(),
                 limits.backpressure().maxPendingReads());
-        return RaftKvNode.open(settings, new NodeMetrics(registry), limits);
+        NodeMetrics metrics = new NodeMetrics(registry);
+        return new RaftKvNode(settings, parts.getIfAvailable(() -> NodeParts.PRODUCTION).create(settings, metrics), metrics, limits);
     }
 
     private static PeerClient.Tls peerTls(RaftKvProperties p, SslBundles sslBundles) {
@@ -89,29 +84,5 @@ public class RaftKvConfiguration {
     @Bean
     RaftTicker raftTicker(RaftKvNode node, RaftKvProperties p) {
         return new RaftTicker(node, p.timing().tick());
-    }
-
-    /**
-     * The client server. It keeps an encoded slash (%2F) as it is, so a key may contain one; the key
-     * parser decodes it. It keeps a connection open for as many requests as its client sends:
-     * Tomcat's default of closing it after 100 raced with clients reusing the connection. It has no
-     * peer endpoints at all: the peer port is a server of its own (io.raftkv.peer).
-     */
-    @Bean
-    WebServerFactoryCustomizer<TomcatServletWebServerFactory> clientConnector() {
-        return factory -> {
-            TomcatConnectorCustomizer client = c -> {
-                c.setEncodedSolidusHandling("passthrough");
-                if (c.getProtocolHandler() instanceof AbstractHttp11Protocol<?> http) {
-                    http.setMaxKeepAliveRequests(-1);
-                }
-            };
-            factory.addConnectorCustomizers(client);
-            factory.addContextCustomizers(context -> {
-                if (context.getParent() instanceof StandardHost host) {
-                    host.setErrorReportValveClass(ProblemErrorReportValve.class.getName());
-                }
-            });
-        };
     }
 }

@@ -63,10 +63,6 @@ public final class KvStateMachine {
         this(IdempotencyPolicy.defaults());
     }
 
-    public IdempotencyPolicy policy() {
-        return policy;
-    }
-
     /**
      * Applies the committed command at log {@code index}. Apply thread only.
      *

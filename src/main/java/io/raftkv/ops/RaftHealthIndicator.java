@@ -34,7 +34,7 @@ final class RaftHealthIndicator implements HealthIndicator {
                     : "catching up: applied " + s.appliedIndex() + " of " + s.readyIndex());
         }
         b.withDetail("id", s.id())
-                .withDetail("role", s.role().name().toLowerCase())
+                .withDetail("role", s.role().label())
                 .withDetail("term", s.term())
                 .withDetail("commitIndex", s.commitIndex())
                 .withDetail("appliedIndex", s.appliedIndex())

@@ -2,6 +2,7 @@ package io.raftkv.peer;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.raftkv.config.PeerTls;
 import io.raftkv.config.RaftKvProperties;
 import io.raftkv.node.RaftKvNode;
 import org.slf4j.Logger;

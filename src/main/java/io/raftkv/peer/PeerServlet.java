@@ -1,6 +1,6 @@
 package io.raftkv.peer;
 
-import io.raftkv.web.ProblemJson;
+import io.raftkv.http.ProblemJson;
 
 import io.raftkv.node.MessageCodec;
 import io.raftkv.node.NodeStatus;

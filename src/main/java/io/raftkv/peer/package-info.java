@@ -5,7 +5,10 @@
  * {@code /raft/snapshot} and {@code GET /raft/info}, matched on the raw request URI. Before a body
  * is read, {@link io.raftkv.peer.PeerGate} checks the request: the shared secret, the cluster ID,
  * that the sender is a member, and with peer TLS that its client certificate names it; bodies are
- * read with a bound. Also here: the peer server's TLS (a Spring SSL bundle, reloaded when its
- * files change, on the server and the outbound client alike).
+ * read with a bound. A renewed peer certificate is handed to the outbound client as well.
+ *
+ * <p>May use {@code config} (its settings and {@code PeerTls}), {@code node} (where messages go),
+ * {@code raft}, {@code http} (problem bodies) and {@code web} (only the error valve, so both ports
+ * answer errors alike). Nothing may use it: the client port must not know the peer port exists.
  */
 package io.raftkv.peer;

@@ -1,6 +1,6 @@
 package io.raftkv.security;
 
-import io.raftkv.web.ProblemJson;
+import io.raftkv.http.ProblemJson;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;

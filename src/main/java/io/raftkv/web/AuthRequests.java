@@ -5,6 +5,7 @@ import io.raftkv.kv.AuthNames;
 import io.raftkv.kv.Permission;
 import io.raftkv.kv.Role;
 import jakarta.servlet.http.HttpServletRequest;
+import org.springframework.http.HttpStatus;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
@@ -103,19 +104,22 @@ final class AuthRequests {
 
     private static byte[] read(HttpServletRequest req) {
         if (req.getContentLengthLong() > MAX_BODY) {
-            throw new BadRequestException(org.springframework.http.HttpStatus.CONTENT_TOO_LARGE, "body-too-large",
-                    "an /auth request body has at most " + MAX_BODY + " bytes");
+            throw tooLarge();
         }
         try (InputStream in = req.getInputStream()) {
             byte[] b = in.readNBytes(MAX_BODY + 1);
             if (b.length > MAX_BODY) {
-                throw new BadRequestException(org.springframework.http.HttpStatus.CONTENT_TOO_LARGE, "body-too-large",
-                        "an /auth request body has at most " + MAX_BODY + " bytes");
+                throw tooLarge();
             }
             return b;
         } catch (IOException e) {
             throw bad("the body could not be read: " + e.getMessage());
         }
+    }
+
+    private static BadRequestException tooLarge() {
+        return new BadRequestException(HttpStatus.CONTENT_TOO_LARGE, "body-too-large",
+                "an /auth request body has at most " + MAX_BODY + " bytes");
     }
 
     private static BadRequestException bad(String detail) {

@@ -3,7 +3,8 @@ package io.raftkv.web;
 import io.raftkv.node.NodeStatus;
 import io.raftkv.node.NodeUnavailableException;
 import io.raftkv.node.OverloadedException;
-import io.raftkv.node.RaftKvNode;
+import io.raftkv.node.PeerDirectory;
+import io.raftkv.node.StatusBoard;
 import io.raftkv.node.StoreFullException;
 import io.raftkv.node.WriteNotAppliedException;
 import io.raftkv.node.WriteOutcomeUnknownException;
@@ -35,12 +36,15 @@ final class LeaderRouter {
     private static final java.util.concurrent.Executor SHORT_PAUSE =
             CompletableFuture.delayedExecutor(20, TimeUnit.MILLISECONDS);
 
-    private final RaftKvNode node;
+    private final StatusBoard board;
+    private final PeerDirectory directory;
     private final Duration leaderWait;
     private final Duration timeout;
 
-    LeaderRouter(RaftKvNode node, Duration leaderWait, Duration timeout) {
-        this.node = node;
+    /** Only the node's published status and its directory: what routing decides on, and all a test must fake. */
+    LeaderRouter(StatusBoard board, PeerDirectory directory, Duration leaderWait, Duration timeout) {
+        this.board = board;
+        this.directory = directory;
         this.leaderWait = leaderWait;
         this.timeout = timeout;
     }
@@ -60,7 +64,7 @@ final class LeaderRouter {
                                                                  Supplier<CompletableFuture<T>> action,
                                                                  Function<T, ResponseEntity<Object>> onResult,
                                                                  long deadline) {
-        NodeStatus s = node.status();
+        NodeStatus s = board.current();
         if (s.failed()) {
             return CompletableFuture.completedFuture(failed(s.failure()));
         }
@@ -70,7 +74,7 @@ final class LeaderRouter {
                     .thenApply(onResult)
                     .exceptionallyCompose(e -> onFailure(unwrap(e), pathAndQuery, kind, action, onResult, deadline));
         }
-        Optional<String> leaderUrl = s.routable() ? node.directory().clientUrl(s.leader()) : Optional.empty();
+        Optional<String> leaderUrl = s.routable() ? directory.clientUrl(s.leader()) : Optional.empty();
         if (leaderUrl.isPresent()) {
             return CompletableFuture.completedFuture(redirect(leaderUrl.get(), pathAndQuery, s.leader()));
         }
@@ -88,9 +92,9 @@ final class LeaderRouter {
                     Map.of("retryable", true)));
         }
         // Waiters are woken on the Raft loop thread; continue elsewhere so routing never runs (or waits) there.
-        return node.board().awaitLeader(Duration.ofNanos(left)).thenComposeAsync(st -> {
-            NodeStatus now = node.status();
-            if (now.routable() && !now.isLeader() && node.directory().clientUrl(now.leader()).isEmpty()) {
+        return board.awaitLeader(Duration.ofNanos(left)).thenComposeAsync(st -> {
+            NodeStatus now = board.current();
+            if (now.routable() && !now.isLeader() && directory.clientUrl(now.leader()).isEmpty()) {
                 // A leader whose client URL we have not learned yet: its first message will carry it.
                 return CompletableFuture.supplyAsync(() -> null, SHORT_PAUSE)
                         .thenCompose(x -> waitForLeader(pathAndQuery, kind, action, onResult, deadline));

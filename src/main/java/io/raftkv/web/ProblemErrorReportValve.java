@@ -1,5 +1,6 @@
 package io.raftkv.web;
 
+import io.raftkv.http.ProblemJson;
 import org.apache.catalina.connector.Request;
 import org.apache.catalina.connector.Response;
 import org.apache.catalina.valves.ErrorReportValve;

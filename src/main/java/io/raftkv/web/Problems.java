@@ -1,5 +1,6 @@
 package io.raftkv.web;
 
+import io.raftkv.http.ProblemJson;
 import io.raftkv.node.OverloadedException;
 import io.raftkv.node.StoreFullException;
 import org.springframework.http.HttpHeaders;
@@ -13,7 +14,7 @@ import java.util.Map;
 
 /** Builds RFC 9457 problem responses: a stable {@code type} per kind of problem and a detail that says what to do. */
 final class Problems {
-    static final String TYPE_BASE = "https://raftkv.io/problems/";
+    static final String TYPE_BASE = ProblemJson.TYPE_BASE;
 
     private Problems() {
     }

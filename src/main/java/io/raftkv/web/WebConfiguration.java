@@ -2,13 +2,17 @@ package io.raftkv.web;
 
 import io.raftkv.config.RaftKvProperties;
 import io.raftkv.node.RaftKvNode;
+import org.apache.catalina.core.StandardHost;
+import org.apache.coyote.http11.AbstractHttp11Protocol;
+import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * The web layer's own beans: request routing to the leader and the browser-safety headers.
+ * The web layer's own beans: request routing to the leader, the client server's Tomcat settings
+ * and the browser-safety headers.
  * (The peer port is another server: see io.raftkv.peer.)
  */
 @Configuration(proxyBeanMethods = false)
@@ -16,12 +20,36 @@ class WebConfiguration {
 
     @Bean
     LeaderRouter leaderRouter(RaftKvNode node, RaftKvProperties p) {
-        return new LeaderRouter(node, p.requests().leaderWait(), p.requests().timeout());
+        return new LeaderRouter(node.board(), node.directory(), p.requests().leaderWait(), p.requests().timeout());
     }
 
     /** The browser-safety headers on every answer of the node (see {@link SecurityHeaders}). */
     @Bean
     WebServerFactoryCustomizer<TomcatServletWebServerFactory> securityHeaders() {
         return factory -> factory.addContextCustomizers(context -> context.getPipeline().addValve(new SecurityHeaders()));
+    }
+
+    /**
+     * The client server. It keeps an encoded slash (%2F) as it is, so a key may contain one; the key
+     * parser decodes it. It keeps a connection open for as many requests as its client sends:
+     * Tomcat's default of closing it after 100 raced with clients reusing the connection. It has no
+     * peer endpoints at all: the peer port is a server of its own (io.raftkv.peer).
+     */
+    @Bean
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> clientConnector() {
+        return factory -> {
+            TomcatConnectorCustomizer client = c -> {
+                c.setEncodedSolidusHandling("passthrough");
+                if (c.getProtocolHandler() instanceof AbstractHttp11Protocol<?> http) {
+                    http.setMaxKeepAliveRequests(-1);
+                }
+            };
+            factory.addConnectorCustomizers(client);
+            factory.addContextCustomizers(context -> {
+                if (context.getParent() instanceof StandardHost host) {
+                    host.setErrorReportValveClass(ProblemErrorReportValve.class.getName());
+                }
+            });
+        };
     }
 }

@@ -1,6 +1,7 @@
 package io.raftkv.security;
 
 import io.raftkv.RaftKvApplication;
+import io.raftkv.web.WebHttp;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

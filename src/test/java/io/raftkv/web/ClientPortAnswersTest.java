@@ -7,9 +7,6 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -40,16 +37,9 @@ class ClientPortAnswersTest {
     @DynamicPropertySource
     static void node(DynamicPropertyRegistry r) {
         r.add("raftkv.data-dir", () -> dataDir.toString());
-        r.add("raftkv.peer-port", ClientPortAnswersTest::freePort);
+        r.add("raftkv.peer-port", WebHttp::freePort);
     }
 
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     private RawHttp.Answer send(String request) {
         return send(request, false);

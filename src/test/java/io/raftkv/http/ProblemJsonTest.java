@@ -1,4 +1,4 @@
-package io.raftkv.web;
+package io.raftkv.http;
 
 import org.junit.jupiter.api.Test;
 

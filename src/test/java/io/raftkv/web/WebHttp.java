@@ -1,4 +1,4 @@
-package io.raftkv.security;
+package io.raftkv.web;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,16 +9,16 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /** A small HTTP client for the in-process web tests: no redirects followed, an optional bearer token. */
-final class WebHttp {
+public final class WebHttp {
     private final HttpClient client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
             .connectTimeout(Duration.ofSeconds(2)).build();
     private final String base;
 
-    WebHttp(int port) {
+    public WebHttp(int port) {
         this.base = "http://localhost:" + port;
     }
 
-    HttpResponse<String> send(String method, String path, String token, String body, String... headers) {
+    public HttpResponse<String> send(String method, String path, String token, String body, String... headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (token != null) {
@@ -37,24 +37,24 @@ final class WebHttp {
         }
     }
 
-    HttpResponse<String> get(String path, String token) {
+    public HttpResponse<String> get(String path, String token) {
         return send("GET", path, token, null);
     }
 
-    HttpResponse<String> put(String path, String token, String body) {
+    public HttpResponse<String> put(String path, String token, String body) {
         return send("PUT", path, token, body, "Content-Type", "application/json");
     }
 
-    HttpResponse<String> delete(String path, String token) {
+    public HttpResponse<String> delete(String path, String token) {
         return send("DELETE", path, token, null);
     }
 
     /** What {@link #raw} got back. */
-    record Raw(int status, String contentType, String body) {
+    public record Raw(int status, String contentType, String body) {
     }
 
     /** Sends the request line exactly as given (java.net.URI refuses malformed escapes), one request per connection. */
-    Raw raw(String method, String target, String token, String body) {
+    public Raw raw(String method, String target, String token, String body) {
         int port = Integer.parseInt(base.substring(base.lastIndexOf(':') + 1));
         try (java.net.Socket s = new java.net.Socket("localhost", port)) {
             s.setSoTimeout(10_000);
@@ -85,7 +85,7 @@ final class WebHttp {
         }
     }
 
-    static int freePort() {
+    public static int freePort() {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
             return s.getLocalPort();
         } catch (IOException e) {

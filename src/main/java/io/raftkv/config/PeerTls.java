@@ -1,4 +1,4 @@
-package io.raftkv.peer;
+package io.raftkv.config;
 
 import io.raftkv.node.PeerClient;
 import org.springframework.boot.ssl.SslBundle;

@@ -1,15 +1,16 @@
-package io.raftkv.web;
+package io.raftkv.http;
 
 import org.springframework.http.HttpStatus;
 
 /**
  * A problem+json body written by hand, for the places that answer outside Spring MVC's message
- * converters: the container's error valve, the security chain's 401/403 and the peer server. Every
- * string is escaped, so input echoed in a detail can never break out of the JSON.
+ * converters: the container's error valve, the security chain's 401/403 and the peer server. It
+ * lives in a package of its own so that web, security and peer can all use it without depending
+ * on one another. Every string is escaped, so input echoed in a detail can never break out of the JSON.
  */
 public final class ProblemJson {
     /** The base of every problem's {@code type} URI; a slug names the problem. */
-    public static final String TYPE_BASE = Problems.TYPE_BASE;
+    public static final String TYPE_BASE = "https://raftkv.io/problems/";
     private static final int MAX_DETAIL = 512;
 
     private ProblemJson() {
@@ -19,7 +20,7 @@ public final class ProblemJson {
         HttpStatus s = HttpStatus.resolve(status);
         String title = s == null ? "Error" : s.getReasonPhrase();
         String d = detail.length() > MAX_DETAIL ? detail.substring(0, MAX_DETAIL) + "..." : detail;
-        return "{\"type\":\"" + Problems.TYPE_BASE + slug + "\",\"title\":\"" + escape(title) + "\",\"status\":" + status
+        return "{\"type\":\"" + TYPE_BASE + slug + "\",\"title\":\"" + escape(title) + "\",\"status\":" + status
                 + ",\"detail\":\"" + escape(d) + "\"}";
     }
 
