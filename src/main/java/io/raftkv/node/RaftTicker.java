@@ -7,9 +7,9 @@ import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
 
 /**
- * Raft's clock, named for what it drives: every timer of the node (elections, heartbeats, CheckQuorum,
- * the step-down grace of pending writes) counts these ticks. Ticks the node every {@code raftkv.timing.tick}. Elections, heartbeats and
- * CheckQuorum all count these ticks, so the core itself never reads a clock.
+ * Drives every timer of the node: ticks it every {@code raftkv.timing.tick}. The core counts these
+ * ticks for elections, heartbeats and CheckQuorum (it never reads a clock), and the driver runs out
+ * the step-down grace of pending writes on them.
  */
 public final class RaftTicker implements SmartLifecycle {
     private final RaftKvNode node;
