@@ -603,7 +603,8 @@ public final class Simulation {
         if (failure == null) {
             failure = f;
         }
-        throw f;
+        // A check that failed inside a driver's step is reported as itself, not as the node failure it caused.
+        throw failure;
     }
 
     // ---------------------------------------------------------------- nodes and network
