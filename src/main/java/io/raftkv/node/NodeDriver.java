@@ -176,6 +176,13 @@ public final class NodeDriver<R> {
         pendingReads.put(id, answer);
     }
 
+    /** Asks the core to hand leadership to {@code target} (dissertation §3.10); ignored once the driver has ended. */
+    public void transferLeadership(String target) {
+        if (live()) {
+            guard("the Raft core failed on a leadership transfer", () -> raft.transferLeadership(target));
+        }
+    }
+
     /** Hands leadership to the most up-to-date follower; returns its id, or null if this node does not lead. */
     public String transferToBestFollower() {
         if (!live() || raft.role() != Role.LEADER || raft.membership().voters().size() < 2) {
@@ -189,9 +196,8 @@ public final class NodeDriver<R> {
                 bestMatch = e.getValue();
             }
         }
-        String target = best;
-        guard("the Raft core failed on a leadership transfer", () -> raft.transferLeadership(target));
-        return target;
+        transferLeadership(best);
+        return best;
     }
 
     /** A snapshot the applier took: saved, and the log compacted, at the end of the next {@link #process()}. */

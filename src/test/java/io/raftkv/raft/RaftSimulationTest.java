@@ -11,6 +11,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -48,11 +50,13 @@ class RaftSimulationTest {
         }
         long ops = 0;
         long unknown = 0;
+        Map<String, Long> answers = new TreeMap<>();
         for (Future<Simulation.Outcome> f : runs) {
             Simulation.Outcome o = f.get();
             if (o != null) {
                 ops += o.operations();
                 unknown += o.unknownOperations();
+                o.answers().forEach((k, v) -> answers.merge(k, v, Long::sum));
             }
         }
         pool.shutdown();
@@ -60,11 +64,17 @@ class RaftSimulationTest {
         double secs = (System.nanoTime() - started) / 1e9;
         System.out.printf("simulation sweep: %d seeds in %.1f s (%.0f seeds/min on %d threads), %d client operations, %d with unknown outcome%n",
                 seeds, secs, seeds / secs * 60, threads, ops, unknown);
+        System.out.println("the drivers' answers: " + answers);
         if (!failures.isEmpty()) {
             failures.sort((a, b) -> Long.compare(a.seed(), b.seed()));
             System.out.println(failures.get(0).getMessage());
         }
         assertThat(failures).as("failing seeds: %s", failures.stream().map(SimulationFailure::seed).toList()).isEmpty();
+        if (seeds >= DEFAULT_SEEDS) {
+            // The answer checks are only as good as the answers they see: every kind must have come up.
+            assertThat(answers).as("answers the sweep exercised").containsKeys("write OK", "write REDIRECT",
+                    "write UNAVAILABLE", "write NOT_APPLIED", "write UNKNOWN", "read OK", "read REDIRECT", "read UNAVAILABLE");
+        }
     }
 
     /**

@@ -106,6 +106,10 @@ public final class Simulation {
         final Map<CompletableFuture<?>, String> unanswered = new LinkedHashMap<>();
         SimApplyQueue applyQueue;
         boolean crashMidReady;
+        /** Its driver ended (failed or stopped); the process lingers a moment, answering, until it exits. */
+        boolean ending;
+        /** Starts so far: tells a scheduled exit which life it belongs to. */
+        int lives;
 
         SimNode(LocalNode local) {
             this.local = local;
@@ -116,6 +120,7 @@ public final class Simulation {
         }
 
         void start() {
+            lives++;
             local.start(new Random(rnd.nextLong()), new LocalNode.Wiring(Simulation.this::send, this,
                     () -> now * 1_000_000L, direct -> applyQueue = new SimApplyQueue(this, direct), Simulation.this::onApply));
         }
@@ -151,6 +156,7 @@ public final class Simulation {
             unanswered.clear();
             applyQueue = null;
             crashMidReady = false;
+            ending = false;
         }
 
         /**
@@ -393,6 +399,7 @@ public final class Simulation {
     private SimulationFailure failure;
     /** The index at which each client write was applied, and the writes answered "not applied". */
     private final Map<String, Long> appliedOps = new HashMap<>();
+    private final Map<String, Long> answers = new java.util.TreeMap<>();
     private final Set<String> notAppliedOps = new HashSet<>();
     /** How long committed work may wait for the simulated apply thread in this run. */
     private final int maxApplyDelayMs;
@@ -452,8 +459,9 @@ public final class Simulation {
     // ---------------------------------------------------------------- running
 
     /** Result of a full run: the history was linearizable, every invariant held, and the cluster recovered in time. */
+    /** @param answers how many times the drivers answered each way ({@code OK}, {@code NOT_APPLIED}, ...) */
     public record Outcome(long seed, int operations, long okOperations, long unknownOperations, long elections,
-                          long simulatedMs, long healToWriteMs) {
+                          long simulatedMs, long healToWriteMs, Map<String, Long> answers) {
     }
 
     /**
@@ -512,7 +520,7 @@ public final class Simulation {
         }
         return new Outcome(seed, history.size(), history.stream().filter(o -> o.outcome() == KvOp.Outcome.OK).count(),
                 history.stream().filter(o -> o.outcome() == KvOp.Outcome.UNKNOWN).count(), safety.elections, now,
-                firstWriteAfterHeal);
+                firstWriteAfterHeal, Map.copyOf(answers));
     }
 
     /** Every key is read once more, linearizably, after everything else: acknowledged writes must be there. */
@@ -643,7 +651,7 @@ public final class Simulation {
             return;
         }
         String failure = node.local.driver.failure();
-        if (failure != null) {
+        if (failure != null && !node.ending) {
             if (!causedByStorage(node.local.driver.failureCause())) {
                 java.io.StringWriter stack = new java.io.StringWriter();
                 node.local.driver.failureCause().printStackTrace(new java.io.PrintWriter(stack));
@@ -652,7 +660,7 @@ public final class Simulation {
             }
             trace.add(now, node.id(), "STORAGE FAILED: " + failure);
             node.ended("failed on its storage");
-            crashAndRestart(node);
+            exitSoon(node);
         }
     }
 
@@ -663,6 +671,25 @@ public final class Simulation {
             }
         }
         return false;
+    }
+
+    /**
+     * A node whose driver ended stays up a little, as a process does until its supervisor restarts
+     * it or Tomcat finishes its graceful shutdown: requests that reach it meanwhile must be answered
+     * "unavailable" (never proposed) by the ended driver. Then it exits and restarts later.
+     */
+    private void exitSoon(SimNode node) {
+        node.ending = true;
+        int life = node.lives;
+        schedule(1 + rnd.nextInt(50), () -> {
+            if (node.lives == life && node.local.up && node.ending) {
+                if (!node.unanswered.isEmpty()) {
+                    fail("a node whose driver had ended left requests that reached it since unanswered: "
+                            + node.unanswered.values());
+                }
+                crashAndRestart(node);
+            }
+        });
     }
 
     private void crashAndRestart(SimNode node) {
@@ -755,6 +782,7 @@ public final class Simulation {
             fail("a request to the driver ended with an exception no client can interpret: " + cause);
             return null;
         }
+        answers.merge((r.kind() == KvOp.Kind.GET ? "read " : "write ") + status, 1L, Long::sum);
         return new Response(r.client(), r.attempt(), status, value, swapped, hint);
     }
 
@@ -878,7 +906,7 @@ public final class Simulation {
         } else if (cfg.transfers() && leader != null && dice < 90) {
             String target = ids.get(rnd.nextInt(ids.size()));
             trace.add(now, leader.id(), "NEMESIS transfer leadership to " + target);
-            input(leader, d -> d.raft().transferLeadership(target));
+            input(leader, d -> d.transferLeadership(target));
         }
         schedule(nemesisGap(), this::nemesis);
     }
@@ -936,8 +964,8 @@ public final class Simulation {
             }
             n.local.driver.stop();
             n.ended("stopped");
+            exitSoon(n);
             trace.add(now, n.id(), "STOPPED");
-            crashAndRestart(n);
         });
     }
 
