@@ -47,12 +47,19 @@ final class ReadIndexQueue {
     }
 
     /**
-     * Starts the round that confirms the reads added since the last one, if any: the caller then
-     * broadcasts heartbeats carrying {@link #round()}.
+     * Starts the round that confirms the reads added since the last one, if any, and if no earlier
+     * round still waits for its majority: the caller then broadcasts heartbeats carrying
+     * {@link #round()}. One round in flight at a time (as etcd's read loop does): reads that arrive
+     * meanwhile all ride the next one, so a stream of reads costs one heartbeat round per round trip,
+     * not one per turn of the loop. A round whose answers are lost is carried again by the periodic
+     * heartbeats, which is what keeps the queue moving.
      */
     boolean startRound() {
         if (pending.isEmpty() || pending.peekLast().round() <= round) {
             return false;
+        }
+        if (pending.peekFirst().round() <= round) {
+            return false; // the oldest waiting read belongs to a round a majority has not answered yet
         }
         round++;
         return true;

@@ -81,6 +81,23 @@ class ReadIndexQueueTest {
     }
 
     @Test
+    void oneRoundInFlightAtATimeAndEveryReadArrivingMeanwhileRidesTheNext() {
+        reads.add(1, 10, "a");
+        assertThat(reads.startRound()).isTrue();
+        reads.add(2, 11, "a");
+        reads.add(3, 12, "a");
+        assertThat(reads.startRound()).as("round 1 still waits for its majority").isFalse();
+        assertThat(reads.round()).isEqualTo(1);
+        reads.ack("b", 1);
+        assertThat(reads.release(THREE)).containsExactly(new ReadState(1, 10));
+        assertThat(reads.startRound()).as("round 1 answered: one round for both reads that waited").isTrue();
+        assertThat(reads.round()).isEqualTo(2);
+        reads.ack("c", 2);
+        assertThat(reads.release(THREE)).extracting(ReadState::requestId).containsExactly(2L, 3L);
+        assertThat(reads.startRound()).isFalse();
+    }
+
+    @Test
     void s6_4_answersFromOutsideTheClusterConfirmNothing() {
         reads.add(1, 10, "a");
         reads.startRound();
