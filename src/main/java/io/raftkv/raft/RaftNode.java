@@ -364,9 +364,7 @@ public final class RaftNode {
             Progress self = progress.get(id);
             if (role == Role.LEADER && self != null && self.maybeUpdate(log.persistedLastIndex())) {
                 // The leader counts itself toward a majority only once its own copy is durable.
-                if (maybeCommit()) {
-                    owedToAllFollowers();
-                }
+                maybeCommit();
             }
         }
         if (!rd.committedEntries().isEmpty()) {
@@ -695,9 +693,10 @@ public final class RaftNode {
             }
             case REPLICATE -> pr.freeInflightTo(r.index());
         }
-        if (maybeCommit()) {
-            owedToAllFollowers();
-        }
+        // A new commit index travels with the next AppendEntries or heartbeat (§5.3), not in a message
+        // of its own: that extra round per write, and its answer, halved what a lone client could do,
+        // and only followers' applying waits for it, never a commit or a client.
+        maybeCommit();
         if (r.from().equals(transferee) && pr.match == log.lastIndex()) {
             send(new TimeoutNow(id, r.from(), term));
         }
@@ -759,14 +758,6 @@ public final class RaftNode {
 
     private boolean committedInCurrentTerm() {
         return log.term(log.committed) == term;
-    }
-
-    private void owedToAllFollowers() {
-        for (String peer : progress.keySet()) {
-            if (!peer.equals(id)) {
-                appendOwed.add(peer);
-            }
-        }
     }
 
     private void queueRead(long requestId) {

@@ -306,6 +306,7 @@ class RaftDissertationTest {
         List<AppendEntries> appends = only(net.takeSent(), AppendEntries.class);
         assertThat(appends.stream().filter(a -> !a.entries().isEmpty())).hasSize(2);
         assertThat(appends.stream().mapToInt(a -> a.entries().size()).sum()).isEqualTo(2000);
+        net.tick("n1", RaftConfig.defaults("n1").heartbeatTicks()); // the commit index rides the next heartbeat
         assertThat(net.node("n2").sm.contents()).hasSize(1000);
     }
 
@@ -382,6 +383,7 @@ class RaftDissertationTest {
         Proposal grow = net.raft("n1").proposeMembership(
                 new Membership(List.of(new Peer("n1", "sim://n1"), new Peer("n2", "sim://n2"), new Peer("n3", "sim://n3"))));
         net.stabilize();
+        net.tick("n1", RaftConfig.defaults("n1").heartbeatTicks()); // the commit index rides the next heartbeat
         assertThat(net.raft("n3").commitIndex()).isGreaterThanOrEqualTo(grow.index());
         assertThat(net.node("n3").sm.get("a")).isEqualTo("1");
         net.crash("n2");

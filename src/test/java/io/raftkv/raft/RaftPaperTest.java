@@ -254,8 +254,14 @@ class RaftPaperTest {
         net.elect("n1");
         net.crash("n3");
         Proposal p = net.raft("n1").propose(put("a", "1"));
+        net.takeSent();
         net.stabilize();
         assertThat(net.raft("n1").commitIndex()).isEqualTo(p.index());
+        assertThat(only(net.takeSent(), AppendEntries.class)).as("no AppendEntries of its own for the new commit index")
+                .allMatch(ae -> !ae.entries().isEmpty());
+        // "it includes that index in future AppendEntries RPCs (including heartbeats) so that the other
+        // servers eventually find out": the next heartbeat is the next message.
+        net.tick("n1", RaftConfig.defaults("n1").heartbeatTicks());
         assertThat(net.raft("n2").commitIndex()).as("the commit index reaches followers").isEqualTo(p.index());
         assertThat(net.node("n2").sm.get("a")).isEqualTo("1");
     }
