@@ -187,4 +187,16 @@ class ClientPortAnswersTest {
         assertThat(seen).containsExactlyElementsOf(keys);
         assertThat(perPage).as("pages end early, and the large value comes alone").contains(1).allMatch(n -> n <= 3);
     }
+
+    @Test
+    void aTooLongHttp11RequestLineAfterAnHttp09RequestStillGetsAnHttp11Answer() {
+        // Found by HostileInputIT on a fresh machine: Tomcat recycles its per-connection processor and
+        // kept the previous connection's "HTTP/0.9" mark when the next request line was too long to
+        // parse, so that 400 went out without a status line or headers, unreadable to an HTTP/1.1 client.
+        for (int i = 0; i < 20; i++) {
+            send("GET /kv\r\n");
+            RawHttp.Answer a = send("GET /kv?prefix=" + "A".repeat(9000) + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            assertProblem(a, 400, "bad-http-request");
+        }
+    }
 }
