@@ -63,6 +63,9 @@ final class PeerServer implements SmartLifecycle {
                 // closes first and never sends a request into a connection the server is closing.
                 http.setKeepAliveTimeout(120_000);
                 http.setMaxHttpHeaderSize(16 * 1024);
+                // No recycled processors: one kept a connection's HTTP/0.9 mark into the next, whose
+                // too-long request line was then answered without a status line (as on the client port).
+                http.setProcessorCache(0);
                 http.setMaxSwallowSize(1 << 20);
             }
         });

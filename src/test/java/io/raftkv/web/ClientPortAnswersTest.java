@@ -34,10 +34,14 @@ class ClientPortAnswersTest {
     @LocalServerPort
     int port;
 
+    /** The node's peer port: a Tomcat of its own, with the same error valve. */
+    static int peerPort;
+
     @DynamicPropertySource
     static void node(DynamicPropertyRegistry r) {
         r.add("raftkv.data-dir", () -> dataDir.toString());
-        r.add("raftkv.peer-port", WebHttp::freePort);
+        peerPort = WebHttp.freePort();
+        r.add("raftkv.peer-port", () -> peerPort);
     }
 
 
@@ -197,6 +201,19 @@ class ClientPortAnswersTest {
             send("GET /kv\r\n");
             RawHttp.Answer a = send("GET /kv?prefix=" + "A".repeat(9000) + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
             assertProblem(a, 400, "bad-http-request");
+        }
+    }
+
+    @Test
+    void theSameOnThePeerPort() {
+        URI peer = URI.create("http://127.0.0.1:" + peerPort);
+        for (int i = 0; i < 20; i++) {
+            RawHttp.send(peer, "GET /raft/info\r\n".getBytes(StandardCharsets.ISO_8859_1), false, false, 10_000);
+            RawHttp.Answer a = RawHttp.send(peer, ("GET /raft/info?x=" + "A".repeat(20_000)
+                    + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1),
+                    false, false, 10_000);
+            assertThat(a.status()).as("an answer with a status line: %s", a.bodyText()).isEqualTo(400);
+            assertThat(a.header("Content-Type")).startsWith("application/problem+json");
         }
     }
 }
