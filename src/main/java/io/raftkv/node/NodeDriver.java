@@ -316,9 +316,7 @@ public final class NodeDriver<R> {
             return;
         }
         stopped = true;
-        proposals.failAll(new WriteOutcomeUnknownException(
-                "this node shut down before it knew whether the write committed; it may or may not be applied"));
-        failReads(unavailable());
+        answerAllPending("this node shut down");
     }
 
     /**
@@ -332,10 +330,16 @@ public final class NodeDriver<R> {
         log.error("{}: {}: {}", raft.id(), what, cause.toString(), cause);
         failure = what + ": " + describe(cause);
         failureCause = cause;
-        // A pending write may already be on a majority and commit without this node: its outcome is
-        // unknown, not "failed" (only reads and writes never proposed are safe to call unavailable).
-        proposals.failAll(new WriteOutcomeUnknownException("this node stopped (" + failure
-                + ") before it knew whether the write committed; it may or may not be applied"));
+        answerAllPending("this node stopped (" + failure + ")");
+    }
+
+    /**
+     * A pending write may already be on a majority and commit without this node: its outcome is
+     * unknown, not "failed" (only reads and writes never proposed are safe to call unavailable).
+     */
+    private void answerAllPending(String what) {
+        proposals.failAll(new WriteOutcomeUnknownException(
+                what + " before it knew whether the write committed; it may or may not be applied"));
         failReads(unavailable());
     }
 
@@ -389,13 +393,5 @@ public final class NodeDriver<R> {
 
     public Throwable failureCause() {
         return failureCause;
-    }
-
-    public boolean stopped() {
-        return stopped;
-    }
-
-    public RaftNode raft() {
-        return raft;
     }
 }

@@ -63,8 +63,7 @@ public final class Proposals<R> {
             // This node lost leadership, its log was cut back, and it leads again: its new entry took
             // the slot here. The older write is gone from this log but may survive in another's and
             // still commit under a later leader, so its outcome is unknown, not "not applied".
-            older.fail(new WriteOutcomeUnknownException(
-                    "this node lost leadership before the write was known to commit; it may or may not be applied"));
+            older.fail(leadershipLostUnknown());
         }
     }
 
@@ -120,13 +119,17 @@ public final class Proposals<R> {
         for (Map.Entry<Long, Pending<R>> e : byIndex.entrySet()) {
             Pending<R> p = e.getValue();
             if (p.giveUpAt != NO_DEADLINE && p.giveUpAt - now <= 0 && byIndex.remove(e.getKey(), p)) {
-                p.fail(new WriteOutcomeUnknownException(
-                        "this node lost leadership before the write was known to commit; it may or may not be applied"));
+                p.fail(leadershipLostUnknown());
             } else if (p.giveUpAt != NO_DEADLINE) {
                 more = true;
             }
         }
         graceRunning = more;
+    }
+
+    private static WriteOutcomeUnknownException leadershipLostUnknown() {
+        return new WriteOutcomeUnknownException(
+                "this node lost leadership before the write was known to commit; it may or may not be applied");
     }
 
     void failAll(RuntimeException cause) {

@@ -37,11 +37,6 @@ public final class LocalNode {
      */
     public record Wiring(Outbox outbox, NodeDriver.Observer observer, Clock clock,
                          Function<DirectApplier<Boolean>, Applier> applier, ObjLongConsumer<KvCommand> onApply) {
-
-        /** Messages to {@code outbox}, entries applied at once, nothing observed, time standing still. */
-        public static Wiring direct(Outbox outbox) {
-            return new Wiring(outbox, NodeDriver.Observer.NONE, () -> 0, a -> a, (c, i) -> { });
-        }
     }
 
     public final String id;
