@@ -1,5 +1,7 @@
 package io.raftkv.node;
 
+import io.raftkv.raft.Membership;
+import io.raftkv.raft.MembershipChangeException;
 import io.raftkv.raft.Message;
 import io.raftkv.raft.NotLeaderException;
 import io.raftkv.raft.Proposal;
@@ -17,6 +19,7 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.UnaryOperator;
 
 /**
  * The node's own logic around the Raft core, with no threads, sockets or clock of its own: it carries
@@ -156,6 +159,33 @@ public final class NodeDriver<R> {
         uncommitted.addLast(new long[] {p.index(), clock.nanos()});
     }
 
+    /**
+     * Proposes the membership {@code change} makes of the current one (computed here, on the Raft
+     * thread, so it never applies to a stale view). {@code answer} is given as a write's is: with a
+     * null result once the change is applied here, or exceptionally; it fails at once with
+     * {@link NotLeaderException}, {@link MembershipChangeException}, or {@link IllegalArgumentException}
+     * when {@code change} refuses the current membership.
+     */
+    void proposeMembership(UnaryOperator<Membership> change, CompletableFuture<R> answer) {
+        if (!live()) {
+            answer.completeExceptionally(unavailable());
+            return;
+        }
+        Proposal p;
+        try {
+            p = raft.proposeMembership(change.apply(raft.membership()));
+        } catch (NotLeaderException | MembershipChangeException | IllegalArgumentException e) {
+            answer.completeExceptionally(e);
+            return;
+        } catch (RuntimeException e) {
+            answer.completeExceptionally(new NodeUnavailableException("proposing the membership change failed: " + e, e));
+            fail("the Raft core failed on a membership change", e);
+            return;
+        }
+        proposals.register(p, answer, Backpressure.Ticket.NONE);
+        uncommitted.addLast(new long[] {p.index(), clock.nanos()});
+    }
+
     /** Asks for a linearizable read: {@code answer} completes when local state may be read (see the class comment). */
     public void read(CompletableFuture<Void> answer) {
         if (!live()) {
@@ -191,7 +221,7 @@ public final class NodeDriver<R> {
         String best = null;
         long bestMatch = -1;
         for (Map.Entry<String, Long> e : raft.matchIndexes().entrySet()) {
-            if (!e.getKey().equals(raft.id()) && e.getValue() > bestMatch) {
+            if (!e.getKey().equals(raft.id()) && raft.membership().isVoter(e.getKey()) && e.getValue() > bestMatch) {
                 best = e.getKey();
                 bestMatch = e.getValue();
             }
