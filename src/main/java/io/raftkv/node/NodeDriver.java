@@ -111,9 +111,20 @@ public final class NodeDriver<R> {
         }
     }
 
+    /**
+     * Steps a peer's message. The first message from each sender is recorded durably before it can
+     * count for anything (see {@link io.raftkv.raft.StableStore#contacts}).
+     */
     public void step(Message m) {
         if (live()) {
-            guard("the Raft core failed on a message", () -> raft.step(m));
+            guard("recording a new contact failed", () -> {
+                if (!storage.stable().contacts().contains(m.from())) {
+                    storage.stable().addContact(m.from());
+                }
+            });
+            if (live()) {
+                guard("the Raft core failed on a message", () -> raft.step(m));
+            }
         }
     }
 
