@@ -1,5 +1,11 @@
 package io.raftkv.node;
 
+import io.raftkv.raft.Peer;
+import okhttp3.Request;
+import okhttp3.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,16 +29,49 @@ import java.util.regex.Pattern;
  * it stays out for good.
  */
 public final class IdentityCheck {
+    private static final Logger log = LoggerFactory.getLogger(IdentityCheck.class);
     static final String MARKER = "unconfirmed";
 
-    /** What another member said about this node. */
-    public record Answer(boolean heardFromYou) {
-        private static final Pattern HEARD = Pattern.compile("\"heardFromYou\"\\s*:\\s*(true|false)");
+    static final String REPLACED_MARKER = "replaced";
 
-        /** Reads the {@code heardFromYou} field of a {@code /raft/info} answer; empty if it has none. */
+    /** What another member said about this node: whether it heard from it, and its cluster's ID. */
+    public record Answer(boolean heardFromYou, String clusterId) {
+        private static final Pattern HEARD = Pattern.compile("\"heardFromYou\"\\s*:\\s*(true|false)");
+        private static final Pattern CLUSTER = Pattern.compile("\"clusterId\"\\s*:\\s*\"([0-9a-f]{16})\"");
+
+        /** Reads a {@code /raft/info} answer; empty if it lacks either field. */
         static Optional<Answer> parse(String json) {
-            Matcher m = HEARD.matcher(json);
-            return m.find() ? Optional.of(new Answer(Boolean.parseBoolean(m.group(1)))) : Optional.empty();
+            Matcher heard = HEARD.matcher(json);
+            Matcher cluster = CLUSTER.matcher(json);
+            return heard.find() && cluster.find()
+                    ? Optional.of(new Answer(Boolean.parseBoolean(heard.group(1)), cluster.group(1))) : Optional.empty();
+        }
+    }
+
+    /**
+     * Asks the node at {@code peerUrl} what it knows of {@code selfId}. Without {@code clusterId} (a
+     * node that does not know its cluster yet) only {@code GET /raft/info} admits the request.
+     */
+    static Optional<Answer> ask(PeerClient client, String peerUrl, String selfId, String selfClientUrl, String secret,
+                                String clusterId) {
+        Request.Builder b = new Request.Builder().url(client.withScheme(peerUrl) + "/raft/info").get()
+                .header(PeerDirectory.NODE_HEADER, selfId)
+                .header(PeerDirectory.CLIENT_URL_HEADER, selfClientUrl);
+        if (clusterId != null) {
+            b.header(PeerDirectory.CLUSTER_HEADER, clusterId);
+        }
+        if (secret != null && !secret.isEmpty()) {
+            b.header("Authorization", "Bearer " + secret);
+        }
+        try (Response resp = client.http().newCall(b.build()).execute()) {
+            if (resp.code() != 200) {
+                log.debug("{} answered /raft/info with HTTP {}", peerUrl, resp.code());
+                return Optional.empty();
+            }
+            return Answer.parse(resp.body().string());
+        } catch (IOException | IllegalArgumentException e) {
+            log.debug("cannot ask {} about {}: {}", peerUrl, selfId, e.toString());
+            return Optional.empty();
         }
     }
 
@@ -53,6 +92,64 @@ public final class IdentityCheck {
             return Verdict.REPLACED;
         }
         return answers.keySet().containsAll(others) ? Verdict.CONFIRMED : Verdict.WAIT;
+    }
+
+    /**
+     * Marks an unconfirmed directory as one that lost to an earlier self: it never took part, so the
+     * next start empties it and joins as a new member.
+     */
+    static void markReplaced(Path dataDir) throws IOException {
+        Files.write(dataDir.resolve(REPLACED_MARKER), new byte[0]);
+        DataDirFiles.syncDirectory(dataDir);
+    }
+
+    /** Whether {@code dataDir} is unconfirmed and was found to have replaced a lost one. */
+    static boolean replaced(Path dataDir) {
+        return pending(dataDir) && Files.exists(dataDir.resolve(REPLACED_MARKER));
+    }
+
+    static final String MEMBER_ID_FILE = "member-id";
+
+    /** The member id this directory was made for: its own file, or the node's name for a directory of the bootstrap. */
+    static String memberId(Path dataDir, String name) throws IOException {
+        Path f = dataDir.resolve(MEMBER_ID_FILE);
+        if (!Files.exists(f)) {
+            return name;
+        }
+        String id = Files.readString(f).trim();
+        if (!Peer.nameOf(id).equals(name)) {
+            throw new IOException(f + " holds member id '" + id + "', which is not of this node's name '" + name
+                    + "': is raftkv.data-dir another node's directory?");
+        }
+        return id;
+    }
+
+    /** A new member id for {@code name}: the name and a random suffix, never equal to an earlier one. */
+    static String newMemberId(String name) {
+        return name + Peer.INCARNATION_MARK + java.util.HexFormat.of().toHexDigits(new java.security.SecureRandom().nextInt()).substring(2);
+    }
+
+    static void storeMemberId(Path dataDir, String id) throws IOException {
+        Path tmp = dataDir.resolve(MEMBER_ID_FILE + ".tmp");
+        Files.writeString(tmp, id + "\n");
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+        Files.move(tmp, dataDir.resolve(MEMBER_ID_FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        DataDirFiles.syncDirectory(dataDir);
+    }
+
+    /**
+     * Empties a directory that never took part (unconfirmed, and found replaced): it holds nothing
+     * anyone counted on, so it starts over and joins as a new member.
+     */
+    static void wipeReplaced(Path dataDir) throws IOException {
+        try (var files = Files.list(dataDir)) {
+            for (Path f : files.toList()) {
+                org.springframework.util.FileSystemUtils.deleteRecursively(f);
+            }
+        }
+        DataDirFiles.syncDirectory(dataDir);
     }
 
     /** Whether {@code dataDir} is still unconfirmed. */

@@ -4,6 +4,7 @@ import io.raftkv.raft.Membership;
 import io.raftkv.raft.MembershipChangeException;
 import io.raftkv.raft.Message;
 import io.raftkv.raft.NotLeaderException;
+import io.raftkv.raft.Peer;
 import io.raftkv.raft.Proposal;
 import io.raftkv.raft.RaftNode;
 import io.raftkv.raft.RaftStorage;
@@ -16,8 +17,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.UnaryOperator;
 
@@ -174,8 +178,8 @@ public final class NodeDriver<R> {
      * Proposes the membership {@code change} makes of the current one (computed here, on the Raft
      * thread, so it never applies to a stale view). {@code answer} is given as a write's is: with a
      * null result once the change is applied here, or exceptionally; it fails at once with
-     * {@link NotLeaderException}, {@link MembershipChangeException}, or {@link IllegalArgumentException}
-     * when {@code change} refuses the current membership.
+     * {@link NotLeaderException} or {@link MembershipChangeException} (also when {@code change}
+     * refuses the current membership).
      */
     void proposeMembership(UnaryOperator<Membership> change, CompletableFuture<R> answer) {
         if (!live()) {
@@ -185,8 +189,11 @@ public final class NodeDriver<R> {
         Proposal p;
         try {
             p = raft.proposeMembership(change.apply(raft.membership()));
-        } catch (NotLeaderException | MembershipChangeException | IllegalArgumentException e) {
+        } catch (NotLeaderException | MembershipChangeException e) {
             answer.completeExceptionally(e);
+            return;
+        } catch (IllegalArgumentException e) {
+            answer.completeExceptionally(new MembershipChangeException(false, e.getMessage()));
             return;
         } catch (RuntimeException e) {
             answer.completeExceptionally(new NodeUnavailableException("proposing the membership change failed: " + e, e));
@@ -195,6 +202,23 @@ public final class NodeDriver<R> {
         }
         proposals.register(p, answer, Backpressure.Ticket.NONE);
         uncommitted.addLast(new long[] {p.index(), clock.nanos()});
+    }
+
+    /** The members with their replication progress; empty unless this node leads. */
+    List<MemberView> members() {
+        if (!live() || raft.role() != Role.LEADER) {
+            return List.of();
+        }
+        Map<String, Long> match = raft.matchIndexes();
+        Set<String> active = raft.recentlyActive();
+        long last = raft.lastIndex();
+        List<MemberView> out = new ArrayList<>();
+        for (String id : raft.membership().memberIds()) {
+            long m = match.getOrDefault(id, 0L);
+            out.add(new MemberView(id, Peer.nameOf(id), raft.membership().peer(id).map(Peer::address).orElse(""),
+                    raft.membership().isVoter(id), m, Math.max(0, last - m), id.equals(raft.id()) || active.contains(id)));
+        }
+        return out;
     }
 
     /** Asks for a linearizable read: {@code answer} completes when local state may be read (see the class comment). */

@@ -54,6 +54,8 @@ public final class PeerTransport implements RaftKvNode.Transport {
     private static final long MESSAGE_OVERHEAD_BYTES = 1024;
 
     public static final int SNAPSHOT_CHUNK_BYTES = 1 << 20;
+    /** On {@code POST /raft/join}: the peer URL the joining member is reached at. */
+    public static final String JOIN_PEER_URL_HEADER = "X-Raftkv-Peer-Url";
 
     /**
      * The largest request body this node's sender ever builds, so a receiver can refuse anything
@@ -107,7 +109,7 @@ public final class PeerTransport implements RaftKvNode.Transport {
         if (closed || m.to().equals(directory.selfId())) {
             return;
         }
-        if (!directory.membership().isMember(m.to())) {
+        if (directory.peerUrl(m.to()).isEmpty()) {
             // Never a queue and threads for an id that is no member (such as one a forged message named).
             log.debug("dropping {} for {}, not a member", m.getClass().getSimpleName(), m.to());
             return;
@@ -202,21 +204,21 @@ public final class PeerTransport implements RaftKvNode.Transport {
      */
     @Override
     public Optional<IdentityCheck.Answer> askAboutMe(String peer) {
-        String base = directory.peerUrl(peer).map(client::withScheme).orElse(null);
-        if (base == null || closed) {
-            return Optional.empty();
-        }
-        Request req = peerRequest(base + "/raft/info").get().build();
+        return closed ? Optional.empty() : directory.peerUrl(peer).flatMap(url -> IdentityCheck.ask(client, url,
+                directory.selfId(), directory.selfClientUrl(), secret, clusterId)).filter(a -> clusterId.equals(a.clusterId()));
+    }
+
+    @Override
+    public Optional<String> requestJoin(String peer, String url, String selfPeerUrl) {
+        Request req = peerRequest(client.withScheme(url) + "/raft/join").header(JOIN_PEER_URL_HEADER, selfPeerUrl)
+                .post(RequestBody.create(new byte[0], WIRE)).build();
         try (Response resp = client.http().newCall(req).execute()) {
-            if (resp.code() != 200 || !peer.equals(resp.header(PeerDirectory.NODE_HEADER))
-                    || !clusterId.equals(resp.header(PeerDirectory.CLUSTER_HEADER))) {
-                log.debug("{} answered /raft/info with HTTP {}{}", peer, resp.code(), refusal(resp));
+            if (resp.code() == 200) {
                 return Optional.empty();
             }
-            return IdentityCheck.Answer.parse(resp.body().string());
+            return Optional.of("HTTP " + resp.code() + " " + resp.body().string());
         } catch (IOException e) {
-            log.debug("cannot ask {} about this node: {}", peer, e.toString());
-            return Optional.empty();
+            return Optional.of(e.toString());
         }
     }
 

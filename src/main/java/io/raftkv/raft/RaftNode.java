@@ -449,6 +449,17 @@ public final class RaftNode {
         return out;
     }
 
+    /** Leader only: the members a message came from since the last CheckQuorum round (an election timeout). */
+    public Set<String> recentlyActive() {
+        Set<String> out = new LinkedHashSet<>();
+        progress.forEach((peer, pr) -> {
+            if (pr.recentActive) {
+                out.add(peer);
+            }
+        });
+        return out;
+    }
+
     public SoftState softState() {
         return new SoftState(role, leader, term);
     }

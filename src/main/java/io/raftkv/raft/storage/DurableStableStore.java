@@ -62,8 +62,11 @@ public final class DurableStableStore implements StableStore {
             try (DiskFile f = disk.open(contactsFile)) {
                 contacts = decodeContacts(contactsFile, FileFormat.readAll(f));
             }
-        } else if (disk.exists(file)) {
-            contacts = Set.of(LEGACY_CONTACT);
+        } else {
+            // A hard state without a contacts file is from before contacts were kept: it may have heard from
+            // anyone. A new directory gets its (empty) file now, so a hard state saved before the first
+            // contact is never taken for that.
+            contacts = disk.exists(file) ? Set.of(LEGACY_CONTACT) : Set.of();
             FileFormat.writeAtomically(disk, dir, CONTACTS_FILE, encodeContacts(contacts));
         }
         return new DurableStableStore(disk, dir, health, state, contacts);

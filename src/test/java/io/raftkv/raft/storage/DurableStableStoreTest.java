@@ -38,6 +38,11 @@ class DurableStableStoreTest {
         disk.crash();
         assertThat(open().contacts()).containsExactlyInAnyOrder("n2", "n3~3fa9c1");
 
+        FaultyDisk fresh = new FaultyDisk();
+        DurableStableStore.open(fresh, DIR, new StorageHealth()).save(new HardState(1, "n1"));
+        assertThat(DurableStableStore.open(fresh, DIR, new StorageHealth()).contacts())
+                .as("a new directory that voted before hearing from anyone").isEmpty();
+
         FaultyDisk legacy = new FaultyDisk();
         DurableStableStore.open(legacy, DIR, new StorageHealth()).save(new HardState(7, "n1"));
         legacy.delete(DIR.resolve(DurableStableStore.CONTACTS_FILE));
