@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** Single real nodes on a data directory (durable storage, no sockets) for the backup and recovery tests. */
+/** Single real nodes on a data directory (durable storage, no sockets), for tests of what they keep there. */
 final class BackupNodes {
     private BackupNodes() {
     }
