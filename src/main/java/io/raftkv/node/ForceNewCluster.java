@@ -57,6 +57,11 @@ public final class ForceNewCluster {
                 throw new IOException("raftkv.force-new-cluster is set, but the data directory " + dir + " holds no data: it"
                         + " recovers a surviving member's data. Point raftkv.data-dir at that data, or unset the setting.");
             }
+            if (IdentityCheck.pending(dir)) {
+                throw new IOException("raftkv.force-new-cluster is set, but the data directory " + dir + " never took part in"
+                        + " its cluster (it is new and unconfirmed, see IdentityCheck), so it holds nothing to recover."
+                        + " Force a member that served the cluster, or unset the setting.");
+            }
             Snapshot base = storage.snapshots().latest();
             String oldId = ClusterId.loadOrCreate(dir, base.metadata().membership(), s.clusterToken());
             Peer self = s.bootstrap().peer(s.id()).or(() -> base.metadata().membership().peer(s.id()))

@@ -68,6 +68,12 @@ public final class Restore {
         String clusterId = ClusterId.loadOrCreate(s.dataDir(), s.bootstrap(), restoredToken(s.clusterToken(), backup.sha256()));
         Files.writeString(s.dataDir().resolve(MARKER), backup.sha256() + "\ncluster " + h.clusterId() + " index " + h.index()
                 + " term " + h.term() + " file " + file.toAbsolutePath() + "\n", StandardCharsets.UTF_8);
+        if (s.bootstrap().voters().size() > 1) {
+            // As a new directory bootstrapped from raftkv.cluster: the first start of a restored cluster
+            // passes at once (no member heard from another yet), but a member that later loses its disk
+            // and is restored again with the setting still on stays out instead of voting on old data.
+            IdentityCheck.mark(s.dataDir());
+        }
         // Hard state and log first, the snapshot last: the snapshot is what makes the directory
         // bootstrapped, so a crash before it leaves a directory this restore simply redoes.
         storage.stable().save(new HardState(h.term(), null));

@@ -109,6 +109,8 @@ class RecoveryTest {
         Path file = backupOfOneKey(dir);
         RaftKvNode.Settings member = BackupNodes.settings("a", dir.resolve("a"), THREE, "");
         Restore.prepare(member, file);
+        assertThat(IdentityCheck.pending(dir.resolve("a"))).as("a restored member first asks the others").isTrue();
+        IdentityCheck.clear(dir.resolve("a")); // as the node does once every other member said it never heard from it
         String oldId = Files.readString(dir.resolve("a").resolve(ClusterId.FILE)).trim();
 
         ForceNewCluster.prepare(member);
@@ -134,9 +136,13 @@ class RecoveryTest {
     }
 
     @Test
-    void forceNewClusterRefusesAnEmptyDataDirectory(@TempDir Path dir) {
+    void forceNewClusterRefusesAnEmptyDataDirectoryOrOneThatNeverTookPart(@TempDir Path dir) throws Exception {
         assertThatThrownBy(() -> ForceNewCluster.prepare(BackupNodes.settings("a", dir.resolve("a"), THREE, "")))
                 .isInstanceOf(IOException.class).hasMessageContaining("holds no data");
+        RaftKvNode.Settings unconfirmed = BackupNodes.settings("b", dir.resolve("b"), THREE, "");
+        Restore.prepare(unconfirmed, backupOfOneKey(dir));
+        assertThatThrownBy(() -> ForceNewCluster.prepare(unconfirmed))
+                .isInstanceOf(IOException.class).hasMessageContaining("never took part");
     }
 
     /** A backup holding the key "only", taken from a node that keeps running in {@code dir/n1}. */
