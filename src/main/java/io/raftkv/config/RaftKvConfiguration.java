@@ -1,6 +1,7 @@
 package io.raftkv.config;
 
 import io.raftkv.kv.IdempotencyPolicy;
+import io.raftkv.node.ForceNewCluster;
 import io.raftkv.node.RaftTicker;
 import io.raftkv.node.NodeLifecycle;
 import io.raftkv.node.NodeLimits;
@@ -8,7 +9,6 @@ import io.raftkv.node.NodeMetrics;
 import io.raftkv.node.PeerClient;
 import io.raftkv.node.RaftKvNode;
 import io.raftkv.node.Restore;
-import io.raftkv.node.ForceNewCluster;
 import io.raftkv.raft.RaftConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;

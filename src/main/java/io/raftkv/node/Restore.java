@@ -1,7 +1,6 @@
 package io.raftkv.node;
 
 import io.raftkv.kv.KvStateMachine;
-import io.raftkv.raft.HardState;
 import io.raftkv.raft.RaftStorage;
 import io.raftkv.raft.Snapshot;
 import io.raftkv.raft.SnapshotMetadata;
@@ -18,8 +17,9 @@ import java.util.Optional;
 
 /**
  * {@code raftkv.restore-from}, as etcd's {@code snapshot restore}: before the node starts, turns an
- * empty data directory into the first state of a new cluster whose snapshot is the backup's state and
- * whose voters are {@code raftkv.cluster} (not the backup's). Every member is started with the same
+ * empty data directory into the first state of a new cluster whose snapshot is the backup's state at
+ * the backup's index (in term 0: terms start afresh) and whose voters are {@code raftkv.cluster} (not
+ * the backup's). Every member is started with the same
  * file and derives the same cluster ID (from the file's checksum, the members and the cluster token),
  * which never equals the old cluster's, so old and new members cannot mix.
  *
@@ -74,11 +74,11 @@ public final class Restore {
             // and is restored again with the setting still on stays out instead of voting on old data.
             IdentityCheck.mark(s.dataDir());
         }
-        // Hard state and log first, the snapshot last: the snapshot is what makes the directory
-        // bootstrapped, so a crash before it leaves a directory this restore simply redoes.
-        storage.stable().save(new HardState(h.term(), null));
-        storage.log().reset(h.index(), h.term());
-        storage.snapshots().save(new Snapshot(new SnapshotMetadata(h.index(), h.term(), s.bootstrap()), data));
+        // A new cluster starts at term 0, as a bootstrapped one does, but at the backup's index, so that
+        // revisions go on increasing. The log first, the snapshot last: the snapshot is what makes the
+        // directory bootstrapped, so a crash before it leaves a directory this restore simply redoes.
+        storage.log().reset(h.index(), 0);
+        storage.snapshots().save(new Snapshot(new SnapshotMetadata(h.index(), 0, s.bootstrap()), data));
         log.info("{}: restored {} (cluster {}, index {}, term {}, {} keys, sha256 {}) into {} as the new cluster {} of {}",
                 s.id(), file, h.clusterId(), h.index(), h.term(), check.keyCount(), backup.sha256(), s.dataDir(), clusterId,
                 s.bootstrap().ids());
