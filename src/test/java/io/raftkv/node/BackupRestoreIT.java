@@ -2,6 +2,7 @@ package io.raftkv.node;
 
 import io.raftkv.cluster.LocalProcessCluster;
 import io.raftkv.cluster.Redirects;
+import io.raftkv.node.RestoredState.Write;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
@@ -45,10 +46,6 @@ class BackupRestoreIT {
     Path dir;
     private final KvHttp http = new KvHttp();
     private final HttpClient raw = http.builder().followRedirects(HttpClient.Redirect.NEVER).build();
-
-    /** A write as its client saw it; {@code revision} 0 when its outcome is unknown (no 2xx answer). */
-    private record Write(String key, String value, long revision, long startNanos, long answeredNanos) {
-    }
 
     @Test
     void aBackupUnderLoadRestoresExactlyTheWritesAtOrBeforeItsIndexIntoANewCluster() throws Exception {
@@ -105,8 +102,7 @@ class BackupRestoreIT {
         try (LocalProcessCluster restored = new LocalProcessCluster(3, dir.resolve("new"), "--raftkv.restore-from=" + file)) {
             String leader = restored.awaitLeader(Duration.ofSeconds(60));
             restored.awaitReady(Duration.ofSeconds(30));
-            Map<String, JsonNode> served = everything(restored.clientUrl(leader));
-            assertServesExactlyTheWritesUpTo(index, writes, served);
+            RestoredState.assertServesExactlyTheWritesUpTo(index, writes, everything(restored.clientUrl(leader)));
 
             List<String> ids = Stream.of("n1", "n2", "n3").map(n -> read(restored.dataDir(n).resolve(ClusterId.FILE))).toList();
             assertThat(ids).as("every member derived the same new cluster ID").containsOnly(ids.get(0));
@@ -209,43 +205,9 @@ class BackupRestoreIT {
         }
     }
 
-    /**
-     * Per key, the newest acknowledged write at or before {@code index} must be served with that
-     * revision; keys whose acknowledged writes all come later must be absent. A write with an unknown
-     * outcome may explain a value only when no acknowledged write of its key at or before the index
-     * came after it started.
-     */
-    private static void assertServesExactlyTheWritesUpTo(long index, List<Write> writes, Map<String, JsonNode> served) {
-        Map<String, Write> expected = new HashMap<>();
-        for (Write w : writes) {
-            if (w.revision() > 0 && w.revision() <= index) {
-                expected.merge(w.key(), w, (a, b) -> a.revision() > b.revision() ? a : b);
-            }
-        }
-        assertThat(expected).as("the backup holds acknowledged writes").isNotEmpty();
-        Map<String, List<Write>> unknown = new HashMap<>();
-        writes.stream().filter(w -> w.revision() == 0).forEach(w -> unknown.computeIfAbsent(w.key(), k -> new ArrayList<>()).add(w));
-        for (Map.Entry<String, JsonNode> e : served.entrySet()) {
-            String key = e.getKey();
-            String value = new String(Base64.getDecoder().decode(e.getValue().get("value").asString()), StandardCharsets.UTF_8);
-            long modRevision = e.getValue().get("modRevision").asLong();
-            assertThat(modRevision).as("%s is from at or before the backup's index", key).isLessThanOrEqualTo(index);
-            Write want = expected.get(key);
-            boolean explainedByUnknown = unknown.getOrDefault(key, List.of()).stream().anyMatch(u -> u.value().equals(value));
-            if (!explainedByUnknown) {
-                assertThat(want).as("%s=%s (revision %d) was acknowledged at or before index %d", key, value, modRevision, index)
-                        .isNotNull();
-                assertThat(value).as(key).isEqualTo(want.value());
-                assertThat(modRevision).as(key).isEqualTo(want.revision());
-            }
-        }
-        assertThat(served.keySet()).as("every key acknowledged at or before the backup's index is served")
-                .containsAll(expected.keySet());
-    }
-
     /** Every key with its value, through the linearizable listing of {@code node}. */
-    private Map<String, JsonNode> everything(URI node) {
-        Map<String, JsonNode> all = new HashMap<>();
+    private Map<String, RestoredState.Served> everything(URI node) {
+        Map<String, RestoredState.Served> all = new HashMap<>();
         String cursor = null;
         do {
             String q = node + "/kv?prefix=&values=true&limit=100" + (cursor == null ? "" : "&cursor="
@@ -253,7 +215,9 @@ class BackupRestoreIT {
             HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create(q)).GET(), true);
             assertThat(page.statusCode()).isEqualTo(200);
             JsonNode body = JSON.readTree(page.body());
-            body.get("items").forEach(item -> all.put(item.get("key").asString(), item));
+            body.get("items").forEach(item -> all.put(item.get("key").asString(), new RestoredState.Served(
+                    new String(Base64.getDecoder().decode(item.get("value").asString()), StandardCharsets.UTF_8),
+                    item.get("modRevision").asLong())));
             cursor = body.get("next").isNull() ? null : body.get("next").asString();
         } while (cursor != null);
         return all;
