@@ -65,6 +65,11 @@ class BackupRestoreIT {
                 t.start();
                 writers.add(t);
             }
+            String leader = old.awaitLeader(Duration.ofSeconds(10));
+            String follower = old.nodes().stream().filter(n -> !n.equals(leader)).findFirst().orElseThrow();
+            HttpResponse<String> redirect = http.send(HttpRequest.newBuilder(old.clientUrl(follower).resolve("/snapshot")).GET(), false);
+            assertThat(redirect.statusCode()).as("a follower sends the backup request to the leader").isEqualTo(307);
+            assertThat(redirect.headers().firstValue("Location")).hasValue(old.clientUrl(leader) + "/snapshot");
             awaitAcknowledged(log, 200);
             backupStart = System.nanoTime();
             HttpResponse<Path> answer = Redirects.send(raw, HttpRequest.newBuilder(old.clientUrl("n1").resolve("/snapshot"))

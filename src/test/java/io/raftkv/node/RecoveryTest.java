@@ -51,7 +51,9 @@ class RecoveryTest {
         } finally {
             restored.close();
         }
-        // A restart with the setting still on starts on the restored data.
+        // A restart with the setting still on starts on the restored data, even once the file is gone.
+        Restore.prepare(s, file);
+        Files.move(file, dir.resolve("moved.backup"));
         Restore.prepare(s, file);
         RaftKvNode again = BackupNodes.started(s);
         try {
