@@ -14,6 +14,7 @@ import io.raftkv.raft.RaftNode;
 import io.raftkv.raft.NotLeaderException;
 import io.raftkv.raft.RaftStorage;
 import io.raftkv.raft.Role;
+import io.raftkv.raft.SnapshotMetadata;
 import io.raftkv.raft.storage.DurableSnapshotStore;
 import io.raftkv.raft.storage.DurableStableStore;
 import io.raftkv.raft.storage.DurableStorage;
@@ -22,6 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -396,6 +398,14 @@ public final class RaftKvNode implements AutoCloseable {
         CompletableFuture<List<MemberView>> f = new CompletableFuture<>();
         loop.submit(d -> f.complete(d.members()));
         return f;
+    }
+
+    /**
+     * Writes the state as applied on this node to {@code out}, from the apply thread, and completes
+     * with its index, term and membership; for a backup ({@link Backup}), after a {@link #readBarrier}.
+     */
+    public CompletableFuture<SnapshotMetadata> writeAppliedState(OutputStream out) {
+        return apply.writeAppliedState(out);
     }
 
     /** The store quota: usage, pending reservations and the alarm, for health and metrics. */

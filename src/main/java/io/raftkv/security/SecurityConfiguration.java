@@ -27,7 +27,8 @@ import jakarta.servlet.http.HttpServletResponse;
  *   <li>Open: the probes {@code /actuator/health}, {@code /actuator/health/liveness} and
  *       {@code /actuator/health/readiness} (status only without a token, details with one).</li>
  *   <li>Root token only: {@code /auth/**} and membership changes ({@code POST}/{@code DELETE} under
- *       {@code /cluster/members}), checked here and again in the handler.</li>
+ *       {@code /cluster/members}), checked here and again in the handler, and {@code /snapshot}
+ *       (a backup holds every key and the token hashes).</li>
  *   <li>Any valid token, root or replicated, with any roles or none: {@code /cluster},
  *       {@code /actuator/**} ({@code prometheus}, {@code metrics}, {@code info}, health details) and
  *       {@code /kv}, where the handler then checks the key: read for GET and listing (which shows only
@@ -69,7 +70,7 @@ class SecurityConfiguration {
                     }
                     a.dispatcherTypeMatchers(DispatcherType.ASYNC, DispatcherType.ERROR).permitAll()
                             .requestMatchers("/actuator/health", "/actuator/health/liveness", "/actuator/health/readiness").permitAll()
-                            .requestMatchers("/auth", "/auth/**").hasAuthority(CallerAuthentication.ROOT_AUTHORITY)
+                            .requestMatchers("/auth", "/auth/**", "/snapshot").hasAuthority(CallerAuthentication.ROOT_AUTHORITY)
                             .requestMatchers(HttpMethod.POST, "/cluster/members", "/cluster/members/**")
                             .hasAuthority(CallerAuthentication.ROOT_AUTHORITY)
                             .requestMatchers(HttpMethod.DELETE, "/cluster/members/**").hasAuthority(CallerAuthentication.ROOT_AUTHORITY)

@@ -122,5 +122,14 @@ class RaftKvPropertiesTest {
                 .contains("raftkv.cluster").contains("n1").contains("https://");
         assertThat(startupFailure(dir, "--raftkv.cluster=n1=http://a:1,n2=https://b:1"))
                 .contains("raftkv.cluster").contains("n2").contains("raftkv.peer.ssl.bundle");
+        assertThat(startupFailure(dir, "--raftkv.restore-from=a.backup", "--raftkv.force-new-cluster=true"))
+                .contains("raftkv.restore-from and raftkv.force-new-cluster exclude each other");
+    }
+
+    @Test
+    void aMissingBackupOrNoDataToForceStopsStartUp(@TempDir Path dir) {
+        assertThat(startupFailure(dir.resolve("a"), "--raftkv.restore-from=" + dir.resolve("missing.backup")))
+                .contains("cannot read the backup file").contains("missing.backup");
+        assertThat(startupFailure(dir.resolve("b"), "--raftkv.force-new-cluster=true")).contains("holds no data");
     }
 }
