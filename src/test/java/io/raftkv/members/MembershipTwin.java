@@ -108,11 +108,6 @@ final class MembershipTwin implements MembershipPort {
         members.put(memberId, new Member(m.id(), m.name(), m.voter(), 100, 0, m.recentlyHeard()));
     }
 
-    synchronized void lag(String memberId, long lag) {
-        Member m = existing(memberId);
-        members.put(memberId, new Member(m.id(), m.name(), m.voter(), 100 - lag, lag, m.recentlyHeard()));
-    }
-
     /** The member's process is gone (or cut off): the leader stops hearing from it. */
     synchronized void silence(String memberId) {
         Member m = existing(memberId);
