@@ -1,5 +1,7 @@
 package io.raftkv.members;
 
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -38,11 +40,17 @@ public class AutopilotConfiguration {
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnBooleanProperty("raftkv.autopilot.kubernetes.enabled")
     static class FromStatefulSet {
-        /** From the pod's mounted ServiceAccount token (or a kubeconfig outside a cluster); no API call yet. */
+        /**
+         * From the pod's mounted ServiceAccount token (or a kubeconfig outside a cluster); no API
+         * call yet. No retries inside a call: the next reconcile is the retry, and a reconcile
+         * blocked in backoff would only delay it.
+         */
         @Bean(destroyMethod = "close")
         @ConditionalOnMissingBean(KubernetesClient.class)
         KubernetesClient autopilotKubernetesClient() {
-            return new KubernetesClientBuilder().build();
+            return new KubernetesClientBuilder()
+                    .withConfig(new ConfigBuilder(Config.autoConfigure(null)).withRequestRetryBackoffLimit(0).build())
+                    .build();
         }
 
         @Bean
