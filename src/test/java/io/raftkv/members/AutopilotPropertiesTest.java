@@ -1,11 +1,9 @@
 package io.raftkv.members;
 
+import io.raftkv.config.EnvironmentBinding;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.core.env.StandardEnvironment;
-import org.springframework.core.env.SystemEnvironmentPropertySource;
 
 import java.time.Duration;
 import java.util.Map;
@@ -15,12 +13,8 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 class AutopilotPropertiesTest {
 
-    /** Binds {@code raftkv.autopilot.*} from {@code env} as if it were the process environment (as the Helm chart sets it). */
     private static AutopilotProperties bindEnv(Map<String, Object> env) {
-        StandardEnvironment environment = new StandardEnvironment();
-        environment.getPropertySources().replace(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
-                new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, env));
-        return Binder.get(environment).bindOrCreate("raftkv.autopilot", AutopilotProperties.class);
+        return EnvironmentBinding.bind("raftkv.autopilot", AutopilotProperties.class, env);
     }
 
     @Test
