@@ -65,6 +65,8 @@ public final class Reconciler {
         } catch (NotLeaderException e) {
             tracker.forget();
             return new Decision(now, Decision.NONE, "not the leader", null);
+        } catch (RuntimeException e) {
+            return problem(now, Decision.NONE, "the members are unknown, so nothing changes", "cannot read the members: " + e.getMessage());
         }
         OptionalInt desired;
         try {

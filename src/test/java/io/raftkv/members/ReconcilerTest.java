@@ -179,6 +179,24 @@ class ReconcilerTest {
         assertThat(new AutopilotHealthIndicator(r).health().getDetails()).containsEntry("problem", "the Kubernetes API refused (403)");
     }
 
+    @Test
+    void aNodeThatCannotReportItsMembersChangesNothingAndSaysWhyOnce() {
+        MembershipPort stopped = new Delegating(new MembershipTwin("raftkv-0")) {
+            @Override
+            public Members members() {
+                throw new IllegalStateException("the node has stopped");
+            }
+        };
+        Reconciler r = reconciler(stopped, size, clock);
+
+        r.reconcileOnce();
+        Decision d = r.reconcileOnce();
+
+        assertThat(d.problem()).isEqualTo("cannot read the members: the node has stopped");
+        assertThat(warnings()).containsExactly("autopilot: cannot read the members: the node has stopped"
+                + " (the members are unknown, so nothing changes)");
+    }
+
     private List<String> warnings() {
         return logs.list.stream().filter(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
                 .map(ILoggingEvent::getFormattedMessage).toList();
