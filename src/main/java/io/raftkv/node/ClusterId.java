@@ -70,10 +70,6 @@ public final class ClusterId {
             ch.force(true);
         }
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        } catch (IOException e) {
-            // Some file systems cannot sync a directory; the rename is still atomic.
-        }
+        DataDirFiles.syncDirectory(dir);
     }
 }

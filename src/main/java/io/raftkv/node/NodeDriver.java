@@ -1,5 +1,7 @@
 package io.raftkv.node;
 
+import io.raftkv.raft.Membership;
+import io.raftkv.raft.MembershipChangeException;
 import io.raftkv.raft.Message;
 import io.raftkv.raft.NotLeaderException;
 import io.raftkv.raft.Proposal;
@@ -17,6 +19,7 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.UnaryOperator;
 
 /**
  * The node's own logic around the Raft core, with no threads, sockets or clock of its own: it carries
@@ -108,9 +111,20 @@ public final class NodeDriver<R> {
         }
     }
 
+    /**
+     * Steps a peer's message. The first message from each sender is recorded durably before it can
+     * count for anything (see {@link io.raftkv.raft.StableStore#contacts}).
+     */
     public void step(Message m) {
         if (live()) {
-            guard("the Raft core failed on a message", () -> raft.step(m));
+            guard("recording a new contact failed", () -> {
+                if (!storage.stable().contacts().contains(m.from())) {
+                    storage.stable().addContact(m.from());
+                }
+            });
+            if (live()) {
+                guard("the Raft core failed on a message", () -> raft.step(m));
+            }
         }
     }
 
@@ -156,6 +170,33 @@ public final class NodeDriver<R> {
         uncommitted.addLast(new long[] {p.index(), clock.nanos()});
     }
 
+    /**
+     * Proposes the membership {@code change} makes of the current one (computed here, on the Raft
+     * thread, so it never applies to a stale view). {@code answer} is given as a write's is: with a
+     * null result once the change is applied here, or exceptionally; it fails at once with
+     * {@link NotLeaderException}, {@link MembershipChangeException}, or {@link IllegalArgumentException}
+     * when {@code change} refuses the current membership.
+     */
+    void proposeMembership(UnaryOperator<Membership> change, CompletableFuture<R> answer) {
+        if (!live()) {
+            answer.completeExceptionally(unavailable());
+            return;
+        }
+        Proposal p;
+        try {
+            p = raft.proposeMembership(change.apply(raft.membership()));
+        } catch (NotLeaderException | MembershipChangeException | IllegalArgumentException e) {
+            answer.completeExceptionally(e);
+            return;
+        } catch (RuntimeException e) {
+            answer.completeExceptionally(new NodeUnavailableException("proposing the membership change failed: " + e, e));
+            fail("the Raft core failed on a membership change", e);
+            return;
+        }
+        proposals.register(p, answer, Backpressure.Ticket.NONE);
+        uncommitted.addLast(new long[] {p.index(), clock.nanos()});
+    }
+
     /** Asks for a linearizable read: {@code answer} completes when local state may be read (see the class comment). */
     public void read(CompletableFuture<Void> answer) {
         if (!live()) {
@@ -191,7 +232,7 @@ public final class NodeDriver<R> {
         String best = null;
         long bestMatch = -1;
         for (Map.Entry<String, Long> e : raft.matchIndexes().entrySet()) {
-            if (!e.getKey().equals(raft.id()) && e.getValue() > bestMatch) {
+            if (!e.getKey().equals(raft.id()) && raft.membership().isVoter(e.getKey()) && e.getValue() > bestMatch) {
                 best = e.getKey();
                 bestMatch = e.getValue();
             }

@@ -60,7 +60,7 @@ public final class PeerDirectory {
      * member's redirect target.
      */
     public void learned(String id, String clientUrl) {
-        if (id != null && clientUrl != null && !id.equals(selfId) && membership.isVoter(id)
+        if (id != null && clientUrl != null && !id.equals(selfId) && membership.isMember(id)
                 && clientUrl.matches("https?://[^\\s/]+/?")) {
             clientUrls.put(id, clientUrl.replaceAll("/+$", ""));
         }

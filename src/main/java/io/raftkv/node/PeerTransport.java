@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingDeque;
@@ -106,7 +107,7 @@ public final class PeerTransport implements RaftKvNode.Transport {
         if (closed || m.to().equals(directory.selfId())) {
             return;
         }
-        if (!directory.membership().isVoter(m.to())) {
+        if (!directory.membership().isMember(m.to())) {
             // Never a queue and threads for an id that is no member (such as one a forged message named).
             log.debug("dropping {} for {}, not a member", m.getClass().getSimpleName(), m.to());
             return;
@@ -193,6 +194,30 @@ public final class PeerTransport implements RaftKvNode.Transport {
             return "/raft/timeout-now";
         }
         throw new IllegalArgumentException("no endpoint for " + m.getClass().getSimpleName());
+    }
+
+    /**
+     * Asks {@code peer} what it knows of this node (see {@link IdentityCheck}): empty when it cannot be
+     * reached or does not answer with a {@code GET /raft/info} of this cluster.
+     */
+    @Override
+    public Optional<IdentityCheck.Answer> askAboutMe(String peer) {
+        String base = directory.peerUrl(peer).map(client::withScheme).orElse(null);
+        if (base == null || closed) {
+            return Optional.empty();
+        }
+        Request req = peerRequest(base + "/raft/info").get().build();
+        try (Response resp = client.http().newCall(req).execute()) {
+            if (resp.code() != 200 || !peer.equals(resp.header(PeerDirectory.NODE_HEADER))
+                    || !clusterId.equals(resp.header(PeerDirectory.CLUSTER_HEADER))) {
+                log.debug("{} answered /raft/info with HTTP {}{}", peer, resp.code(), refusal(resp));
+                return Optional.empty();
+            }
+            return IdentityCheck.Answer.parse(resp.body().string());
+        } catch (IOException e) {
+            log.debug("cannot ask {} about this node: {}", peer, e.toString());
+            return Optional.empty();
+        }
     }
 
     /** Adds the headers every peer request carries: the cluster, who we are, where clients reach us, the shared secret. */

@@ -12,6 +12,7 @@ import io.raftkv.raft.RaftNode;
 import io.raftkv.raft.RaftStorage;
 import io.raftkv.raft.Role;
 import io.raftkv.raft.storage.DurableSnapshotStore;
+import io.raftkv.raft.storage.DurableStableStore;
 import io.raftkv.raft.storage.DurableStorage;
 import io.raftkv.raft.storage.StorageFailedException;
 import org.slf4j.Logger;
@@ -21,7 +22,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -63,15 +66,25 @@ public final class RaftKvNode implements AutoCloseable {
     public interface Transport extends Outbox, AutoCloseable {
         @Override
         void close();
+
+        /** What {@code peer} says of this node, for {@link IdentityCheck}; empty if it does not answer. */
+        default Optional<IdentityCheck.Answer> askAboutMe(String peer) {
+            return Optional.empty();
+        }
     }
 
     /**
      * What a node is built from, in the manner of hashicorp/raft's {@code NewRaft}: storage (durable,
      * or the in-memory twins), the cluster ID, the transport and the clock.
      *
-     * @param peerClient the outbound HTTP client, so a renewed peer certificate can be swapped in; null without one
+     * @param peerClient  the outbound HTTP client, so a renewed peer certificate can be swapped in; null without one
+     * @param unconfirmed the data directory is new and must pass the {@link IdentityCheck} before the node takes part
      */
-    public record Parts(RaftStorage storage, String clusterId, TransportFactory transport, Clock clock, PeerClient peerClient) {
+    public record Parts(RaftStorage storage, String clusterId, TransportFactory transport, Clock clock, PeerClient peerClient,
+                        boolean unconfirmed) {
+        public Parts(RaftStorage storage, String clusterId, TransportFactory transport, Clock clock, PeerClient peerClient) {
+            this(storage, clusterId, transport, clock, peerClient, false);
+        }
     }
 
     private final Settings settings;
@@ -89,11 +102,15 @@ public final class RaftKvNode implements AutoCloseable {
     private final Thread loopThread;
     private final Thread applyThread;
     private volatile boolean closed;
+    /** False until a new data directory has passed the {@link IdentityCheck}: no ticks, no peer messages. */
+    private volatile boolean confirmed;
+    private volatile String identityProblem;
 
     /** A node over {@code parts}; {@link #open} makes the production parts from {@code s.dataDir()}. */
     public RaftKvNode(Settings s, Parts parts, NodeMetrics metrics, NodeLimits limits) {
         this.settings = s;
         this.parts = parts;
+        this.confirmed = !parts.unconfirmed();
         this.storage = parts.storage();
         if (!storage.isBootstrapped()) {
             log.info("{}: new data directory {}; bootstrapping the cluster {}", s.id(), s.dataDir(), s.bootstrap().voters());
@@ -137,8 +154,12 @@ public final class RaftKvNode implements AutoCloseable {
     public static Parts productionParts(Settings s, NodeMetrics metrics) throws IOException {
         RaftStorage storage = DurableStorage.open(s.dataDir());
         if (!storage.isBootstrapped()) {
+            if (s.bootstrap().voters().size() > 1) {
+                IdentityCheck.mark(s.dataDir()); // before the bootstrap: a crash in between leaves it marked
+            }
             storage.bootstrap(s.bootstrap());
         }
+        boolean unconfirmed = IdentityCheck.pending(s.dataDir());
         // A directory made before cluster IDs existed has none: its stored membership is still the bootstrap one
         // (membership never changes yet), and every snapshot, the bootstrap one included, carries it.
         String clusterId = ClusterId.loadOrCreate(s.dataDir(), storage.snapshots().latest().metadata().membership(),
@@ -147,7 +168,7 @@ public final class RaftKvNode implements AutoCloseable {
         TransportFactory transport = (directory, unreachable, snapshotOutcome) -> new PeerTransport(directory, clusterId,
                 s.peerSecret(), peerClient, (index, term) -> DurableStorage.snapshots(storage).openSource(index, term),
                 unreachable, snapshotOutcome, metrics);
-        return new Parts(storage, clusterId, transport, Clock.SYSTEM, peerClient);
+        return new Parts(storage, clusterId, transport, Clock.SYSTEM, peerClient, unconfirmed);
     }
 
     /** With the {@link NodeLimits#forHeap default limits} for this JVM's heap. */
@@ -162,6 +183,9 @@ public final class RaftKvNode implements AutoCloseable {
     public void start() {
         applyThread.start();
         loopThread.start();
+        if (!confirmed) {
+            daemon(this::confirmIdentity, "raftkv-identity").start();
+        }
         log.info("{}: started (term {}, log {}..{}, peers {})", settings.id(), board.current().term(),
                 board.current().firstIndex(), board.current().lastIndex(), directory.membership().ids());
     }
@@ -251,13 +275,82 @@ public final class RaftKvNode implements AutoCloseable {
 
     public Optional<String> storageFailure() {
         return DurableStorage.failure(storage).map(Throwable::getMessage)
-                .or(() -> Optional.ofNullable(board.current().failure()));
+                .or(() -> Optional.ofNullable(board.current().failure()))
+                .or(() -> Optional.ofNullable(identityProblem));
+    }
+
+    /** Whether this node takes part in Raft: false while a new data directory waits for its {@link IdentityCheck}. */
+    public boolean confirmed() {
+        return confirmed;
+    }
+
+    /**
+     * Whether this node ever took a message from member {@code id} (kept durably): a node with a new
+     * data directory asks before it takes part, see {@link IdentityCheck}.
+     */
+    public boolean heardFrom(String id) {
+        var contacts = storage.stable().contacts();
+        return contacts.contains(id) || contacts.contains(DurableStableStore.LEGACY_CONTACT);
+    }
+
+    /** Asks every other member about this node until they all answered; see {@link IdentityCheck}. */
+    private void confirmIdentity() {
+        String self = directory.selfId();
+        List<String> others = directory.membership().memberIds().stream().filter(id -> !id.equals(self)).toList();
+        log.info("{}: new data directory {}: asking {} whether they ever heard from {} before taking part",
+                self, settings.dataDir(), others, self);
+        long nextLog = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!closed) {
+            Map<String, IdentityCheck.Answer> answers = new HashMap<>();
+            for (String peer : others) {
+                transport.askAboutMe(peer).ifPresent(a -> answers.put(peer, a));
+            }
+            switch (IdentityCheck.decide(others, answers)) {
+                case CONFIRMED -> {
+                    try {
+                        IdentityCheck.clear(settings.dataDir());
+                    } catch (IOException e) {
+                        identityProblem = "cannot clear the new-directory marker in " + settings.dataDir() + ": " + e;
+                        log.error("{}: {}", self, identityProblem);
+                        return;
+                    }
+                    confirmed = true;
+                    log.info("{}: no member ever heard from {}: taking part", self, self);
+                    return;
+                }
+                case REPLACED -> {
+                    List<String> knew = answers.entrySet().stream().filter(e -> e.getValue().heardFromYou())
+                            .map(Map.Entry::getKey).sorted().toList();
+                    identityProblem = "this data directory is new, but " + knew + " heard from member " + self
+                            + " before: its earlier data directory was lost, so it stays out of the cluster (what it"
+                            + " acknowledged before the loss may have counted toward a majority). Remove member " + self
+                            + " and add this node back as a new member (README: Changing the cluster)";
+                    log.error("{}: {}", self, identityProblem);
+                    return;
+                }
+                case WAIT -> {
+                    if (System.nanoTime() > nextLog) {
+                        nextLog = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                        List<String> missing = others.stream().filter(o -> !answers.containsKey(o)).toList();
+                        log.info("{}: new data directory: waiting for {} to answer before taking part", self, missing);
+                    }
+                }
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     // ---------------------------------------------------------------- peer side
 
     public void receive(List<Message> messages) {
-        loop.submit(d -> messages.forEach(d::step));
+        if (confirmed) {
+            loop.submit(d -> messages.forEach(d::step));
+        }
     }
 
     /** Made once at bootstrap and kept in the data directory; every peer request must carry it. */
@@ -276,7 +369,9 @@ public final class RaftKvNode implements AutoCloseable {
     }
 
     public void tick() {
-        loop.submit(NodeDriver::tick);
+        if (confirmed) {
+            loop.submit(NodeDriver::tick);
+        }
     }
 
     /**

@@ -54,7 +54,10 @@ final class PeerServlet extends HttpServlet {
                 if (!"POST".equals(method)) {
                     notAllowed(resp, path, "POST");
                 } else if (admitted(req, resp)) {
-                    if (path.equals("/raft/snapshot")) {
+                    if (!node.confirmed()) {
+                        problem(resp, 503, "identity-unconfirmed", node.directory().selfId() + " has a new data directory "
+                                + "and takes no part until every member has said it never heard from it before");
+                    } else if (path.equals("/raft/snapshot")) {
                         snapshotChunk(req, resp);
                     } else {
                         messages(path, req, resp);
@@ -65,7 +68,7 @@ final class PeerServlet extends HttpServlet {
                 if (!"GET".equals(method)) {
                     notAllowed(resp, path, "GET");
                 } else if (admitted(req, resp)) {
-                    info(resp);
+                    info(req, resp);
                 }
             }
             default -> problem(resp, 404, "not-found", "the peer port serves only /raft/append, /raft/vote, "
@@ -160,11 +163,16 @@ final class PeerServlet extends HttpServlet {
         accepted(resp);
     }
 
-    /** Who this node is and how far its log reaches. */
-    private void info(HttpServletResponse resp) throws IOException {
+    /**
+     * Who this node is, how far its log reaches, whether it takes part yet, and whether it ever heard
+     * from the member asking (what a node with a new data directory must know, see IdentityCheck).
+     */
+    private void info(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         NodeStatus s = node.status();
         String json = "{\"id\":\"" + ProblemJson.escape(s.id()) + "\",\"clientUrl\":\"" + ProblemJson.escape(node.directory().selfClientUrl())
-                + "\",\"term\":" + s.term() + ",\"lastIndex\":" + s.lastIndex() + ",\"commitIndex\":" + s.commitIndex() + "}";
+                + "\",\"term\":" + s.term() + ",\"lastIndex\":" + s.lastIndex() + ",\"commitIndex\":" + s.commitIndex()
+                + ",\"confirmed\":" + node.confirmed()
+                + ",\"heardFromYou\":" + node.heardFrom(req.getHeader(PeerDirectory.NODE_HEADER)) + "}";
         headers(resp);
         resp.setStatus(200);
         resp.setContentType("application/json");
