@@ -5,9 +5,6 @@ import io.raftkv.raft.Peer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.SpringApplication;
-import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.core.env.StandardEnvironment;
-import org.springframework.core.env.SystemEnvironmentPropertySource;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,11 +17,7 @@ class RaftKvPropertiesTest {
 
     /** Binds {@code raftkv.*} from {@code env} as if it were the process environment (as the Helm chart sets it). */
     static RaftKvProperties bindEnv(Map<String, Object> env) {
-        StandardEnvironment environment = new StandardEnvironment();
-        // Spring maps RAFTKV_X_Y names only for the source that is the system environment.
-        environment.getPropertySources().replace(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
-                new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, env));
-        return Binder.get(environment).bindOrCreate("raftkv", RaftKvProperties.class);
+        return EnvironmentBinding.bind("raftkv", RaftKvProperties.class, env);
     }
 
     @Test
