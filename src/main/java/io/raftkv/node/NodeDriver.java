@@ -204,6 +204,10 @@ public final class NodeDriver<R> {
         uncommitted.addLast(new long[] {p.index(), clock.nanos()});
     }
 
+    boolean membershipChangePending() {
+        return live() && raft.membershipChangePending();
+    }
+
     /** The members with their replication progress; empty unless this node leads. */
     List<MemberView> members() {
         if (!live() || raft.role() != Role.LEADER) {
