@@ -73,7 +73,9 @@ class RaftSimulationTest {
         if (seeds >= DEFAULT_SEEDS) {
             // The answer checks are only as good as the answers they see: every kind must have come up.
             assertThat(answers).as("answers the sweep exercised").containsKeys("write OK", "write REDIRECT",
-                    "write UNAVAILABLE", "write NOT_APPLIED", "write UNKNOWN", "read OK", "read REDIRECT", "read UNAVAILABLE");
+                    "write UNAVAILABLE", "write NOT_APPLIED", "write UNKNOWN", "read OK", "read REDIRECT", "read UNAVAILABLE",
+                    "membership lost disk", "membership decommission", "membership rejoined as a new member",
+                    "membership add", "membership promote", "membership remove", "membership remove the leader");
         }
     }
 
