@@ -58,27 +58,30 @@ class MembersController {
     record AddMember(String id, String peerUrl, String clientUrl) {
     }
 
+    /** Served by the leader, which alone knows each member's progress; others redirect to it. */
     @GetMapping(value = "/cluster/members", produces = MediaType.APPLICATION_JSON_VALUE)
-    CompletableFuture<Members> members() {
+    CompletableFuture<ResponseEntity<Object>> members(HttpServletRequest req) {
+        return router.onLeader(req, LeaderRouter.Kind.READ, node::members, progress -> ResponseEntity.ok(view(progress)));
+    }
+
+    private Members view(List<MemberView> progress) {
         NodeStatus s = node.status();
         PeerDirectory dir = node.directory();
-        return node.members().thenApply(progress -> {
-            Membership m = s.membership();
-            List<Member> out = new ArrayList<>();
-            int healthyVoters = 0;
-            for (String id : m.memberIds()) {
-                MemberView v = progress.stream().filter(p -> p.id().equals(id)).findFirst().orElse(null);
-                boolean voter = m.isVoter(id);
-                if (v != null && voter && v.recentlyActive()) {
-                    healthyVoters++;
-                }
-                out.add(new Member(id, Peer.nameOf(id), voter ? "voter" : "learner", m.peer(id).map(Peer::address).orElse(""),
-                        dir.clientUrl(id).orElse(null), v == null ? null : v.matchIndex(), v == null ? null : v.lag(),
-                        v == null ? null : v.recentlyActive()));
+        Membership m = s.membership();
+        List<Member> out = new ArrayList<>();
+        int healthyVoters = 0;
+        for (String id : m.memberIds()) {
+            MemberView v = progress.stream().filter(p -> p.id().equals(id)).findFirst().orElse(null);
+            boolean voter = m.isVoter(id);
+            if (v != null && voter && v.recentlyActive()) {
+                healthyVoters++;
             }
-            Integer tolerance = progress.isEmpty() ? null : Math.max(0, healthyVoters - Quorum.majority(m.ids().size()));
-            return new Members(s.leader(), out, tolerance);
-        });
+            out.add(new Member(id, Peer.nameOf(id), voter ? "voter" : "learner", m.peer(id).map(Peer::address).orElse(""),
+                    dir.clientUrl(id).orElse(null), v == null ? null : v.matchIndex(), v == null ? null : v.lag(),
+                    v == null ? null : v.recentlyActive()));
+        }
+        Integer tolerance = progress.isEmpty() ? null : Math.max(0, healthyVoters - Quorum.majority(m.ids().size()));
+        return new Members(s.leader(), out, tolerance);
     }
 
     @PostMapping(value = "/cluster/members", consumes = MediaType.APPLICATION_JSON_VALUE)
