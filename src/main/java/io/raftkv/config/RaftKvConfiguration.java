@@ -1,6 +1,8 @@
 package io.raftkv.config;
 
 import io.raftkv.kv.IdempotencyPolicy;
+import io.raftkv.members.DesiredSize;
+import io.raftkv.members.MembershipDesiredSize;
 import io.raftkv.members.MembershipPort;
 import io.raftkv.members.NodeMembership;
 import io.raftkv.node.ForceNewCluster;
@@ -18,6 +20,7 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.ssl.NoSuchSslBundleException;
 import org.springframework.boot.ssl.SslBundles;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -88,6 +91,13 @@ public class RaftKvConfiguration {
     @Bean
     MembershipPort membershipPort(RaftKvNode node) {
         return new NodeMembership(node);
+    }
+
+    /** The size the autopilot works toward, from the log; in Kubernetes the StatefulSet gives it instead. */
+    @Bean
+    @ConditionalOnBooleanProperty(name = "raftkv.autopilot.kubernetes.enabled", havingValue = false, matchIfMissing = true)
+    DesiredSize desiredSize(RaftKvNode node) {
+        return new MembershipDesiredSize(() -> node.status().membership());
     }
 
     @Bean

@@ -97,4 +97,58 @@ class MembershipIT {
             }
         }
     }
+
+    @Test
+    void theAutopilotFollowsTheDesiredSizeUpToFiveAndBackToThree(@TempDir Path dir) throws Exception {
+        try (LocalProcessCluster c = new LocalProcessCluster(3, dir, "--raftkv.autopilot.interval=500ms",
+                "--raftkv.autopilot.stable-for=1s")) {
+            c.awaitLeader(Duration.ofSeconds(60));
+            c.awaitReady(Duration.ofSeconds(30));
+            URI n1 = c.clientUrl("n1");
+            Map<String, String> acknowledged;
+            try (Writer w = new Writer(c)) {
+                HttpResponse<String> five = putSize(n1, 5);
+                assertThat(five.statusCode()).as(five.body()).isEqualTo(200);
+                String n4 = c.addNode();
+                String n5 = c.addNode();
+                MembersApi.await(n1, n4, "voter");
+                MembersApi.await(n1, n5, "voter");
+                assertThat(MembersApi.send(n1, "GET", "/cluster/size").body()).contains("\"size\":5").contains("\"voters\":5");
+
+                // Scale-down removes the highest ordinals first.
+                assertThat(putSize(n1, 3).statusCode()).isEqualTo(200);
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                String members = MembersApi.send(n1, "GET", "/cluster/members").body();
+                while (members.contains("\"name\":\"n4\"") || members.contains("\"name\":\"n5\"")) {
+                    assertThat(System.nanoTime()).as("n4 and n5 are removed: " + members).isLessThan(deadline);
+                    MembersApi.sleep(200);
+                    members = MembersApi.send(n1, "GET", "/cluster/members").body();
+                }
+                assertThat(members).contains("\"failureTolerance\":1");
+                acknowledged = w.acknowledged;
+            }
+            c.stop("n4");
+            c.stop("n5");
+            for (Map.Entry<String, String> e : acknowledged.entrySet()) {
+                HttpResponse<String> r = http.get(n1, e.getKey());
+                assertThat(r.statusCode()).as("acknowledged %s", e.getKey()).isEqualTo(200);
+                assertThat(r.body()).isEqualTo(e.getValue());
+            }
+            assertThat(putSize(n1, 0).statusCode()).as("a size of no voters").isEqualTo(400);
+        }
+    }
+
+    private static HttpResponse<String> putSize(URI node, int size) throws Exception {
+        java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                .followRedirects(java.net.http.HttpClient.Redirect.NEVER).build();
+        URI target = node.resolve("/cluster/size");
+        HttpResponse<String> r;
+        do {
+            r = client.send(java.net.http.HttpRequest.newBuilder(target).header("Content-Type", "application/json")
+                    .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"size\":" + size + "}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            target = r.statusCode() == 307 ? URI.create(r.headers().firstValue("Location").orElseThrow()) : null;
+        } while (target != null);
+        return r;
+    }
 }
