@@ -33,6 +33,14 @@ public interface ClusterUnderTest extends AutoCloseable {
     void resume(String node);
 
     /** Whether {@link #partition}, {@link #heal} and {@link #setPacketLoss} are available. */
+    /**
+     * kill -9 the node and delete its data directory, as a lost or recreated volume does; a later
+     * {@link #start} brings it back empty under its old name.
+     */
+    default void loseDisk(String node) {
+        throw new UnsupportedOperationException("this cluster cannot lose a node's disk");
+    }
+
     default boolean supportsNetworkFaults() {
         return false;
     }

@@ -149,6 +149,12 @@ public final class LocalProcessCluster implements ClusterUnderTest {
         return nodes.get(node).dataDir();
     }
 
+    @Override
+    public synchronized void loseDisk(String id) {
+        kill(id);
+        org.springframework.util.FileSystemUtils.deleteRecursively(dataDir(id).toFile());
+    }
+
     /** The spec of the nodes made with the cluster: those of {@link #addNode} left out. */
     private String initialSpec() {
         return String.join(",", java.util.Arrays.stream(clusterSpec.split(","))

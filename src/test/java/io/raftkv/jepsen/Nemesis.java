@@ -38,7 +38,7 @@ public final class Nemesis {
     public enum Split { LEADER_MINORITY, LEADER_MAJORITY, RANDOM_MAJORITY }
 
     /** A nemesis action; the schedule says when. */
-    public sealed interface Action permits Kill, RestartAll, Pause, ResumeAll, Partition, Heal, Loss {
+    public sealed interface Action permits Kill, LoseDisk, RestartAll, Pause, ResumeAll, Partition, Heal, Loss {
         default boolean network() {
             return false;
         }
@@ -46,6 +46,13 @@ public final class Nemesis {
 
     /** kill -9 a node; it stays down until {@link RestartAll}. */
     public record Kill(Target target) implements Action {
+    }
+
+    /**
+     * kill -9 a node and delete its data directory (a lost volume); {@link RestartAll} brings it back
+     * empty under its name, and it must rejoin as a new member without losing anything.
+     */
+    public record LoseDisk(Target target) implements Action {
     }
 
     /** Starts every killed node again on its data. */
@@ -113,6 +120,14 @@ public final class Nemesis {
                 cluster.kill(n);
                 killed.add(n);
                 openWindow("kill " + n, "kill", t);
+            });
+        } else if (a instanceof LoseDisk d) {
+            pick(d.target(), "lose the disk of").ifPresent(n -> {
+                long t = clock.getAsLong();
+                cluster.loseDisk(n);
+                killed.add(n);
+                openWindow("kill " + n, "kill", t);
+                event("lost the disk of " + n);
             });
         } else if (a instanceof RestartAll) {
             restartAll();

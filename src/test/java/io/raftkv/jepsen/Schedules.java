@@ -3,6 +3,7 @@ package io.raftkv.jepsen;
 import io.raftkv.jepsen.Nemesis.Heal;
 import io.raftkv.jepsen.Nemesis.Kill;
 import io.raftkv.jepsen.Nemesis.Loss;
+import io.raftkv.jepsen.Nemesis.LoseDisk;
 import io.raftkv.jepsen.Nemesis.Partition;
 import io.raftkv.jepsen.Nemesis.Pause;
 import io.raftkv.jepsen.Nemesis.RestartAll;
@@ -78,7 +79,12 @@ public final class Schedules {
                     step(0.1, new Partition(Split.RANDOM_MAJORITY)), step(0.25, new Heal()),
                     step(0.35, new Kill(Target.LEADER)), step(0.5, new RestartAll()),
                     step(0.6, new Partition(Split.LEADER_MINORITY)), step(0.75, new Heal()),
-                    step(0.8, new Kill(Target.LEADER)))));
+                    step(0.8, new Kill(Target.LEADER)))),
+            // Last: each leaves the cluster with a new member id in place of an old one.
+            new Base("lose-disk-follower", "crash", 0.8, 0.02, List.of(
+                    step(0.2, new LoseDisk(Target.FOLLOWER)), step(0.4, new RestartAll()))),
+            new Base("lose-disk-leader", "crash", 0.2, 0.02, List.of(
+                    step(0.2, new LoseDisk(Target.LEADER)), step(0.4, new RestartAll()))));
 
     private static List<Step> repeated(Split split) {
         return List.of(step(0.1, new Partition(split)), step(0.3, new Heal()),
