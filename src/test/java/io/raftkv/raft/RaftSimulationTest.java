@@ -82,7 +82,8 @@ class RaftSimulationTest {
             assertThat(answers).as("answers the sweep exercised").containsKeys("write OK", "write REDIRECT",
                     "write UNAVAILABLE", "write NOT_APPLIED", "write UNKNOWN", "read OK", "read REDIRECT", "read UNAVAILABLE",
                     "membership lost disk", "membership decommission", "membership rejoined as a new member",
-                    "membership add", "membership promote", "membership remove", "membership remove the leader");
+                    "membership add", "membership promote", "membership remove", "membership remove the leader",
+                    "membership refused while another is open");
         }
     }
 

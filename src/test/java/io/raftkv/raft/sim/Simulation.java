@@ -12,6 +12,7 @@ import io.raftkv.check.LinearizabilityChecker;
 import io.raftkv.raft.AppendEntries;
 import io.raftkv.raft.Entry;
 import io.raftkv.raft.Membership;
+import io.raftkv.raft.MembershipChangeException;
 import io.raftkv.raft.RaftNode;
 import io.raftkv.raft.Message;
 import io.raftkv.raft.NotLeaderException;
@@ -1115,9 +1116,10 @@ public final class Simulation {
     private void autopilot() {
         schedule(AUTOPILOT_MS, this::autopilot);
         SimNode l = leaderNode();
-        if (l == null || l.ending || l.local.raft.membershipChangePending()) {
+        if (l == null || l.ending) {
             return;
         }
+        // No check for a change under way: the core must refuse a second one (MembershipChangeException).
         RaftNode raft = l.local.raft;
         Membership m = raft.membership();
         for (SimNode n : nodes.values()) {
@@ -1164,6 +1166,8 @@ public final class Simulation {
             trace.add(now, leader.id(), "AUTOPILOT " + what + ": " + (e == null ? "applied" : e.toString()));
             if (e == null) {
                 answers.merge(kind, 1L, Long::sum);
+            } else if (e instanceof MembershipChangeException m && m.retryable()) {
+                answers.merge("membership refused while another is open", 1L, Long::sum);
             }
         });
         input(leader, d -> d.proposeMembership(change, answer));
