@@ -562,8 +562,14 @@ public final class RaftNode {
         return membership.quorum().voteResult(votes);
     }
 
+    /**
+     * Who may campaign: a voter of its latest membership, and also a voter whose own removal is in its
+     * log but not committed (votes are counted by that latest membership, which leaves it out). Without
+     * the second, a leader that lost leadership halfway through removing itself, holding the longest
+     * log, could never campaign, and the others, needing its vote, could never win.
+     */
     private boolean promotable() {
-        return membership.isVoter(id);
+        return membership.isVoter(id) || membership.isRemoved(id) && membershipIndex > log.committed;
     }
 
     /** CheckQuorum (dissertation §6.2): has a majority answered since the last check? */

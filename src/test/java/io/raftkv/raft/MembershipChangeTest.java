@@ -132,6 +132,29 @@ class MembershipChangeTest {
     }
 
     @Test
+    void aLeaderCutOffHalfwayThroughRemovingItselfCanStillFinishIt() {
+        // Found by the simulator: n1 appends its own removal ({n2}), loses leadership (here: restarts)
+        // before it commits, and then holds the longest log. n2 (still on {n1, n2}) needs n1's vote and cannot get it, so
+        // n1, not a voter of its latest membership, must be able to campaign under it to finish.
+        TestNetwork net = new TestNetwork(2, 7);
+        net.elect("n1");
+        net.setFilter(m -> !(m instanceof AppendEntries));
+        net.raft("n1").proposeMembership(net.raft("n1").membership().without("n1"));
+        net.stabilize();
+        assertThat(net.raft("n2").membership().isVoter("n1")).as("n2 never got the removal").isTrue();
+        net.crash("n1"); // it loses leadership; it comes back with its removal in its log, uncommitted
+        net.restart("n1");
+        net.setFilter(m -> true);
+        net.tickAll(10 * RaftConfig.defaults("n1").electionTicks());
+        assertThat(net.raft("n1").membership().isRemoved("n1")).isTrue();
+        assertThat(net.raft("n2").membership().ids()).containsExactly("n2");
+        assertThat(net.leader()).isEqualTo("n2");
+        Proposal p = net.raft("n2").propose(put("after", "1"));
+        net.stabilize();
+        assertThat(net.raft("n2").commitIndex()).isGreaterThanOrEqualTo(p.index());
+    }
+
+    @Test
     void aRemovedIdCannotComeBackThroughAHandMadeMembership() {
         Membership m = new Membership(List.of(peer("n1"), peer("n2")), List.of(), Set.of("n3"));
         assertThat(m.whyNotNext(new Membership(List.of(peer("n1"), peer("n2"), peer("n3")))))

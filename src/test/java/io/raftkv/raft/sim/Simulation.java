@@ -939,10 +939,21 @@ public final class Simulation {
             if (rnd.nextBoolean()) {
                 loseDisk(victim);
             } else {
-                trace.add(now, victim.id(), "NEMESIS decommission " + victim.id() + " (it comes back empty once removed)");
-                victim.decommissioned = true;
-                answers.merge("membership decommission", 1L, Long::sum);
-                if (victim == leader && rnd.nextBoolean()) {
+                // Sometimes two at once: the autopilot then asks to remove the second while the first is
+                // not committed, which the core must refuse (two voters gone in flight split majorities).
+                List<SimNode> victims = new ArrayList<>(List.of(victim));
+                if (rnd.nextInt(3) == 0) {
+                    SimNode second = nodes.get(ids.get(rnd.nextInt(ids.size())));
+                    if (second != victim) {
+                        victims.add(second);
+                    }
+                }
+                for (SimNode v : victims) {
+                    trace.add(now, v.id(), "NEMESIS decommission " + v.id() + " (it comes back empty once removed)");
+                    v.decommissioned = true;
+                    answers.merge("membership decommission", 1L, Long::sum);
+                }
+                if (victims.contains(leader) && rnd.nextBoolean()) {
                     input(leader, NodeDriver::transferToBestFollower);
                 }
             }
@@ -1123,7 +1134,8 @@ public final class Simulation {
         RaftNode raft = l.local.raft;
         Membership m = raft.membership();
         for (SimNode n : nodes.values()) {
-            if (n.decommissioned && m.isRemoved(n.id())) {
+            // Only once the removal has committed: as an operator stops a node once DELETE answered 204.
+            if (n.decommissioned && m.isRemoved(n.id()) && !raft.membershipChangePending()) {
                 n.decommissioned = false;
                 loseDisk(n);
                 return;
