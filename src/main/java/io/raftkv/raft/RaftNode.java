@@ -471,7 +471,8 @@ public final class RaftNode {
     @Override
     public String toString() {
         return id + "[" + role + " t" + term + " lead=" + leader + " last=" + log.lastIndex() + "@" + log.lastTerm()
-                + " commit=" + log.committed + " applied=" + log.applied + (role == Role.LEADER ? " " + progress : "") + "]";
+                + " commit=" + log.committed + " applied=" + log.applied + " voters=" + membership.ids() + "@" + membershipIndex
+                + (role == Role.LEADER ? " " + progress : "") + "]";
     }
 
     // ---------------------------------------------------------------- roles
@@ -866,13 +867,17 @@ public final class RaftNode {
         long first = entries.get(0).index();
         Membership old = membership;
         if (membershipIndex >= first) {
-            // The entry our membership came from was overwritten: fall back to the latest one left.
-            recomputeMembership(first - 1);
-        }
-        for (Entry e : entries) {
-            if (e.type() == EntryType.MEMBERSHIP) {
-                membership = Membership.decode(e.data());
-                membershipIndex = e.index();
+            // Entries from `first` on were sent again (the log kept what matched, and may hold more than
+            // these) or replaced: read the membership back from what the log holds now. Taking the
+            // latest membership entry among `entries` instead went back to an older membership when a
+            // re-sent batch ended before the newest one (found by the simulator).
+            recomputeMembership(log.lastIndex());
+        } else {
+            for (Entry e : entries) {
+                if (e.type() == EntryType.MEMBERSHIP) {
+                    membership = Membership.decode(e.data());
+                    membershipIndex = e.index();
+                }
             }
         }
         if (role == Role.LEADER && !membership.equals(old)) {

@@ -4,6 +4,7 @@ import io.raftkv.raft.sim.KvCommand;
 import io.raftkv.raft.sim.TestNetwork;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -152,6 +153,28 @@ class MembershipChangeTest {
         Proposal p = net.raft("n2").propose(put("after", "1"));
         net.stabilize();
         assertThat(net.raft("n2").commitIndex()).isGreaterThanOrEqualTo(p.index());
+    }
+
+    @Test
+    void aResentBatchThatEndsBeforeTheNewestMembershipDoesNotTakeItBack() {
+        // Found by the simulator: a follower holding a write and then a promotion, both not yet known
+        // committed, got the write again alone (a retransmission); it went back to the membership
+        // before the promotion while its log still held the promotion.
+        TestNetwork net = withLearner(8);
+        Proposal write = net.raft("n1").propose(put("x", "1"));
+        Membership promoted = net.raft("n1").membership().promote("n4");
+        net.raft("n1").proposeMembership(promoted);
+        net.stabilize();
+        RaftNode n2 = net.raft("n2");
+        assertThat(n2.membership()).isEqualTo(promoted);
+        assertThat(n2.commitIndex()).as("the new commit index has not reached n2 yet").isLessThan(write.index());
+        long last = n2.lastIndex();
+        Entry resent = net.node("n2").storage.log().entries(write.index(), write.index() + 1, Long.MAX_VALUE).get(0);
+        net.deliver(new AppendEntries("n1", "n2", net.raft("n1").term(), write.index() - 1, n2.termAt(write.index() - 1),
+                List.of(resent), n2.commitIndex()));
+        net.stabilize();
+        assertThat(n2.lastIndex()).isEqualTo(last);
+        assertThat(n2.membership()).as("the log still ends with the promotion").isEqualTo(promoted);
     }
 
     @Test
