@@ -23,7 +23,7 @@ import java.time.Duration;
 
 /** Builds the node from {@code raftkv.*} and gives it its lifecycle and its clock; the peer port is io.raftkv.peer's. */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties(RaftKvProperties.class)
+@EnableConfigurationProperties({RaftKvProperties.class, CoordinationProperties.class})
 public class RaftKvConfiguration {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RaftKvConfiguration.class);
 
