@@ -11,6 +11,7 @@
  *   ops            health and metrics
  *   config         raftkv.* properties and the node's wiring
  *   node           the runtime: a thread-free driver, and shells that own threads and sockets
+ *   watch          the window of applied changes that watches read and resume from
  *   kv             the replicated state machine
  *   raft.storage   the durable log, hard state and snapshots
  *   raft           the consensus core

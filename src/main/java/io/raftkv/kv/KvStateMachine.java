@@ -45,6 +45,7 @@ public final class KvStateMachine {
     /** Used by the apply thread; volatile only so that {@link #idempotencyKeyCount()} sees a restore. */
     private volatile IdempotencyTable idempotency;
     private volatile long appliedIndex;
+    private volatile long applyingIndex;
     /** Roles and tokens; replaced as a whole, so any thread reads one consistent version. */
     private volatile AuthState auth = AuthState.EMPTY;
     private volatile Leases leases = new Leases();
@@ -67,7 +68,10 @@ public final class KvStateMachine {
             }
         };
 
-        /** The entry at {@code revision} changed these keys, in order; {@link #appliedIndex()} already covers it. */
+        /**
+         * The entry at {@code revision} changed these keys, in order. The keys already hold the new
+         * state; {@link #appliedIndex()} covers the entry only once this returns.
+         */
         void applied(long revision, List<KvEvent> events);
 
         /**
@@ -126,14 +130,17 @@ public final class KvStateMachine {
         return applied(index, result);
     }
 
-    /** Publishes {@code index} as applied, then tells the listener what it changed. */
+    /**
+     * Tells the listener what the entry at {@code index} changed, then publishes it as applied: a
+     * reader that sees {@code appliedIndex() >= i} knows the listener has every change up to {@code i}.
+     */
     private WriteResult applied(long index, WriteResult result) {
-        appliedIndex = index;
         if (!events.isEmpty()) {
             List<KvEvent> changes = List.copyOf(events);
             events.clear();
             listener.applied(index, changes);
         }
+        appliedIndex = index;
         return result;
     }
 
@@ -177,12 +184,24 @@ public final class KvStateMachine {
         appliedIndex = index;
     }
 
+    /** Checks that {@code index} comes next and announces it in {@link #applyingIndex()} before anything changes. */
     private void requireAfterApplied(long index) {
         long applied = appliedIndex;
         if (index <= applied) {
             throw new IllegalStateException("cannot apply log index " + index + ": index " + applied
                     + " is already applied and indexes must increase");
         }
+        applyingIndex = index;
+    }
+
+    /**
+     * The index of the newest entry whose changes a reader may already see: the one being applied,
+     * or the last one applied. A reader that saw any key during a call can wait for
+     * {@code appliedIndex() >= applyingIndex()} read after it, to know every change it saw has been
+     * told to the {@link Listener}. Any thread.
+     */
+    public long applyingIndex() {
+        return applyingIndex;
     }
 
     private WriteResult execute(long index, KvCommand cmd) {
@@ -489,12 +508,13 @@ public final class KvStateMachine {
     public void restore(InputStream in) throws IOException {
         Objects.requireNonNull(in, "in");
         KvSnapshotCodec.Restored restored = KvSnapshotCodec.read(in, policy);
+        applyingIndex = restored.appliedIndex();
         idempotency = restored.idempotency();
         keyspace = restored.keyspace();
         auth = restored.auth();
         leases = restored.leases();
         events.clear();
-        appliedIndex = restored.appliedIndex();
         listener.restored(restored.appliedIndex());
+        appliedIndex = restored.appliedIndex();
     }
 }

@@ -109,7 +109,7 @@ final class KvController {
      * through the servlet pipeline even when its future is already complete, and a stale read
      * never waits for anything.
      */
-    @GetMapping(value = "/kv/**", params = "consistency=stale")
+    @GetMapping(value = "/kv/**", params = {"consistency=stale", "!wait"})
     ResponseEntity<Object> getStale(HttpServletRequest req,
                                     @RequestHeader(value = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch) {
         String key = key(req);
