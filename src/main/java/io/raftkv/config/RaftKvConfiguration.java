@@ -6,6 +6,7 @@ import io.raftkv.node.NodeLifecycle;
 import io.raftkv.node.NodeLimits;
 import io.raftkv.node.NodeMetrics;
 import io.raftkv.node.PeerClient;
+import io.raftkv.node.LeaseKeeper;
 import io.raftkv.node.RaftKvNode;
 import io.raftkv.raft.RaftConfig;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -79,6 +80,14 @@ public class RaftKvConfiguration {
         // Long enough to bring the best follower up to date and run one election.
         Duration wait = p.timing().electionTimeout().multipliedBy(4).plusSeconds(1);
         return new NodeLifecycle.LeadershipHandover(node, wait);
+    }
+
+    /** The leader's lease clock; it checks twice per election timeout, so an expiry is late by at most half of one. */
+    @Bean(destroyMethod = "close")
+    LeaseKeeper leaseKeeper(RaftKvNode node, RaftKvProperties p) {
+        Duration election = p.timing().electionTimeout();
+        // A randomized election timeout runs up to twice the configured one: extend new leaders' leases by that much.
+        return new LeaseKeeper(node, election.multipliedBy(2), election.dividedBy(2), System::nanoTime);
     }
 
     @Bean

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import io.raftkv.config.CoordinationProperties;
 import io.raftkv.config.RaftKvProperties;
 import io.raftkv.kv.KeyValue;
-import io.raftkv.kv.KvStateMachine;
 import io.raftkv.kv.TxnCommand;
 import io.raftkv.kv.WriteResult;
 import io.raftkv.node.RaftKvNode;
@@ -59,7 +58,7 @@ final class TxnController {
         if (txn.encode().length > maxEntryBytes) {
             throw tooLarge();
         }
-        requireRoom(txn);
+        TxnQuota.requireRoom(node, txn);
         return router.onLeader(req, LeaderRouter.Kind.WRITE, () -> node.write(txn), this::answer);
     }
 
@@ -77,31 +76,6 @@ final class TxnController {
                 }
             }
         }
-    }
-
-    /**
-     * The store quota, checked here because a transaction's growth is not reserved the way a PUT's is:
-     * the puts' whole cost must fit in what is free now. A store that fills between this check and the
-     * apply can overshoot by at most one transaction.
-     */
-    private void requireRoom(TxnCommand txn) {
-        long growth = Math.max(putCost(txn.success()), putCost(txn.failure()));
-        long used = node.quota().usedBytes();
-        if (growth > 0 && used + growth > node.quota().quotaBytes()) {
-            throw new BadRequestException(HttpStatus.INSUFFICIENT_STORAGE, "store-full", "the transaction's puts ("
-                    + growth + " bytes) do not fit in the store quota (" + used + " of " + node.quota().quotaBytes()
-                    + " bytes used); nothing was proposed");
-        }
-    }
-
-    private static long putCost(List<TxnCommand.Op> ops) {
-        long cost = 0;
-        for (TxnCommand.Op op : ops) {
-            if (op instanceof TxnCommand.Put p) {
-                cost += KvStateMachine.entryCost(p.key(), p.value().length, p.contentType());
-            }
-        }
-        return cost;
     }
 
     private ResponseEntity<Object> answer(WriteResult r) {
