@@ -15,7 +15,9 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.ssl.NoSuchSslBundleException;
 import org.springframework.boot.ssl.SslBundles;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.context.annotation.Configuration;
 
 import java.io.IOException;
@@ -88,6 +90,16 @@ public class RaftKvConfiguration {
         Duration election = p.timing().electionTimeout();
         // A randomized election timeout runs up to twice the configured one: extend new leaders' leases by that much.
         return new LeaseKeeper(node, election.multipliedBy(2), election.dividedBy(2), System::nanoTime);
+    }
+
+    /**
+     * A node that begins to shut down stops timing leases at once: while its server drains, clients
+     * can no longer reach it to keep their leases alive, yet it may still lead until it hands over.
+     * The next leader gives every lease a whole TTL and an election timeout anew.
+     */
+    @Bean
+    ApplicationListener<ContextClosedEvent> stopLeaseClockOnShutdown(LeaseKeeper keeper) {
+        return event -> keeper.close();
     }
 
     @Bean

@@ -89,6 +89,8 @@ public final class LeaseKeeper implements AutoCloseable {
                     || now - t.expireProposedAtNanos() >= electionTimeoutNanos)) {
                 timed.put(l.id(), new Timed(t.renewedAt(), t.deadlineNanos(), now));
                 long term = s.term();
+                log.info("{}: lease {} ran out (TTL {} ms, renewed at {}); proposing its expiration in term {}",
+                        s.id(), l.id(), l.ttlMillis(), l.renewedAt(), term);
                 node.write(new LeaseCommand.Expire(term, l.id(), l.renewedAt())).whenComplete((r, e) -> {
                     if (e != null) {
                         log.debug("expiring lease {} was not applied: {}", l.id(), e.toString());

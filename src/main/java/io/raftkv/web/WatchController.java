@@ -103,12 +103,11 @@ final class WatchController {
         long startAt = start;
         boolean started = hub.start(() -> {
             try {
-                if (withInitial) {
-                    for (KeyValue kv : first) {
-                        ((Initial) sink).initial(kv);
-                    }
-                    sink.bookmark(startAt);
+                for (KeyValue kv : first) {
+                    ((Initial) sink).initial(kv);
                 }
+                // Says where the stream starts, and sends the response headers now rather than with the first change.
+                sink.bookmark(startAt);
             } catch (IOException e) {
                 sink.end();
                 return;
