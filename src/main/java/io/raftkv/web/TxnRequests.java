@@ -85,8 +85,8 @@ final class TxnRequests {
         if (target == TxnCommand.Target.VALUE) {
             return new TxnCommand.Compare(key, target, op, 0, value(c, where, true));
         }
-        JsonNode v = c.get("value");
-        if (v == null || !v.isIntegralNumber() || !v.canConvertToLong() || v.longValue() < 0 || c.has("valueBase64")) {
+        JsonNode v = field(c, "value");
+        if (v == null || !v.isIntegralNumber() || !v.canConvertToLong() || v.longValue() < 0 || c.hasNonNull("valueBase64")) {
             throw bad(where + ": a " + text(c, "target", where) + " comparison needs a whole number 'value' of 0 or more");
         }
         return new TxnCommand.Compare(key, target, op, v.longValue(), null);
@@ -104,17 +104,17 @@ final class TxnRequests {
             ops.add(switch (kind) {
                 case "put" -> {
                     only(o, Set.of("op", "key", "value", "valueBase64", "contentType", "lease"), where);
-                    JsonNode ct = o.get("contentType");
+                    JsonNode ct = field(o, "contentType");
                     if (ct != null && (!ct.isString() || ct.stringValue().length() > 256)) {
                         throw bad(where + ": 'contentType' is a media type of at most 256 characters");
                     }
-                    JsonNode lease = o.get("lease");
+                    JsonNode lease = field(o, "lease");
                     if (lease != null && (!lease.isIntegralNumber() || !lease.canConvertToLong() || lease.longValue() < 1)) {
                         throw bad(where + ": 'lease' is the id of a lease (a positive number)");
                     }
                     byte[] value = value(o, where, false);
                     String contentType = ct != null ? ct.stringValue()
-                            : o.has("valueBase64") ? "application/octet-stream" : "text/plain; charset=utf-8";
+                            : o.hasNonNull("valueBase64") ? "application/octet-stream" : "text/plain; charset=utf-8";
                     yield new TxnCommand.Put(key, value, contentType, lease == null ? 0 : lease.longValue());
                 }
                 case "delete" -> {
@@ -133,8 +133,8 @@ final class TxnRequests {
 
     /** {@code value} as UTF-8 text or {@code valueBase64}: exactly one of them. */
     private static byte[] value(JsonNode o, String where, boolean comparing) {
-        JsonNode text = o.get("value");
-        JsonNode b64 = o.get("valueBase64");
+        JsonNode text = field(o, "value");
+        JsonNode b64 = field(o, "valueBase64");
         if ((text == null) == (b64 == null)) {
             throw bad(where + ": give the value as text in 'value' or as base64 in 'valueBase64' (one of them)");
         }
@@ -166,7 +166,7 @@ final class TxnRequests {
     }
 
     private static String text(JsonNode o, String field, String where) {
-        JsonNode v = o.get(field);
+        JsonNode v = field(o, field);
         if (v == null || !v.isString()) {
             throw bad(where + " needs a string '" + field + "'");
         }
@@ -174,7 +174,7 @@ final class TxnRequests {
     }
 
     private static List<JsonNode> array(JsonNode root, String field) {
-        JsonNode a = root.get(field);
+        JsonNode a = field(root, field);
         if (a == null) {
             return List.of();
         }
@@ -186,9 +186,15 @@ final class TxnRequests {
         return out;
     }
 
+    /** A member, or null when it is absent or JSON null (generated clients send null for what is unset). */
+    private static JsonNode field(JsonNode o, String name) {
+        JsonNode v = o.get(name);
+        return v == null || v.isNull() ? null : v;
+    }
+
     private static void only(JsonNode o, Set<String> allowed, String where) {
         for (String p : o.propertyNames()) {
-            if (!allowed.contains(p)) {
+            if (!allowed.contains(p) && field(o, p) != null) {
                 throw bad(where + ": unknown property '" + p + "'; expected only " + allowed);
             }
         }
