@@ -186,6 +186,30 @@ class WatchWebTest {
         }
     }
 
+    /** The README's {@code curl -N} watch, run as written: curl prints each event as it arrives. */
+    @Test
+    void curlDashNPrintsTheReadmesEventsAsTheyCome() throws Exception {
+        put("w8/app/a", "1");
+        Process curl = new ProcessBuilder("curl", "-N", "-s", "--max-time", "20",
+                "http://localhost:" + port + "/watch?prefix=w8/app/&initial=true").redirectErrorStream(true).start();
+        try (java.io.BufferedReader out = new java.io.BufferedReader(
+                new java.io.InputStreamReader(curl.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+            assertThat(out.readLine()).isEqualTo("event:put");
+            assertThat(out.readLine()).startsWith("data:{\"type\":\"put\",\"key\":\"w8/app/a\"");
+            String line;
+            while (!(line = out.readLine()).startsWith("data:{\"type\":\"bookmark\"")) {
+                assertThat(line).doesNotStartWith("data:");
+            }
+            long later = put("w8/app/b", "2");
+            while (!(line = out.readLine()).startsWith("data:")) {
+                assertThat(line).isIn("", "event:put", "id:" + later);
+            }
+            assertThat(JSON.readTree(line.substring(5)).path("key").asString()).isEqualTo("w8/app/b");
+        } finally {
+            curl.destroy();
+        }
+    }
+
     @Test
     void badWatchesAreRefusedWithAProblem() {
         WebHttp http = new WebHttp(port);
