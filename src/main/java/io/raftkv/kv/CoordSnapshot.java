@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static io.raftkv.kv.KvSnapshotCodec.corrupt;
-import static io.raftkv.kv.KvSnapshotCodec.readBytes;
 import static io.raftkv.kv.KvSnapshotCodec.readString;
 import static io.raftkv.kv.KvSnapshotCodec.writeString;
 
@@ -20,7 +19,7 @@ import static io.raftkv.kv.KvSnapshotCodec.writeString;
  *          7 LeaseAlive (long id, long ttlMillis), 8 LeaseEnded (long id, long revision, int keys),
  *          9 LeaseNotFound (long id), 10 Refused (string reason)
  * op result: u8 1 put (string key, u8 created), 2 delete (string key, u8 deleted),
- *            3 get (string key, u8 present, then as a snapshot key: bytes value, optstring contentType,
+ *            3 get (string key, u8 present, then as a snapshot's key: bytes value, optstring contentType,
  *            long createRevision, long modRevision, long version)
  * </pre>
  */
@@ -154,17 +153,7 @@ final class CoordSnapshot {
             writeString(out, g.key());
             out.writeBoolean(g.kv() != null);
             if (g.kv() != null) {
-                KeyValue kv = g.kv();
-                out.writeInt(kv.value().length);
-                out.write(kv.value());
-                if (kv.contentType() == null) {
-                    out.writeInt(-1);
-                } else {
-                    writeString(out, kv.contentType());
-                }
-                out.writeLong(kv.createRevision());
-                out.writeLong(kv.modRevision());
-                out.writeLong(kv.version());
+                KvSnapshotCodec.writeState(out, g.kv());
             }
         }
     }
@@ -175,16 +164,7 @@ final class CoordSnapshot {
         return switch (kind) {
             case 1 -> new WriteResult.PutDone(key, readBoolean(in));
             case 2 -> new WriteResult.DeleteDone(key, readBoolean(in));
-            case 3 -> {
-                if (!readBoolean(in)) {
-                    yield new WriteResult.GetDone(key, null);
-                }
-                byte[] value = readBytes(in, in.readInt(), "value");
-                int ctLength = in.readInt();
-                String contentType = ctLength == -1 ? null : new String(readBytes(in, ctLength, "contentType"),
-                        java.nio.charset.StandardCharsets.UTF_8);
-                yield new WriteResult.GetDone(key, new KeyValue(key, value, contentType, in.readLong(), in.readLong(), in.readLong()));
-            }
+            case 3 -> new WriteResult.GetDone(key, readBoolean(in) ? KvSnapshotCodec.readState(in, key) : null);
             default -> throw corrupt("unknown operation result kind " + kind);
         };
     }

@@ -94,16 +94,7 @@ final class KvSnapshotCodec {
         long written = 0;
         for (KeyValue kv : keyspace.map.values()) {
             writeString(out, kv.key());
-            out.writeInt(kv.value().length);
-            out.write(kv.value());
-            if (kv.contentType() == null) {
-                out.writeInt(-1);
-            } else {
-                writeString(out, kv.contentType());
-            }
-            out.writeLong(kv.createRevision());
-            out.writeLong(kv.modRevision());
-            out.writeLong(kv.version());
+            writeState(out, kv);
             written++;
         }
         if (written != keyspace.keyCount) {
@@ -176,17 +167,13 @@ final class KvSnapshotCodec {
             if (previousKey != null && Utf8.compareCodePoints(previousKey, key) >= 0) {
                 throw corrupt("keys out of order at key #" + i);
             }
-            byte[] value = readBytes(in, in.readInt(), "value");
-            int ctLength = in.readInt();
-            String contentType = ctLength == -1 ? null : readString(in, ctLength, "contentType");
-            long createRevision = in.readLong();
-            long modRevision = in.readLong();
-            long version = in.readLong();
-            if (createRevision < 1 || modRevision < createRevision || modRevision > appliedIndex || version < 1) {
-                throw corrupt("impossible revisions for key #" + i + ": create " + createRevision + ", mod "
-                        + modRevision + ", version " + version + ", applied index " + appliedIndex);
+            KeyValue kv = readState(in, key);
+            if (kv.createRevision() < 1 || kv.modRevision() < kv.createRevision() || kv.modRevision() > appliedIndex
+                    || kv.version() < 1) {
+                throw corrupt("impossible revisions for key #" + i + ": create " + kv.createRevision() + ", mod "
+                        + kv.modRevision() + ", version " + kv.version() + ", applied index " + appliedIndex);
             }
-            keyspace.put(null, new KeyValue(key, value, contentType, createRevision, modRevision, version));
+            keyspace.put(null, kv);
             previousKey = key;
         }
 
@@ -306,6 +293,27 @@ final class KvSnapshotCodec {
             tokens.add(new AuthState.StoredToken(name, hash, tokenRoles));
         }
         return AuthState.of(roles, tokens);
+    }
+
+    /** Everything of a key but its name: bytes value, optstring contentType, long createRevision, modRevision, version. */
+    static void writeState(DataOutputStream out, KeyValue kv) throws IOException {
+        out.writeInt(kv.value().length);
+        out.write(kv.value());
+        if (kv.contentType() == null) {
+            out.writeInt(-1);
+        } else {
+            writeString(out, kv.contentType());
+        }
+        out.writeLong(kv.createRevision());
+        out.writeLong(kv.modRevision());
+        out.writeLong(kv.version());
+    }
+
+    static KeyValue readState(DataInputStream in, String key) throws IOException {
+        byte[] value = readBytes(in, in.readInt(), "value");
+        int ctLength = in.readInt();
+        String contentType = ctLength == -1 ? null : readString(in, ctLength, "contentType");
+        return new KeyValue(key, value, contentType, in.readLong(), in.readLong(), in.readLong());
     }
 
     static IOException corrupt(String what) {

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * The replicated key-value state machine: the key space, revisions, conditional writes, the
@@ -111,23 +112,29 @@ public final class KvStateMachine {
     public WriteResult apply(long index, KvCommand cmd) {
         Objects.requireNonNull(cmd, "cmd");
         requireAfterApplied(index);
-        IdempotencyTable table = idempotency;
-        table.observe(cmd.proposedAtMillis());
-        WriteResult result;
-        String idempotencyKey = cmd.idempotencyKey();
-        if (idempotencyKey == null) {
-            result = execute(index, cmd);
-        } else {
-            byte[] fingerprint = fingerprint(cmd);
-            WriteResult remembered = table.lookup(idempotencyKey, fingerprint);
-            if (remembered != null) {
-                result = remembered;
-            } else {
-                result = execute(index, cmd);
-                table.remember(idempotencyKey, fingerprint, result);
-            }
-        }
+        WriteResult result = once(cmd.idempotencyKey(), cmd.proposedAtMillis(), () -> fingerprint(cmd), () -> execute(index, cmd));
         return applied(index, result);
+    }
+
+    /**
+     * Runs {@code execute}, or, with an idempotency key already used by the same request (same
+     * fingerprint), answers what it answered the first time and changes nothing.
+     */
+    private WriteResult once(String idempotencyKey, long proposedAtMillis, Supplier<byte[]> fingerprint,
+                             Supplier<WriteResult> execute) {
+        IdempotencyTable table = idempotency;
+        table.observe(proposedAtMillis);
+        if (idempotencyKey == null) {
+            return execute.get();
+        }
+        byte[] print = fingerprint.get();
+        WriteResult remembered = table.lookup(idempotencyKey, print);
+        if (remembered != null) {
+            return remembered;
+        }
+        WriteResult result = execute.get();
+        table.remember(idempotencyKey, print, result);
+        return result;
     }
 
     /**
@@ -249,22 +256,10 @@ public final class KvStateMachine {
     public WriteResult apply(long index, TxnCommand txn) {
         Objects.requireNonNull(txn, "txn");
         requireAfterApplied(index);
-        IdempotencyTable table = idempotency;
-        table.observe(txn.proposedAtMillis());
-        String idempotencyKey = txn.idempotencyKey();
-        WriteResult result;
-        if (idempotencyKey == null) {
-            result = execute(index, txn);
-        } else {
-            byte[] fingerprint = fingerprint(new TxnCommand(txn.compare(), txn.success(), txn.failure(), null, 0).encode());
-            WriteResult remembered = table.lookup(idempotencyKey, fingerprint);
-            if (remembered != null) {
-                result = remembered;
-            } else {
-                result = execute(index, txn);
-                table.remember(idempotencyKey, fingerprint, result);
-            }
-        }
+        // The fingerprint is the encoding without what a retry changes: the idempotency key and the time.
+        WriteResult result = once(txn.idempotencyKey(), txn.proposedAtMillis(),
+                () -> fingerprint(new TxnCommand(txn.compare(), txn.success(), txn.failure(), null, 0).encode()),
+                () -> execute(index, txn));
         return applied(index, result);
     }
 

@@ -19,16 +19,7 @@ class LeaseTest {
     private final List<KvEvent> events = new ArrayList<>();
 
     LeaseTest() {
-        sm.listen(new KvStateMachine.Listener() {
-            @Override
-            public void applied(long revision, List<KvEvent> changes) {
-                events.addAll(changes);
-            }
-
-            @Override
-            public void restored(long appliedIndex) {
-            }
-        });
+        Cmds.record(sm, events);
     }
 
     private static TxnCommand putWithLease(String key, long lease) {

@@ -114,23 +114,14 @@ class TxnTest {
 
     @Test
     void aTransactionIsOneEventBatchAtOneRevision() {
-        List<List<KvEvent>> batches = new ArrayList<>();
-        sm.listen(new KvStateMachine.Listener() {
-            @Override
-            public void applied(long revision, List<KvEvent> events) {
-                batches.add(events);
-            }
-
-            @Override
-            public void restored(long appliedIndex) {
-            }
-        });
+        List<KvEvent> events = new ArrayList<>();
+        Cmds.record(sm, events);
         sm.apply(1, put("a", "1"));
         sm.apply(2, txn(List.of(), List.of(tput("b", "2"), new TxnCommand.Delete("a"), new TxnCommand.Get("b")), List.of()));
         sm.apply(3, txn(List.of(), List.of(new TxnCommand.Get("b")), List.of()));
 
-        assertThat(batches).hasSize(2);
-        assertThat(batches.get(1)).extracting(KvEvent::type, KvEvent::revision, KvEvent::key).containsExactly(
+        assertThat(events).extracting(KvEvent::type, KvEvent::revision, KvEvent::key).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(KvEvent.Type.PUT, 1L, "a"),
                 org.assertj.core.groups.Tuple.tuple(KvEvent.Type.PUT, 2L, "b"),
                 org.assertj.core.groups.Tuple.tuple(KvEvent.Type.DELETE, 2L, "a"));
     }

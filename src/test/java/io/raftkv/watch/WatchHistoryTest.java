@@ -62,12 +62,16 @@ class WatchHistoryTest {
         assertThat(byAge.floor()).isEqualTo(1);
     }
 
-    /** Records what a watcher was sent; blocks in its first write until released, like a client that stopped reading. */
-    private static final class StuckClient implements WatchStream.Sink {
+    /** Records what a watcher was sent; with {@link #stuck}, blocks in its first write until released, like a client that stopped reading. */
+    private static final class Client implements WatchStream.Sink {
         final BlockingQueue<String> sent = new LinkedBlockingQueue<>();
         final CountDownLatch writing = new CountDownLatch(1);
-        final CountDownLatch release = new CountDownLatch(1);
+        final CountDownLatch release;
         final CountDownLatch ended = new CountDownLatch(1);
+
+        Client(boolean stuck) {
+            release = new CountDownLatch(stuck ? 1 : 0);
+        }
 
         @Override
         public void events(long revision, List<KvEvent> events) throws IOException {
@@ -100,7 +104,7 @@ class WatchHistoryTest {
     void aSlowWatcherNeverHoldsUpTheApplyThreadAndIsCutOffWithItsResumeRevision() throws Exception {
         KvStateMachine sm = new KvStateMachine();
         WatchHub hub = hub(sm, 5, Long.MAX_VALUE, Duration.ofDays(1));
-        StuckClient client = new StuckClient();
+        Client client = new Client(true);
         assertThat(hub.start(new WatchStream(hub, k -> true, 0, Duration.ofDays(1), client))).isTrue();
         sm.apply(1, put("a", "1"));
         assertThat(client.writing.await(10, TimeUnit.SECONDS)).isTrue();
@@ -127,33 +131,12 @@ class WatchHistoryTest {
         KvStateMachine follower = new KvStateMachine();
         WatchHub hub = hub(follower, 100, Long.MAX_VALUE, Duration.ofDays(1));
         follower.apply(1, put("k1", "v"));
-        BlockingQueue<String> sent = new LinkedBlockingQueue<>();
-        CountDownLatch ended = new CountDownLatch(1);
-        WatchStream.Sink sink = new WatchStream.Sink() {
-            @Override
-            public void events(long revision, List<KvEvent> events) {
-                sent.add("events " + revision);
-            }
-
-            @Override
-            public void bookmark(long revision) {
-            }
-
-            @Override
-            public void gone(long resumeRevision, long oldestRevision) {
-                sent.add("gone " + resumeRevision + " " + oldestRevision);
-            }
-
-            @Override
-            public void end() {
-                ended.countDown();
-            }
-        };
-        hub.start(new WatchStream(hub, k -> true, 0, Duration.ofDays(1), sink));
-        assertThat(sent.poll(10, TimeUnit.SECONDS)).isEqualTo("events 1");
+        Client client = new Client(false);
+        hub.start(new WatchStream(hub, k -> true, 0, Duration.ofDays(1), client));
+        assertThat(client.sent.poll(10, TimeUnit.SECONDS)).isEqualTo("events 1");
         follower.restore(new ByteArrayInputStream(snapshot.toByteArray()));
-        assertThat(ended.await(10, TimeUnit.SECONDS)).isTrue();
-        assertThat(sent.poll()).isEqualTo("gone 1 10");
+        assertThat(client.ended.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(client.sent.poll()).isEqualTo("gone 1 10");
         assertThat(hub.oldestRevision()).isEqualTo(10);
         follower.apply(11, put("k11", "v"));
         assertThat(hub.history().after(10, 10, clock.get())).extracting(EventHistory.Batch::revision).containsExactly(11L);

@@ -11,11 +11,7 @@ import io.raftkv.client.model.TxnOpResult;
 import io.raftkv.client.model.TxnRequest;
 import io.raftkv.client.model.TxnResult;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.web.client.RestClientResponseException;
 
 import java.nio.file.Path;
@@ -27,19 +23,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 /** The client generated from openapi.yaml, against one in-process node: transactions and leases as the contract describes them. */
 @SpringBootTest(classes = RaftKvApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = "logging.level.root=warn")
-class CoordinationClientTest {
-    @TempDir
-    static Path dataDir;
-
-    @LocalServerPort
-    int port;
-
-    @DynamicPropertySource
-    static void node(DynamicPropertyRegistry r) {
-        r.add("raftkv.data-dir", () -> dataDir.toString());
-        r.add("raftkv.peer-port", WebHttp::freePort);
-    }
-
+class CoordinationClientTest extends OneNodeWebTest {
     @Test
     void theGeneratedClientRunsTransactionsAndLeases() {
         ApiClient client = new ApiClient();

@@ -2,36 +2,19 @@ package io.raftkv.web;
 
 import io.raftkv.RaftKvApplication;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** {@code POST /txn} over HTTP against one in-process node: branches, revisions, idempotency and every refusal. */
 @SpringBootTest(classes = RaftKvApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"logging.level.root=warn", "raftkv.txn.max-ops=4", "raftkv.limits.max-value-size=1KB"})
-class TxnWebTest {
+class TxnWebTest extends OneNodeWebTest {
     private static final JsonMapper JSON = JsonMapper.builder().build();
-
-    @TempDir
-    static Path dataDir;
-
-    @LocalServerPort
-    int port;
-
-    @DynamicPropertySource
-    static void node(DynamicPropertyRegistry r) {
-        r.add("raftkv.data-dir", () -> dataDir.toString());
-        r.add("raftkv.peer-port", WebHttp::freePort);
-    }
 
     private HttpResponse<String> txn(String body, String... headers) {
         String[] all = new String[headers.length + 2];
