@@ -96,10 +96,55 @@ Call with (dict "context" $ "name" <Secret name> "key" <data key> "value" <given
 {{- end }}
 
 {{/*
+"true" when the leader follows the StatefulSet's spec.replicas through the Kubernetes API.
+*/}}
+{{- define "raftkv.autopilotKubernetes" -}}
+{{- if and .Values.autopilot.enabled .Values.autopilot.kubernetes.enabled }}true{{ end }}
+{{- end }}
+
+{{/*
+The ServiceAccount the pods run as when they call the Kubernetes API: the user's, or the chart's.
+*/}}
+{{- define "raftkv.serviceAccountName" -}}
+{{- .Values.serviceAccountName | default (include "raftkv.fullname" .) }}
+{{- end }}
+
+{{/*
 A majority of the nodes: the fewest that can elect a leader and commit.
 */}}
 {{- define "raftkv.quorum" -}}
 {{- add1 (div (int .Values.replicas) 2) }}
+{{- end }}
+
+{{/*
+The members a new data directory bootstraps from (RAFTKV_CLUSTER). An upgrade keeps the value the
+running StatefulSet has, so that changing replicas does not change the pod template: otherwise
+every pod would restart, one by one, in the middle of a resize. New pods find the cluster through
+these names and join it. Only a peer TLS switch (the URLs' scheme) makes a new list.
+*/}}
+{{- define "raftkv.bootstrapCluster" -}}
+{{- $existing := dict }}
+{{- if .Release.IsUpgrade }}
+{{- $existing = lookup "apps/v1" "StatefulSet" .Release.Namespace (include "raftkv.fullname" .) }}
+{{- end }}
+{{- include "raftkv.bootstrapClusterOf" (dict "context" . "statefulSet" $existing) }}
+{{- end }}
+
+{{/*
+RAFTKV_CLUSTER of the given StatefulSet when its scheme is the current peer scheme, else the
+initial members from replicas. Call with (dict "context" $ "statefulSet" <StatefulSet or empty>).
+*/}}
+{{- define "raftkv.bootstrapClusterOf" -}}
+{{- $scheme := printf "=%s://" (include "raftkv.peerScheme" .context) }}
+{{- $kept := "" }}
+{{- range $c := (dig "spec" "template" "spec" "containers" list (.statefulSet | default dict)) }}
+{{- range $e := ($c.env | default list) }}
+{{- if and (eq $e.name "RAFTKV_CLUSTER") (contains $scheme ($e.value | default "")) }}
+{{- $kept = $e.value }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- $kept | default (include "raftkv.initialCluster" .context) }}
 {{- end }}
 
 {{/*
@@ -162,17 +207,25 @@ Checks across values that the schema cannot express.
 {{- end }}
 
 {{/*
-What an upgrade cannot change, checked against the StatefulSet in the cluster. Replicas: the nodes
-keep the members they bootstrapped with (RAFTKV_CLUSTER only bootstraps an empty data directory).
-Peer TLS: a node with it and one without cannot talk, so the StatefulSet's rolling update would
-stall at its first pod; switching needs every pod restarted at once, which tls.peer.allowSwitch
-acknowledges.
+What an upgrade cannot change, checked against the StatefulSet in the cluster (its replicas are
+the current ones, also after a `kubectl scale`). Replicas: only the leader's autopilot turns new
+pods into members and removes the old ones, so without autopilot.kubernetes the count is fixed.
+A scale-down deletes the removed pods at once, before the leader removes them from the members:
+the pods left must still be a majority of the current members, or no leader can be elected to
+remove them. Peer TLS: a node with it and one without cannot talk, so the StatefulSet's rolling
+update would stall at its first pod; switching needs every pod restarted at once, which
+tls.peer.allowSwitch acknowledges.
 Call with (dict "context" $ "statefulSet" <the existing StatefulSet>).
 */}}
 {{- define "raftkv.validateUpgradeOf" -}}
 {{- $values := .context.Values }}
-{{- if ne (int .statefulSet.spec.replicas) (int $values.replicas) }}
-{{- fail (printf "replicas cannot change from %d to %d: raftkv has no membership changes yet, and the nodes keep the membership they were installed with (see the chart's README)" (int .statefulSet.spec.replicas) (int $values.replicas)) }}
+{{- $from := int .statefulSet.spec.replicas }}
+{{- $to := int $values.replicas }}
+{{- if and (ne $from $to) (not (include "raftkv.autopilotKubernetes" .context)) }}
+{{- fail (printf "replicas cannot change from %d to %d with autopilot.enabled or autopilot.kubernetes.enabled off: nothing would make the new pods members or remove the old ones (see the chart's README: Changing the number of nodes)" $from $to) }}
+{{- end }}
+{{- if lt $to (add1 (div $from 2)) }}
+{{- fail (printf "replicas cannot go from %d to %d in one step: the removed pods stop at once, and the %d left are no majority of the %d members, so no leader could remove the others. Scale down in steps of at most %d, waiting for GET /cluster to list only the remaining members before the next (see the chart's README: Changing the number of nodes)" $from $to $to $from (sub $from (add1 (div $from 2)))) }}
 {{- end }}
 {{- range $c := .statefulSet.spec.template.spec.containers }}
 {{- range $e := ($c.env | default list) }}

@@ -10,6 +10,7 @@
  *   security       bearer tokens and permissions
  *   ops            health and metrics
  *   config         raftkv.* properties and the node's wiring
+ *   members        autopilot: reconciles the members toward a desired size
  *   node           the runtime: a thread-free driver, and shells that own threads and sockets
  *   watch          the window of applied changes that watches read and resume from
  *   kv             the replicated state machine

@@ -36,6 +36,7 @@ class PackageRulesTest {
             Map.entry("http", Set.of()),
             Map.entry("node", Set.of("raft", "raft.storage", "kv")),
             Map.entry("config", Set.of("node", "raft", "kv")),
+            Map.entry("members", Set.of("node", "raft")),
             Map.entry("ops", Set.of("node", "raft")),
             Map.entry("security", Set.of("config", "node", "kv", "http")),
             Map.entry("watch", Set.of("kv")),
@@ -43,7 +44,7 @@ class PackageRulesTest {
             Map.entry("peer", Set.of("config", "node", "raft", "http", "web")));
 
     /** The order of the root package-info.java: a package may use only packages after its own. */
-    private static final List<String> LAYERS = List.of("", "peer", "web", "security", "ops", "config", "node", "watch", "kv",
+    private static final List<String> LAYERS = List.of("", "peer", "web", "security", "ops", "config", "members", "node", "watch", "kv",
             "raft.storage", "raft", "http");
 
     /**

@@ -1,6 +1,7 @@
 package io.raftkv.config;
 
 import io.raftkv.kv.IdempotencyPolicy;
+import io.raftkv.node.ForceNewCluster;
 import io.raftkv.node.RaftTicker;
 import io.raftkv.node.NodeLifecycle;
 import io.raftkv.node.NodeLimits;
@@ -8,6 +9,7 @@ import io.raftkv.node.NodeMetrics;
 import io.raftkv.node.PeerClient;
 import io.raftkv.node.LeaseKeeper;
 import io.raftkv.node.RaftKvNode;
+import io.raftkv.node.Restore;
 import io.raftkv.raft.RaftConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
@@ -37,7 +39,7 @@ public class RaftKvConfiguration {
         String scheme = clientBundle.isBlank() ? "http" : "https";
         String advertise = p.advertiseUrl() == null || p.advertiseUrl().isBlank()
                 ? scheme + "://localhost:" + serverPort : p.advertiseUrl().replaceAll("/+$", "");
-        Path dataDir = Path.of(p.dataDir() == null || p.dataDir().isBlank() ? "data/" + p.nodeId() : p.dataDir());
+        Path dataDir = p.dataPath();
         RaftKvProperties.Timing t = p.timing();
         RaftConfig raft = new RaftConfig(p.nodeId(), t.electionTicks(), t.heartbeatTicks(), RaftKvProperties.MAX_BYTES_PER_MESSAGE, 64,
                 t.electionTicks() * 10, true, true);
@@ -57,7 +59,18 @@ public class RaftKvConfiguration {
                 limits.backpressure().maxPendingWriteBytes(), limits.backpressure().maxApplyBacklog(),
                 limits.backpressure().maxPendingReads());
         NodeMetrics metrics = new NodeMetrics(registry);
+        prepareRecovery(p, settings);
         return new RaftKvNode(settings, parts.getIfAvailable(() -> NodeParts.PRODUCTION).create(settings, metrics), metrics, limits);
+    }
+
+    /** A restore or a forced new cluster rewrites the data directory before the node opens it. */
+    private static void prepareRecovery(RaftKvProperties p, RaftKvNode.Settings settings) throws IOException {
+        if (p.restoreFrom() != null) {
+            Restore.prepare(settings, Path.of(p.restoreFrom()));
+        }
+        if (p.forceNewCluster()) {
+            ForceNewCluster.prepare(settings);
+        }
     }
 
     private static PeerClient.Tls peerTls(RaftKvProperties p, SslBundles sslBundles) {

@@ -4,6 +4,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -22,6 +23,10 @@ import java.time.Duration;
  * @param clusterToken mixed into the cluster ID made when a new cluster bootstraps, so two clusters
  *                     with the same member list still refuse each other's messages
  * @param peer         the peer server: TLS and bounds
+ * @param restoreFrom  a backup file ({@code GET /snapshot}) to start a new cluster from, when the data
+ *                     directory is empty; see {@code node.Restore}
+ * @param forceNewCluster make this member's data a new cluster with this node as its only voter, after
+ *                     a majority is lost for good; see {@code node.ForceNewCluster}
  */
 @ConfigurationProperties("raftkv")
 public record RaftKvProperties(
@@ -38,7 +43,9 @@ public record RaftKvProperties(
         @DefaultValue Idempotency idempotency,
         @DefaultValue("") String clusterToken,
         @DefaultValue Peer peer,
-        @DefaultValue Auth auth) {
+        @DefaultValue Auth auth,
+        String restoreFrom,
+        @DefaultValue("false") boolean forceNewCluster) {
 
     public RaftKvProperties {
         if (nodeId == null || !nodeId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}")) {
@@ -62,12 +69,22 @@ public record RaftKvProperties(
                 }
             }
         }
+        restoreFrom = restoreFrom == null || restoreFrom.isBlank() ? null : restoreFrom.trim();
+        if (restoreFrom != null && forceNewCluster) {
+            throw new IllegalArgumentException("raftkv.restore-from and raftkv.force-new-cluster exclude each other: restore a"
+                    + " backup into empty data directories, or force a new cluster from one member's existing data");
+        }
         long needed = peerBodyNeeded(limits);
         if (peer.maxBodySize() != null && peer.maxBodySize().toBytes() < needed) {
             throw new IllegalArgumentException("raftkv.peer.max-body-size (" + peer.maxBodySize().toBytes()
                     + " bytes) is smaller than the largest batch a peer sends with raftkv.limits.max-value-size "
                     + limits.maxValueSize() + " (" + needed + " bytes)");
         }
+    }
+
+    /** The data directory: {@code raftkv.data-dir}, else {@code data/<node-id>}. */
+    public Path dataPath() {
+        return Path.of(dataDir == null || dataDir.isBlank() ? "data/" + nodeId : dataDir);
     }
 
     /** Entry bytes in one AppendEntries; the core lets a single larger entry through alone. */

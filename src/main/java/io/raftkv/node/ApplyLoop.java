@@ -2,9 +2,12 @@ package io.raftkv.node;
 
 import io.raftkv.raft.Entry;
 import io.raftkv.raft.Snapshot;
+import io.raftkv.raft.SnapshotMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.OutputStream;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -64,6 +67,26 @@ final class ApplyLoop<R> implements Applier, Runnable {
     @Override
     public long appliedIndex() {
         return applier.appliedIndex();
+    }
+
+    /**
+     * Writes the applied state to {@code out} on the apply thread, between two batches, where it
+     * holds still; completes with where that state stands in the log. Applying waits meanwhile.
+     */
+    CompletableFuture<SnapshotMetadata> writeAppliedState(OutputStream out) {
+        CompletableFuture<SnapshotMetadata> written = new CompletableFuture<>();
+        queue.add(a -> {
+            try {
+                written.complete(a.writeAppliedState(out));
+            } catch (IOException | RuntimeException e) {
+                // Only the copy failed (say, its disk is full); the state itself is untouched.
+                written.completeExceptionally(e);
+            }
+        });
+        if (ended) {
+            written.completeExceptionally(stoppedApplying());
+        }
+        return written;
     }
 
     void stop() {

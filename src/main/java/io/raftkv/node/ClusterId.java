@@ -61,6 +61,14 @@ public final class ClusterId {
         return id;
     }
 
+    /** Stores the ID of a cluster this new directory joins (learned from its members). */
+    static void store(Path dataDir, String id) throws IOException {
+        if (!id.matches("[0-9a-f]{16}")) {
+            throw new IllegalArgumentException("not a cluster ID: '" + id + "'");
+        }
+        write(dataDir, dataDir.resolve(FILE), id);
+    }
+
     /** Temp file, fsync, rename, fsync the directory: a crash leaves either no file or the whole ID. */
     private static void write(Path dir, Path file, String id) throws IOException {
         Path tmp = dir.resolve(FILE + ".tmp");
@@ -70,10 +78,6 @@ public final class ClusterId {
             ch.force(true);
         }
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        } catch (IOException e) {
-            // Some file systems cannot sync a directory; the rename is still atomic.
-        }
+        DataDirFiles.syncDirectory(dir);
     }
 }

@@ -8,6 +8,7 @@ import io.raftkv.raft.SnapshotMetadata;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.PriorityQueue;
@@ -140,6 +141,13 @@ public final class DirectApplier<R> implements Applier {
         lastSnapshotIndex = s.index();
     }
 
+    /** Writes the state as applied now to {@code out} and says where it stands in the log. */
+    SnapshotMetadata writeAppliedState(OutputStream out) throws IOException {
+        SnapshotMetadata at = new SnapshotMetadata(sm.appliedIndex(), appliedTerm, membership);
+        sm.writeSnapshot(out);
+        return at;
+    }
+
     private void maybeSnapshot() {
         long applied = sm.appliedIndex();
         if (snapshotEntries <= 0 || applied - lastSnapshotIndex < snapshotEntries) {
@@ -147,8 +155,7 @@ public final class DirectApplier<R> implements Applier {
         }
         try {
             SnapshotBuffer out = new SnapshotBuffer();
-            sm.writeSnapshot(out);
-            Snapshot snap = new Snapshot(new SnapshotMetadata(applied, appliedTerm, membership), out.toByteArray());
+            Snapshot snap = new Snapshot(writeAppliedState(out), out.toByteArray());
             lastSnapshotIndex = applied;
             snapshots.snapshotTaken(snap);
             metrics.snapshotTaken();

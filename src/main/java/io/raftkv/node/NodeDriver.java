@@ -1,7 +1,10 @@
 package io.raftkv.node;
 
+import io.raftkv.raft.Membership;
+import io.raftkv.raft.MembershipChangeException;
 import io.raftkv.raft.Message;
 import io.raftkv.raft.NotLeaderException;
+import io.raftkv.raft.Peer;
 import io.raftkv.raft.Proposal;
 import io.raftkv.raft.RaftNode;
 import io.raftkv.raft.RaftStorage;
@@ -14,9 +17,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.UnaryOperator;
 
 /**
  * The node's own logic around the Raft core, with no threads, sockets or clock of its own: it carries
@@ -108,9 +115,20 @@ public final class NodeDriver<R> {
         }
     }
 
+    /**
+     * Steps a peer's message. The first message from each sender is recorded durably before it can
+     * count for anything (see {@link io.raftkv.raft.StableStore#contacts}).
+     */
     public void step(Message m) {
         if (live()) {
-            guard("the Raft core failed on a message", () -> raft.step(m));
+            guard("recording a new contact failed", () -> {
+                if (!storage.stable().contacts().contains(m.from())) {
+                    storage.stable().addContact(m.from());
+                }
+            });
+            if (live()) {
+                guard("the Raft core failed on a message", () -> raft.step(m));
+            }
         }
     }
 
@@ -156,6 +174,53 @@ public final class NodeDriver<R> {
         uncommitted.addLast(new long[] {p.index(), clock.nanos()});
     }
 
+    /**
+     * Proposes the membership {@code change} makes of the current one (computed here, on the Raft
+     * thread, so it never applies to a stale view). {@code answer} is given as a write's is: with a
+     * null result once the change is applied here, or exceptionally; it fails at once with
+     * {@link NotLeaderException} or {@link MembershipChangeException} (also when {@code change}
+     * refuses the current membership).
+     */
+    void proposeMembership(UnaryOperator<Membership> change, CompletableFuture<R> answer) {
+        if (!live()) {
+            answer.completeExceptionally(unavailable());
+            return;
+        }
+        Proposal p;
+        try {
+            p = raft.proposeMembership(change.apply(raft.membership()));
+        } catch (NotLeaderException | MembershipChangeException e) {
+            answer.completeExceptionally(e);
+            return;
+        } catch (IllegalArgumentException e) {
+            answer.completeExceptionally(new MembershipChangeException(false, e.getMessage()));
+            return;
+        } catch (RuntimeException e) {
+            answer.completeExceptionally(new NodeUnavailableException("proposing the membership change failed: " + e, e));
+            fail("the Raft core failed on a membership change", e);
+            return;
+        }
+        proposals.register(p, answer, Backpressure.Ticket.NONE);
+        uncommitted.addLast(new long[] {p.index(), clock.nanos()});
+    }
+
+    /** The members with their replication progress; empty unless this node leads. */
+    List<MemberView> members() {
+        if (!live() || raft.role() != Role.LEADER) {
+            return List.of();
+        }
+        Map<String, Long> match = raft.matchIndexes();
+        Set<String> active = raft.recentlyActive();
+        long last = raft.lastIndex();
+        List<MemberView> out = new ArrayList<>();
+        for (String id : raft.membership().memberIds()) {
+            long m = match.getOrDefault(id, 0L);
+            out.add(new MemberView(id, Peer.nameOf(id), raft.membership().peer(id).map(Peer::address).orElse(""),
+                    raft.membership().isVoter(id), m, Math.max(0, last - m), id.equals(raft.id()) || active.contains(id)));
+        }
+        return out;
+    }
+
     /** Asks for a linearizable read: {@code answer} completes when local state may be read (see the class comment). */
     public void read(CompletableFuture<Void> answer) {
         if (!live()) {
@@ -191,7 +256,7 @@ public final class NodeDriver<R> {
         String best = null;
         long bestMatch = -1;
         for (Map.Entry<String, Long> e : raft.matchIndexes().entrySet()) {
-            if (!e.getKey().equals(raft.id()) && e.getValue() > bestMatch) {
+            if (!e.getKey().equals(raft.id()) && raft.membership().isVoter(e.getKey()) && e.getValue() > bestMatch) {
                 best = e.getKey();
                 bestMatch = e.getValue();
             }

@@ -3,6 +3,7 @@ package io.raftkv.node;
 import io.raftkv.raft.Membership;
 import io.raftkv.raft.Peer;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,12 +21,19 @@ public final class PeerDirectory {
     private final String selfId;
     private final String selfClientUrl;
     private volatile Membership membership;
+    /** The members named in {@code raftkv.cluster}, by name: where to reach one the log has not told us of yet. */
+    private final Membership configured;
     private final Map<String, String> clientUrls = new ConcurrentHashMap<>();
 
     public PeerDirectory(String selfId, String selfClientUrl, Membership membership) {
+        this(selfId, selfClientUrl, membership, new Membership(List.of()));
+    }
+
+    public PeerDirectory(String selfId, String selfClientUrl, Membership membership, Membership configured) {
         this.selfId = selfId;
         this.selfClientUrl = selfClientUrl;
         this.membership = membership;
+        this.configured = configured;
         clientUrls.put(selfId, selfClientUrl);
     }
 
@@ -45,8 +53,14 @@ public final class PeerDirectory {
         membership = m;
     }
 
+    /**
+     * Where member {@code id} is reached: from the membership in the log, else (a node that joins, or
+     * lags behind a change) from {@code raftkv.cluster} by its name. Empty for anyone else, so no
+     * queue or thread is ever made for an id a forged message named.
+     */
     public Optional<String> peerUrl(String id) {
-        return membership.peer(id).map(Peer::address);
+        return membership.peer(id).or(() -> membership.isRemoved(id) ? Optional.empty() : configured.peer(Peer.nameOf(id)))
+                .map(Peer::address);
     }
 
     public Optional<String> clientUrl(String id) {
@@ -60,7 +74,7 @@ public final class PeerDirectory {
      * member's redirect target.
      */
     public void learned(String id, String clientUrl) {
-        if (id != null && clientUrl != null && !id.equals(selfId) && membership.isVoter(id)
+        if (id != null && clientUrl != null && !id.equals(selfId) && membership.isMember(id)
                 && clientUrl.matches("https?://[^\\s/]+/?")) {
             clientUrls.put(id, clientUrl.replaceAll("/+$", ""));
         }

@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingDeque;
@@ -53,6 +54,8 @@ public final class PeerTransport implements RaftKvNode.Transport {
     private static final long MESSAGE_OVERHEAD_BYTES = 1024;
 
     public static final int SNAPSHOT_CHUNK_BYTES = 1 << 20;
+    /** On {@code POST /raft/join}: the peer URL the joining member is reached at. */
+    public static final String JOIN_PEER_URL_HEADER = "X-Raftkv-Peer-Url";
 
     /**
      * The largest request body this node's sender ever builds, so a receiver can refuse anything
@@ -106,7 +109,7 @@ public final class PeerTransport implements RaftKvNode.Transport {
         if (closed || m.to().equals(directory.selfId())) {
             return;
         }
-        if (!directory.membership().isVoter(m.to())) {
+        if (directory.peerUrl(m.to()).isEmpty()) {
             // Never a queue and threads for an id that is no member (such as one a forged message named).
             log.debug("dropping {} for {}, not a member", m.getClass().getSimpleName(), m.to());
             return;
@@ -193,6 +196,30 @@ public final class PeerTransport implements RaftKvNode.Transport {
             return "/raft/timeout-now";
         }
         throw new IllegalArgumentException("no endpoint for " + m.getClass().getSimpleName());
+    }
+
+    /**
+     * Asks {@code peer} what it knows of this node (see {@link IdentityCheck}): empty when it cannot be
+     * reached or does not answer with a {@code GET /raft/info} of this cluster.
+     */
+    @Override
+    public Optional<IdentityCheck.Answer> askAboutMe(String peer) {
+        return closed ? Optional.empty() : directory.peerUrl(peer).flatMap(url -> IdentityCheck.ask(client, url,
+                directory.selfId(), directory.selfClientUrl(), secret, clusterId)).filter(a -> clusterId.equals(a.clusterId()));
+    }
+
+    @Override
+    public Optional<String> requestJoin(String peer, String url, String selfPeerUrl) {
+        Request req = peerRequest(client.withScheme(url) + "/raft/join").header(JOIN_PEER_URL_HEADER, selfPeerUrl)
+                .post(RequestBody.create(new byte[0], WIRE)).build();
+        try (Response resp = client.http().newCall(req).execute()) {
+            if (resp.code() == 200) {
+                return Optional.empty();
+            }
+            return Optional.of("HTTP " + resp.code() + " " + resp.body().string());
+        } catch (IOException e) {
+            return Optional.of(e.toString());
+        }
     }
 
     /** Adds the headers every peer request carries: the cluster, who we are, where clients reach us, the shared secret. */

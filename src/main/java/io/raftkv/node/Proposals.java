@@ -67,13 +67,16 @@ public final class Proposals<R> {
         }
     }
 
-    /** The entry at {@code index} with {@code term} was applied; {@code result} is null for non-commands. */
+    /**
+     * The entry at {@code index} with {@code term} was applied; {@code result} is null for entries that
+     * are no command (a membership change). Same index and term mean the same entry (Log Matching).
+     */
     void applied(long index, long term, R result) {
         Pending<R> p = byIndex.remove(index);
         if (p == null) {
             return;
         }
-        if (p.term == term && result != null) {
+        if (p.term == term) {
             p.ticket.release();
             metrics.proposalApplied(clock.nanos() - p.startedNanos);
             p.future.complete(result);

@@ -2,6 +2,7 @@ package io.raftkv.peer;
 
 import io.raftkv.raft.Membership;
 import io.raftkv.raft.Message;
+import io.raftkv.raft.Peer;
 
 import javax.naming.InvalidNameException;
 import javax.naming.ldap.LdapName;
@@ -17,8 +18,8 @@ import java.util.function.Supplier;
 
 /**
  * Decides whether a peer request may be served: it must carry the shared secret (when one is set)
- * and this cluster's ID, come from a current member, and with peer TLS present a client certificate
- * that names that member. The messages in it must all be from that sender.
+ * and this cluster's ID, name a sender that was never removed from the cluster, and with peer TLS
+ * present a client certificate that names that sender's node. The messages in it must all be from that sender.
  */
 final class PeerGate {
     /** Why a request was refused; {@code reason} tags the {@code raftkv.peer.refused} metric. */
@@ -49,14 +50,19 @@ final class PeerGate {
         if (!clusterId.equals(cluster)) {
             return new Refusal(403, "cluster", "this node belongs to cluster " + clusterId + ", not '" + printable(cluster) + "'");
         }
-        if (sender == null || !membership.get().isVoter(sender)) {
-            return new Refusal(403, "non-member", "'" + printable(sender) + "' is not a member of this cluster "
-                    + membership.get().ids());
+        if (sender == null || sender.isBlank()) {
+            return new Refusal(403, "non-member", "peer requests must name their sender");
+        }
+        if (membership.get().isRemoved(sender)) {
+            // etcd's rule too: a member that was removed (or a stale data directory of a replaced one) is
+            // refused for good. Senders not yet in our membership are taken: a node that lagged behind a
+            // change must still hear from a leader it has not learned of yet.
+            return new Refusal(403, "removed", "member " + printable(sender) + " was removed from this cluster");
         }
         if (requireCertificate) {
             X509Certificate leaf = certificates == null || certificates.length == 0 ? null : certificates[0];
-            if (leaf == null || !names(leaf, sender)) {
-                return new Refusal(403, "certificate", "the client certificate does not name member " + sender);
+            if (leaf == null || !names(leaf, Peer.nameOf(sender))) {
+                return new Refusal(403, "certificate", "the client certificate does not name " + Peer.nameOf(sender));
             }
         }
         return null;

@@ -8,7 +8,9 @@ import io.raftkv.node.PeerDirectory;
 import io.raftkv.node.PeerTransport;
 import io.raftkv.node.RaftKvNode;
 import io.raftkv.node.SnapshotHeaders;
+import io.raftkv.raft.MembershipChangeException;
 import io.raftkv.raft.Message;
+import io.raftkv.raft.NotLeaderException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -18,6 +20,9 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
@@ -54,27 +59,49 @@ final class PeerServlet extends HttpServlet {
                 if (!"POST".equals(method)) {
                     notAllowed(resp, path, "POST");
                 } else if (admitted(req, resp)) {
-                    if (path.equals("/raft/snapshot")) {
+                    if (!node.confirmed()) {
+                        problem(resp, 503, "identity-unconfirmed", node.directory().selfId() + " has a new data directory "
+                                + "and takes no part until every member has said it never heard from it before");
+                    } else if (path.equals("/raft/snapshot")) {
                         snapshotChunk(req, resp);
                     } else {
                         messages(path, req, resp);
                     }
                 }
             }
+            case "/raft/join" -> {
+                if (!"POST".equals(method)) {
+                    notAllowed(resp, path, "POST");
+                } else if (admitted(req, resp)) {
+                    join(req, resp);
+                }
+            }
             case "/raft/info" -> {
                 if (!"GET".equals(method)) {
                     notAllowed(resp, path, "GET");
-                } else if (admitted(req, resp)) {
-                    info(resp);
+                } else if (admitted(req, resp, true)) {
+                    info(req, resp);
                 }
             }
             default -> problem(resp, 404, "not-found", "the peer port serves only /raft/append, /raft/vote, "
-                    + "/raft/timeout-now, /raft/snapshot and /raft/info");
+                    + "/raft/timeout-now, /raft/snapshot, /raft/join and /raft/info");
         }
     }
 
     private boolean admitted(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        PeerGate.Refusal r = gate.admit(req.getHeader("Authorization"), req.getHeader(PeerDirectory.CLUSTER_HEADER),
+        return admitted(req, resp, false);
+    }
+
+    /**
+     * @param clusterOptional whether a request that names no cluster is taken: only {@code /raft/info},
+     *                        which a node with a new data directory asks before it knows its cluster
+     */
+    private boolean admitted(HttpServletRequest req, HttpServletResponse resp, boolean clusterOptional) throws IOException {
+        String cluster = req.getHeader(PeerDirectory.CLUSTER_HEADER);
+        if (clusterOptional && cluster == null) {
+            cluster = node.clusterId();
+        }
+        PeerGate.Refusal r = gate.admit(req.getHeader("Authorization"), cluster,
                 req.getHeader(PeerDirectory.NODE_HEADER), (X509Certificate[]) req.getAttribute(CERTIFICATES));
         if (r != null) {
             refuse(resp, r);
@@ -160,15 +187,55 @@ final class PeerServlet extends HttpServlet {
         accepted(resp);
     }
 
-    /** Who this node is and how far its log reaches. */
-    private void info(HttpServletResponse resp) throws IOException {
+    /**
+     * Who this node is, how far its log reaches, whether it takes part yet, and whether it ever heard
+     * from the member asking (what a node with a new data directory must know, see IdentityCheck).
+     */
+    private void info(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         NodeStatus s = node.status();
-        String json = "{\"id\":\"" + ProblemJson.escape(s.id()) + "\",\"clientUrl\":\"" + ProblemJson.escape(node.directory().selfClientUrl())
-                + "\",\"term\":" + s.term() + ",\"lastIndex\":" + s.lastIndex() + ",\"commitIndex\":" + s.commitIndex() + "}";
+        String json = "{\"id\":\"" + ProblemJson.escape(s.id()) + "\",\"clusterId\":\"" + node.clusterId() + "\",\"clientUrl\":\"" + ProblemJson.escape(node.directory().selfClientUrl())
+                + "\",\"term\":" + s.term() + ",\"lastIndex\":" + s.lastIndex() + ",\"commitIndex\":" + s.commitIndex()
+                + ",\"confirmed\":" + node.confirmed()
+                + ",\"heardFromYou\":" + node.heardFrom(req.getHeader(PeerDirectory.NODE_HEADER)) + "}";
         headers(resp);
         resp.setStatus(200);
         resp.setContentType("application/json");
         write(resp, json);
+    }
+
+    /**
+     * A node with a new data directory asks to be added as a learner under its new member id (the
+     * sender). Only the leader adds it; the others say who leads.
+     */
+    private void join(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        String id = req.getHeader(PeerDirectory.NODE_HEADER);
+        String peerUrl = req.getHeader(PeerTransport.JOIN_PEER_URL_HEADER);
+        if (peerUrl == null || !peerUrl.matches("https?://[A-Za-z0-9.\\-\\[\\]:]+:[0-9]{1,5}")) {
+            problem(resp, 400, "bad-join", "a join names the joining member's peer URL (http(s)://host:port) in "
+                    + PeerTransport.JOIN_PEER_URL_HEADER);
+            return;
+        }
+        try {
+            node.addLearner(id, peerUrl).get(5, TimeUnit.SECONDS);
+            headers(resp);
+            resp.setStatus(200);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof NotLeaderException nl) {
+                problem(resp, 421, "not-leader", "ask the leader" + (nl.leaderHint() == null ? "" : ", " + nl.leaderHint()));
+            } else if (c instanceof MembershipChangeException mc) {
+                problem(resp, 409, "membership-change-in-progress", mc.getMessage());
+            } else if (c instanceof IllegalArgumentException ia) {
+                problem(resp, 409, "cannot-join", ia.getMessage());
+            } else {
+                problem(resp, 503, "join-failed", String.valueOf(c));
+            }
+        } catch (TimeoutException e) {
+            problem(resp, 503, "join-pending", "adding " + id + " as a learner has not been applied yet; ask again");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            problem(resp, 503, "join-failed", "interrupted");
+        }
     }
 
     private void learn(HttpServletRequest req) {

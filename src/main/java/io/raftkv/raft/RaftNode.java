@@ -35,7 +35,7 @@ public final class RaftNode {
     /** Index of the log entry (or snapshot) {@link #membership} comes from. */
     private long membershipIndex;
 
-    /** Leader only: replication state per voter, this node included. */
+    /** Leader only: replication state per member (voters and learners), this node included. */
     private final Map<String, Progress> progress = new LinkedHashMap<>();
     private final Map<String, Boolean> votes = new HashMap<>();
 
@@ -144,6 +144,11 @@ public final class RaftNode {
         if (!id.equals(m.to())) {
             return;
         }
+        if (membership.isRemoved(m.from())) {
+            // A member taken out for good (or a data directory that came back after it was replaced)
+            // must not vote, lead or raise anyone's term again.
+            return;
+        }
         if (m.term() > term) {
             if (m instanceof RequestVote rv) {
                 boolean inLease = cfg.checkQuorum() && leader != null && electionElapsed < cfg.electionTicks();
@@ -214,27 +219,36 @@ public final class RaftNode {
     }
 
     /**
-     * Proposes a new voter list. Only one change may be uncommitted at a time, and each change adds
-     * or removes exactly one voter, so any old and new majority overlap (dissertation §4.1).
+     * Proposes the next membership. It takes effect as soon as it is in the log (dissertation §4.1).
+     * Only one change may be uncommitted at a time, each adds or removes at most one voter so any old
+     * and new majority overlap, and none may be proposed before an entry of this leader's term has
+     * committed: without that, a change by a new leader could overlap an uncommitted change of an
+     * earlier leader and elect two leaders in one term (the fix to §4.1 in the dissertation's errata).
+     *
+     * @throws NotLeaderException when this node is not the leader, or is handing leadership over
+     * @throws MembershipChangeException when a change is under way, or {@code next} is not one safe step
      */
     public Proposal proposeMembership(Membership next) {
         checkNoReadyOutstanding();
         requireLeaderAcceptingWrites();
-        if (membershipIndex > log.committed) {
-            throw new IllegalStateException("a membership change at index " + membershipIndex + " is not committed yet");
+        if (!committedInCurrentTerm()) {
+            throw new MembershipChangeException(true, "this leader has not yet committed an entry of its term " + term);
         }
-        Set<String> before = new LinkedHashSet<>(membership.ids());
-        Set<String> after = new LinkedHashSet<>(next.ids());
-        Set<String> added = new LinkedHashSet<>(after);
-        added.removeAll(before);
-        Set<String> removed = new LinkedHashSet<>(before);
-        removed.removeAll(after);
-        if (added.size() + removed.size() != 1) {
-            throw new IllegalArgumentException("a membership change must add or remove exactly one voter");
+        if (membershipIndex > log.committed) {
+            throw new MembershipChangeException(true, "the membership change at index " + membershipIndex + " is not committed yet");
+        }
+        String why = membership.whyNotNext(next);
+        if (why != null) {
+            throw new MembershipChangeException(false, why);
         }
         long index = log.lastIndex() + 1;
         appendAsLeader(List.of(new Entry(index, term, EntryType.MEMBERSHIP, next.encode())));
         return new Proposal(index, term);
+    }
+
+    /** Whether a membership change is in the log but not yet committed. */
+    public boolean membershipChangePending() {
+        return membershipIndex > log.committed;
     }
 
     /**
@@ -428,10 +442,21 @@ public final class RaftNode {
         return transferee;
     }
 
-    /** Leader only: each voter's known last matching index. Empty on other roles. */
+    /** Leader only: each member's (voter's or learner's) known last matching index. Empty on other roles. */
     public Map<String, Long> matchIndexes() {
         Map<String, Long> out = new LinkedHashMap<>();
         progress.forEach((peer, pr) -> out.put(peer, pr.match));
+        return out;
+    }
+
+    /** Leader only: the members a message came from since the last CheckQuorum round (an election timeout). */
+    public Set<String> recentlyActive() {
+        Set<String> out = new LinkedHashSet<>();
+        progress.forEach((peer, pr) -> {
+            if (pr.recentActive) {
+                out.add(peer);
+            }
+        });
         return out;
     }
 
@@ -490,13 +515,13 @@ public final class RaftNode {
         reset(term);
         role = Role.LEADER;
         leader = id;
-        for (String voter : membership.ids()) {
+        for (String member : membership.memberIds()) {
             Progress pr = new Progress(log.lastIndex() + 1, cfg.maxInflightMessages());
-            if (voter.equals(id)) {
+            if (member.equals(id)) {
                 pr.match = log.persistedLastIndex();
                 pr.recentActive = true;
             }
-            progress.put(voter, pr);
+            progress.put(member, pr);
         }
         // §5.4.2 / §8: a leader commits nothing of earlier terms until an entry of its own term commits.
         appendAsLeader(List.of(Entry.noop(log.lastIndex() + 1, term)));
@@ -845,11 +870,15 @@ public final class RaftNode {
             }
         }
         if (role == Role.LEADER && !membership.equals(old)) {
-            // A new voter is probed from the end of our log; a removed one is no longer replicated to.
-            for (String voter : membership.ids()) {
-                progress.computeIfAbsent(voter, v -> new Progress(log.lastIndex() + 1, cfg.maxInflightMessages()));
+            // A new member is probed from the end of our log; a removed one is no longer replicated to.
+            // A promoted learner keeps its progress: it is caught up already.
+            for (String member : membership.memberIds()) {
+                if (!progress.containsKey(member)) {
+                    progress.put(member, new Progress(log.lastIndex() + 1, cfg.maxInflightMessages()));
+                    appendOwed.add(member); // probe it now rather than at the next heartbeat
+                }
             }
-            progress.keySet().removeIf(peer -> !peer.equals(id) && !membership.isVoter(peer));
+            progress.keySet().removeIf(peer -> !peer.equals(id) && !membership.isMember(peer));
         }
     }
 

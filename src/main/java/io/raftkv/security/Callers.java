@@ -50,4 +50,15 @@ public final class Callers {
             throw new AccessDeniedException("only the root token may manage roles and tokens; '" + c.name() + "' is not root");
         }
     }
+
+    /**
+     * Cluster administration (membership changes): the root token when authentication is on; anyone
+     * when it is off, as every key is then (the node warns about that at start).
+     */
+    public static void requireAdmin() {
+        Caller c = current();
+        if (c != Caller.OPEN && !c.root()) {
+            throw new AccessDeniedException("only the root token may change the cluster's membership; '" + c.name() + "' is not root");
+        }
+    }
 }

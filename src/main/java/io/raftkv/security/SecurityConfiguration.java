@@ -7,6 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpMethod;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configuration.WebSecurityCustomizer;
 import org.springframework.security.config.http.SessionCreationPolicy;
@@ -25,7 +26,9 @@ import jakarta.servlet.http.HttpServletResponse;
  * <ul>
  *   <li>Open: the probes {@code /actuator/health}, {@code /actuator/health/liveness} and
  *       {@code /actuator/health/readiness} (status only without a token, details with one).</li>
- *   <li>Root token only: {@code /auth/**} (checked here and again in the handler).</li>
+ *   <li>Root token only: {@code /auth/**} and membership changes ({@code POST}/{@code DELETE} under
+ *       {@code /cluster/members}), checked here and again in the handler, and {@code /snapshot}
+ *       (a backup holds every key and the token hashes).</li>
  *   <li>Any valid token, root or replicated, with any roles or none: {@code /cluster},
  *       {@code /actuator/**} ({@code prometheus}, {@code metrics}, {@code info}, health details) and
  *       {@code /kv}, where the handler then checks the key: read for GET and listing (which shows only
@@ -69,7 +72,10 @@ class SecurityConfiguration {
                     }
                     a.dispatcherTypeMatchers(DispatcherType.ASYNC, DispatcherType.ERROR).permitAll()
                             .requestMatchers("/actuator/health", "/actuator/health/liveness", "/actuator/health/readiness").permitAll()
-                            .requestMatchers("/auth", "/auth/**").hasAuthority(CallerAuthentication.ROOT_AUTHORITY)
+                            .requestMatchers("/auth", "/auth/**", "/snapshot").hasAuthority(CallerAuthentication.ROOT_AUTHORITY)
+                            .requestMatchers(HttpMethod.POST, "/cluster/members", "/cluster/members/**")
+                            .hasAuthority(CallerAuthentication.ROOT_AUTHORITY)
+                            .requestMatchers(HttpMethod.DELETE, "/cluster/members/**").hasAuthority(CallerAuthentication.ROOT_AUTHORITY)
                             .anyRequest().authenticated();
                 });
         return http.build();

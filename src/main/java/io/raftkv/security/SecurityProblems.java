@@ -43,6 +43,7 @@ final class SecurityProblems implements AuthenticationEntryPoint, AccessDeniedHa
         String path = req.getRequestURI();
         String detail = path.equals("/auth") || path.startsWith("/auth/")
                 ? "only the root token may manage roles and tokens; " + who + " is not root"
+                : path.equals("/snapshot") ? "only the root token may take a backup; " + who + " is not root"
                 : who + " may not use " + path;
         write(resp, 403, "forbidden", detail);
     }

@@ -41,6 +41,9 @@ final class ClusterController {
     Cluster cluster() {
         NodeStatus s = board.current();
         List<Member> members = new ArrayList<>();
+        for (Peer p : s.membership().learners()) {
+            members.add(new Member(p.id(), p.address(), directory.clientUrl(p.id()).orElse(null), "learner", p.id().equals(s.id())));
+        }
         for (Peer p : s.membership().voters()) {
             boolean self = p.id().equals(s.id());
             String role;

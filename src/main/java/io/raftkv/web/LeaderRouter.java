@@ -8,6 +8,7 @@ import io.raftkv.node.StatusBoard;
 import io.raftkv.node.StoreFullException;
 import io.raftkv.node.WriteNotAppliedException;
 import io.raftkv.node.WriteOutcomeUnknownException;
+import io.raftkv.raft.MembershipChangeException;
 import io.raftkv.raft.NotLeaderException;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.http.HttpHeaders;
@@ -131,6 +132,9 @@ final class LeaderRouter {
             answer = Problems.overloaded(o);
         } else if (e instanceof StoreFullException f) {
             answer = Problems.storeFull(f);
+        } else if (e instanceof MembershipChangeException m) {
+            answer = Problems.of(HttpStatus.CONFLICT, m.retryable() ? "membership-change-in-progress" : "invalid-membership-change",
+                    m.getMessage() + (m.retryable() ? "; retry shortly" : ""), Map.of("retryable", m.retryable()));
         } else {
             return CompletableFuture.failedFuture(e);
         }

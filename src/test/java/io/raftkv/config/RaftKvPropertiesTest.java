@@ -5,9 +5,6 @@ import io.raftkv.raft.Peer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.SpringApplication;
-import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.core.env.StandardEnvironment;
-import org.springframework.core.env.SystemEnvironmentPropertySource;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,11 +17,7 @@ class RaftKvPropertiesTest {
 
     /** Binds {@code raftkv.*} from {@code env} as if it were the process environment (as the Helm chart sets it). */
     static RaftKvProperties bindEnv(Map<String, Object> env) {
-        StandardEnvironment environment = new StandardEnvironment();
-        // Spring maps RAFTKV_X_Y names only for the source that is the system environment.
-        environment.getPropertySources().replace(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
-                new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, env));
-        return Binder.get(environment).bindOrCreate("raftkv", RaftKvProperties.class);
+        return EnvironmentBinding.bind("raftkv", RaftKvProperties.class, env);
     }
 
     @Test
@@ -122,5 +115,14 @@ class RaftKvPropertiesTest {
                 .contains("raftkv.cluster").contains("n1").contains("https://");
         assertThat(startupFailure(dir, "--raftkv.cluster=n1=http://a:1,n2=https://b:1"))
                 .contains("raftkv.cluster").contains("n2").contains("raftkv.peer.ssl.bundle");
+        assertThat(startupFailure(dir, "--raftkv.restore-from=a.backup", "--raftkv.force-new-cluster=true"))
+                .contains("raftkv.restore-from and raftkv.force-new-cluster exclude each other");
+    }
+
+    @Test
+    void aMissingBackupOrNoDataToForceStopsStartUp(@TempDir Path dir) {
+        assertThat(startupFailure(dir.resolve("a"), "--raftkv.restore-from=" + dir.resolve("missing.backup")))
+                .contains("cannot read the backup file").contains("missing.backup");
+        assertThat(startupFailure(dir.resolve("b"), "--raftkv.force-new-cluster=true")).contains("holds no data");
     }
 }

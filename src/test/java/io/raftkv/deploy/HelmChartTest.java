@@ -50,7 +50,8 @@ class HelmChartTest {
 
     assertThat(r.kinds()).containsExactlyInAnyOrder(
         "StatefulSet/raftkv", "Service/raftkv", "Service/raftkv-headless",
-        "PodDisruptionBudget/raftkv", "NetworkPolicy/raftkv", "Secret/raftkv-peer", "Secret/raftkv-auth");
+        "PodDisruptionBudget/raftkv", "NetworkPolicy/raftkv", "Secret/raftkv-peer", "Secret/raftkv-auth",
+        "ServiceAccount/raftkv", "Role/raftkv-autopilot", "RoleBinding/raftkv-autopilot");
     assertThat(r.documents())
         .allSatisfy(d -> assertThat(mapAt(d, "metadata").get("namespace")).isEqualTo("default"));
   }
@@ -68,8 +69,12 @@ class HelmChartTest {
     Map<String, Object> pod = mapAt(spec, "template", "spec");
     assertThat(pod.get("terminationGracePeriodSeconds")).isEqualTo(30);
     assertThat(pod.get("enableServiceLinks")).isEqualTo(false);
-    assertThat(pod.get("automountServiceAccountToken")).isEqualTo(false);
+    assertThat(pod.get("automountServiceAccountToken")).as("autopilot reads the StatefulSet").isEqualTo(true);
+    assertThat(pod.get("serviceAccountName")).isEqualTo("raftkv");
     assertThat(at(container(sts), "image")).isEqualTo("raftkv:0.1.0");
+    assertThat(mapAt(spec, "persistentVolumeClaimRetentionPolicy"))
+        .as("a claim outlives its pod: see the README's Changing the number of nodes")
+        .isEqualTo(Map.of("whenScaled", "Retain", "whenDeleted", "Retain"));
   }
 
   @Test
@@ -206,13 +211,14 @@ class HelmChartTest {
         Map.of("name", "client", "port", 8080, "targetPort", "client", "protocol", "TCP"));
   }
 
-  @ParameterizedTest(name = "{0} replicas keep at least {1} available")
-  @CsvSource({"3, 2", "5, 3", "7, 4"})
-  void disruptionBudgetKeepsAQuorum(int replicas, int quorum) {
+  /** One at a time keeps a majority at any size, also one reached by `kubectl scale` that the budget was not rendered for. */
+  @ParameterizedTest(name = "{0} replicas")
+  @ValueSource(ints = {3, 5, 7})
+  void disruptionBudgetTakesOneNodeAtATime(int replicas) {
     Rendered r = HelmChart.render(Map.of("replicas", replicas));
 
     Map<String, Object> pdb = r.one("PodDisruptionBudget");
-    assertThat(at(pdb, "spec", "minAvailable")).isEqualTo(quorum);
+    assertThat(mapAt(pdb, "spec")).containsEntry("maxUnavailable", 1).doesNotContainKey("minAvailable");
     assertThat(mapAt(pdb, "spec", "selector", "matchLabels"))
         .isEqualTo(mapAt(r.one("StatefulSet"), "spec", "selector", "matchLabels"));
   }
@@ -237,7 +243,7 @@ class HelmChartTest {
             .mapToObj(i -> "raftkv-%d=http://raftkv-%d.raftkv-headless.$(POD_NAMESPACE).svc.cluster.local:7080"
                 .formatted(i, i))
             .toList()));
-    assertThat(at(r.one("PodDisruptionBudget"), "spec", "minAvailable")).isEqualTo(3);
+    assertThat(at(r.one("PodDisruptionBudget"), "spec", "maxUnavailable")).isEqualTo(1);
   }
 
   @Test
@@ -247,7 +253,8 @@ class HelmChartTest {
     assertThat(r.kinds()).containsExactlyInAnyOrder(
         "StatefulSet/kv-prod-raftkv", "Service/kv-prod-raftkv", "Service/kv-prod-raftkv-headless",
         "PodDisruptionBudget/kv-prod-raftkv", "NetworkPolicy/kv-prod-raftkv", "Secret/kv-prod-raftkv-peer",
-        "Secret/kv-prod-raftkv-auth");
+        "Secret/kv-prod-raftkv-auth", "ServiceAccount/kv-prod-raftkv", "Role/kv-prod-raftkv-autopilot",
+        "RoleBinding/kv-prod-raftkv-autopilot");
     assertThat(r.documents())
         .allSatisfy(d -> assertThat(mapAt(d, "metadata").get("namespace")).isEqualTo("payments"));
     Map<String, Object> sts = r.one("StatefulSet");
@@ -660,7 +667,7 @@ class HelmChartTest {
 
   /** The checks `helm upgrade` runs against the StatefulSet it finds, here one the chart rendered. */
   @Test
-  void anUpgradeKeepsReplicasAndSwitchesPeerTlsOnlyWhenTold(@TempDir Path dir) throws Exception {
+  void anUpgradeSwitchesPeerTlsOnlyWhenTold(@TempDir Path dir) throws Exception {
     String installedPlain = new org.yaml.snakeyaml.Yaml().dump(HelmChart.render(DEFAULTS).one("StatefulSet"));
     Map<String, Object> tlsSettings = Map.of("tls.peer.enabled", true, "tls.existingSecret", "raftkv-certs");
     String installedWithPeerTls = new org.yaml.snakeyaml.Yaml().dump(HelmChart.render(tlsSettings).one("StatefulSet"));
@@ -680,8 +687,126 @@ class HelmChartTest {
     acknowledged.put("tls.peer.allowSwitch", true);
     assertThat(HelmChart.renderAsUpgradeOf(dir.resolve("on-acknowledged"), installedPlain, acknowledged).all("StatefulSet"))
         .hasSize(1);
-    assertThatThrownBy(() -> HelmChart.renderAsUpgradeOf(dir.resolve("replicas"), installedPlain, Map.of("replicas", 5)))
+  }
+
+  @Test
+  void anUpgradeChangesReplicasOnlyWithAutopilotFollowingThemAndShrinksByAMinorityAtMost(@TempDir Path dir)
+      throws Exception {
+    String installed3 = new org.yaml.snakeyaml.Yaml().dump(HelmChart.render(DEFAULTS).one("StatefulSet"));
+    String installed7 = new org.yaml.snakeyaml.Yaml().dump(HelmChart.render(Map.of("replicas", 7)).one("StatefulSet"));
+
+    assertThat(HelmChart.renderAsUpgradeOf(dir.resolve("grow"), installed3, Map.of("replicas", 5)).all("StatefulSet"))
+        .hasSize(1);
+    assertThat(HelmChart.renderAsUpgradeOf(dir.resolve("7to5"), installed7, Map.of("replicas", 5)).all("StatefulSet"))
+        .hasSize(1);
+    assertThatThrownBy(() -> HelmChart.renderAsUpgradeOf(dir.resolve("7to3"), installed7, Map.of("replicas", 3)))
+        .hasMessageContaining("replicas cannot go from 7 to 3 in one step")
+        .hasMessageContaining("the 3 left are no majority of the 7 members")
+        .hasMessageContaining("Scale down in steps of at most 3");
+    assertThatThrownBy(() -> HelmChart.renderAsUpgradeOf(dir.resolve("manual"), installed3,
+        Map.of("replicas", 5, "autopilot.kubernetes.enabled", false)))
+        .hasMessageContaining("replicas cannot change from 3 to 5 with autopilot.enabled or autopilot.kubernetes.enabled off");
+    assertThatThrownBy(() -> HelmChart.renderAsUpgradeOf(dir.resolve("off"), installed3,
+        Map.of("replicas", 5, "autopilot.enabled", false)))
         .hasMessageContaining("replicas cannot change from 3 to 5");
+  }
+
+  /**
+   * An upgrade keeps RAFTKV_CLUSTER as the running StatefulSet has it, so a new replicas count does
+   * not change the pod template (which would restart every pod during the resize); only a peer TLS
+   * switch makes a new list. Checked on the helper the StatefulSet uses, with the StatefulSet that
+   * `lookup` would find.
+   */
+  @Test
+  void anUpgradeKeepsTheBootstrapMembersOfTheRunningStatefulSet(@TempDir Path dir) throws Exception {
+    String installed3 = new org.yaml.snakeyaml.Yaml().dump(HelmChart.render(DEFAULTS).one("StatefulSet"));
+    String threeMembers = env(HelmChart.render(DEFAULTS).one("StatefulSet")).get("RAFTKV_CLUSTER").get("value").toString();
+
+    assertThat(bootstrapClusterAfterUpgrade(dir.resolve("grow"), installed3, Map.of("replicas", 5)))
+        .isEqualTo(threeMembers);
+    assertThat(bootstrapClusterAfterUpgrade(dir.resolve("none"), "{}", Map.of("replicas", 5)))
+        .as("nothing running: the members from replicas").contains("raftkv-4=http://");
+    assertThat(bootstrapClusterAfterUpgrade(dir.resolve("tls"), installed3,
+        Map.of("tls.peer.enabled", true, "tls.existingSecret", "certs", "tls.peer.allowSwitch", true)))
+        .as("a new scheme").startsWith("raftkv-0=https://").doesNotContain("http://");
+  }
+
+  private static String bootstrapClusterAfterUpgrade(Path dir, String existingStatefulSet, Map<String, ?> set)
+      throws java.io.IOException {
+    Rendered r = HelmChart.renderEditedCopy(dir, set, copy -> {
+      Files.writeString(copy.resolve("existing-statefulset.yaml"), existingStatefulSet);
+      Files.writeString(copy.resolve("templates/zz-bootstrap.yaml"), """
+          apiVersion: v1
+          kind: ConfigMap
+          metadata: {name: bootstrap, namespace: default}
+          data:
+            cluster: {{ include "raftkv.bootstrapClusterOf" (dict "context" $ "statefulSet" (fromYaml (.Files.Get "existing-statefulset.yaml"))) | quote }}
+          """);
+    });
+    return (String) at(r.named("ConfigMap", "bootstrap"), "data", "cluster");
+  }
+
+  @Test
+  void autopilotReadsItsOwnStatefulSetWithARoleAllowingThatAlone() {
+    Rendered r = HelmChart.render("kv", "payments", DEFAULTS);
+    Map<String, Object> sts = r.one("StatefulSet");
+    List<Object> env = listAt(container(sts), "env");
+
+    assertThat(PodEnvironment.property(env, "raftkv.autopilot.kubernetes.enabled")).isEqualTo("true");
+    assertThat(PodEnvironment.property(env, "raftkv.autopilot.kubernetes.namespace")).isEqualTo("<namespace>");
+    assertThat(PodEnvironment.property(env, "raftkv.autopilot.kubernetes.stateful-set"))
+        .isEqualTo(at(sts, "metadata", "name")).isEqualTo("kv-raftkv");
+    assertThat(listAt(r.one("Role"), "rules")).containsExactly(Map.of(
+        "apiGroups", List.of("apps"), "resources", List.of("statefulsets"),
+        "resourceNames", List.of("kv-raftkv"), "verbs", List.of("get")));
+    Map<String, Object> binding = r.one("RoleBinding");
+    assertThat(mapAt(binding, "roleRef")).isEqualTo(Map.of(
+        "apiGroup", "rbac.authorization.k8s.io", "kind", "Role", "name", "kv-raftkv-autopilot"));
+    assertThat(listAt(binding, "subjects")).containsExactly(Map.of(
+        "kind", "ServiceAccount", "name", "kv-raftkv", "namespace", "payments"));
+    Map<String, Object> account = r.one("ServiceAccount");
+    assertThat(at(account, "metadata", "name")).isEqualTo(at(sts, "spec", "template", "spec", "serviceAccountName"));
+    assertThat(account.get("automountServiceAccountToken")).as("only the pods that need it mount it").isEqualTo(false);
+  }
+
+  @Test
+  void autopilotBindsItsRoleToAGivenServiceAccountInsteadOfMakingOne() {
+    Rendered r = HelmChart.render(Map.of("serviceAccountName", "platform-kv"));
+
+    assertThat(r.all("ServiceAccount")).isEmpty();
+    assertThat(at(r.one("RoleBinding"), "subjects", 0, "name")).isEqualTo("platform-kv");
+    assertThat(at(r.one("StatefulSet"), "spec", "template", "spec", "serviceAccountName")).isEqualTo("platform-kv");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"autopilot.kubernetes.enabled, ''", "autopilot.enabled, false"})
+  void withoutTheStatefulSetSourceThePodsGetNoTokenAndNoRole(String switchOff, String autopilotEnv) {
+    Rendered r = HelmChart.render(Map.of(switchOff, false));
+    Map<String, Object> sts = r.one("StatefulSet");
+    List<Object> env = listAt(container(sts), "env");
+
+    assertThat(r.kinds()).noneMatch(k -> k.startsWith("ServiceAccount/") || k.startsWith("Role"));
+    assertThat(mapAt(sts, "spec", "template", "spec")).containsEntry("automountServiceAccountToken", false)
+        .doesNotContainKey("serviceAccountName");
+    assertThat(PodEnvironment.property(env, "raftkv.autopilot.kubernetes.enabled")).isNull();
+    assertThat(PodEnvironment.property(env, "raftkv.autopilot.enabled")).isEqualTo(autopilotEnv.isEmpty() ? null : autopilotEnv);
+  }
+
+  @Test
+  void claimRetentionCanBeChosenAndOnlyAsKubernetesKnowsIt() {
+    Map<String, Object> sts = HelmChart.render(Map.of("persistence.retentionPolicy.whenScaled", "Delete")).one("StatefulSet");
+
+    assertThat(mapAt(sts, "spec", "persistentVolumeClaimRetentionPolicy"))
+        .isEqualTo(Map.of("whenScaled", "Delete", "whenDeleted", "Retain"));
+    assertThatThrownBy(() -> HelmChart.render(Map.of("persistence.retentionPolicy.whenScaled", "Keep")))
+        .hasMessageContaining("whenScaled");
+  }
+
+  @Test
+  void notesSayHowToResize() {
+    assertThat(HelmChart.notes("raftkv", "default")).contains("To resize, change replicas (helm upgrade --set replicas=N, or kubectl scale)");
+    assertThat(HelmChart.notes("raftkv", "default", Map.of("autopilot.kubernetes.enabled", false)))
+        .contains("replicas is fixed: autopilot.kubernetes.enabled is off");
   }
 
   @Test

@@ -3,7 +3,6 @@ package io.raftkv.node;
 import io.raftkv.kv.IdempotencyPolicy;
 import io.raftkv.kv.KeyValue;
 import io.raftkv.kv.KvCommand;
-import io.raftkv.kv.Page;
 import io.raftkv.kv.Precondition;
 import io.raftkv.raft.Membership;
 import io.raftkv.raft.Peer;
@@ -15,7 +14,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -47,17 +45,6 @@ class NodeRestartTest {
         timer.start();
         node.board().awaitLeader(Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS);
         return node;
-    }
-
-    private static Map<String, KeyValue> everything(RaftKvNode node) {
-        Map<String, KeyValue> all = new LinkedHashMap<>();
-        String after = null;
-        do {
-            Page p = node.stateMachine().list("", after, 1000);
-            p.items().forEach(kv -> all.put(kv.key(), kv));
-            after = p.nextStartAfter();
-        } while (after != null);
-        return all;
     }
 
     @Test
@@ -97,7 +84,7 @@ class NodeRestartTest {
             }
             CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
             node.readBarrier().get(10, TimeUnit.SECONDS);
-            before = everything(node);
+            before = BackupNodes.everything(node);
             appliedBefore = node.stateMachine().appliedIndex();
             assertThat(node.status().firstIndex()).as("the log was compacted behind a snapshot").isGreaterThan(80_000);
             assertThat(before).hasSizeGreaterThan(KEYS / 2);
@@ -113,7 +100,7 @@ class NodeRestartTest {
                 assertThat(files.map(f -> f.getFileName().toString())).as("the restart began from a snapshot file")
                         .anyMatch(n -> n.startsWith("snapshot") || n.endsWith(".snap"));
             }
-            Map<String, KeyValue> after = everything(restarted);
+            Map<String, KeyValue> after = BackupNodes.everything(restarted);
             assertThat(after.keySet()).containsExactlyElementsOf(before.keySet());
             for (Map.Entry<String, KeyValue> e : before.entrySet()) {
                 KeyValue now = after.get(e.getKey());

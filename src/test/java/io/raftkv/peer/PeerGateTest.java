@@ -53,8 +53,18 @@ class PeerGateTest {
         assertThat(foreign.status()).isEqualTo(403);
         assertThat(foreign.reason()).isEqualTo("cluster");
         assertThat(gate("s", false).admit("Bearer s", null, "n2", null).reason()).isEqualTo("cluster");
-        assertThat(gate("s", false).admit("Bearer s", CLUSTER, "n9", null).reason()).isEqualTo("non-member");
         assertThat(gate("s", false).admit("Bearer s", CLUSTER, null, null).reason()).isEqualTo("non-member");
+    }
+
+    @Test
+    void aRemovedMemberIsRefusedForGoodButAMemberNotYetKnownIsTaken() {
+        // A node behind a membership change must still hear from a leader it has not learned of (etcd does the same).
+        PeerGate g = new PeerGate(CLUSTER, "s", false, () -> new Membership(THREE.voters()).withLearner(new Peer("n3", "http://d:1")).without("n3"));
+        PeerGate.Refusal removed = g.admit("Bearer s", CLUSTER, "n3", null);
+        assertThat(removed.status()).isEqualTo(403);
+        assertThat(removed.reason()).isEqualTo("removed");
+        assertThat(g.admit("Bearer s", CLUSTER, "n9", null)).isNull();
+        assertThat(g.admit("Bearer s", CLUSTER, "n3~3fa9c1", null)).as("a later member id of the same name").isNull();
     }
 
     @Test
@@ -63,6 +73,7 @@ class PeerGateTest {
         assertThat(g.admit("Bearer s", CLUSTER, "n2", new X509Certificate[] {n2ByCn})).isNull();
         assertThat(g.admit("Bearer s", CLUSTER, "n2", new X509Certificate[] {n2ByDnsOnly})).isNull();
         assertThat(g.admit("Bearer s", CLUSTER, "raftkv-0", new X509Certificate[] {podByDns})).isNull();
+        assertThat(g.admit("Bearer s", CLUSTER, "n2~3fa9c1", new X509Certificate[] {n2ByCn})).as("the node's name is what it proves").isNull();
         PeerGate.Refusal stolen = g.admit("Bearer s", CLUSTER, "n1", new X509Certificate[] {n2ByCn});
         assertThat(stolen.status()).isEqualTo(403);
         assertThat(stolen.reason()).isEqualTo("certificate");

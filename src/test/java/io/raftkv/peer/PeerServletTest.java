@@ -8,7 +8,9 @@ import io.raftkv.raft.Heartbeat;
 import io.raftkv.raft.Membership;
 import io.raftkv.raft.Peer;
 import io.raftkv.raft.RaftConfig;
+import io.raftkv.raft.RaftStorage;
 import io.raftkv.raft.RequestVote;
+import io.raftkv.raft.storage.DurableStorage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,6 +38,10 @@ class PeerServletTest {
 
     @BeforeEach
     void open() throws Exception {
+        // A directory that already holds the cluster: a new one would first have to pass the identity check.
+        RaftStorage existing = DurableStorage.open(dir);
+        existing.bootstrap(THREE);
+        DurableStorage.close(existing);
         node = RaftKvNode.open(new RaftKvNode.Settings("n1", "http://127.0.0.1:9", dir, THREE, RaftConfig.defaults("n1"), "s",
                 1000, 100, Duration.ofSeconds(1), IdempotencyPolicy.defaults(), "", null), NodeMetrics.noop());
         servlet = new PeerServlet(node, new PeerGate(node.clusterId(), "s", false, node.directory()::membership), 1000, refused::add);
@@ -71,8 +77,35 @@ class PeerServletTest {
         assertThat(ok.getHeader("X-Raftkv-Node")).isEqualTo("n1");
         MockHttpServletResponse info = send("GET", "/raft/info", "n2", null);
         assertThat(info.getStatus()).isEqualTo(200);
-        assertThat(info.getContentAsString()).contains("\"id\":\"n1\"").contains("\"clientUrl\":\"http://127.0.0.1:9\"");
+        assertThat(info.getContentAsString()).contains("\"id\":\"n1\"").contains("\"clientUrl\":\"http://127.0.0.1:9\"")
+                .contains("\"confirmed\":true");
+        assertThat(send("GET", "/raft/info", "n3", null).getContentAsString()).as("n1 never took a message from n3")
+                .contains("\"heardFromYou\":false");
         assertThat(refused).isEmpty();
+    }
+
+    @Test
+    void aNodeWithANewDataDirectoryTakesNoMessagesUntilItsIdentityIsConfirmed(@TempDir Path fresh) throws Exception {
+        RaftKvNode newNode = RaftKvNode.open(new RaftKvNode.Settings("n1", "http://127.0.0.1:9", fresh, THREE,
+                RaftConfig.defaults("n1"), "s", 1000, 100, Duration.ofSeconds(1), IdempotencyPolicy.defaults(), "", null),
+                NodeMetrics.noop());
+        try {
+            PeerServlet s = new PeerServlet(newNode, new PeerGate(newNode.clusterId(), "s", false, newNode.directory()::membership),
+                    1000, refused::add);
+            assertThat(newNode.confirmed()).isFalse();
+            MockHttpServletRequest req = new MockHttpServletRequest("POST", "/raft/append");
+            req.addHeader("Authorization", "Bearer s");
+            req.addHeader("X-Raftkv-Cluster", newNode.clusterId());
+            req.addHeader("X-Raftkv-Node", "n2");
+            req.setContent(heartbeat("n2"));
+            MockHttpServletResponse resp = new MockHttpServletResponse();
+            s.service(req, resp);
+            assertThat(resp.getStatus()).isEqualTo(503);
+            assertThat(resp.getContentAsString()).contains("identity-unconfirmed");
+            assertThat(newNode.heardFrom("n2")).isFalse();
+        } finally {
+            newNode.close();
+        }
     }
 
     @Test
@@ -94,7 +127,7 @@ class PeerServletTest {
         MockHttpServletResponse r = send("POST", "/raft/vote", "n2", mixed);
         assertThat(r.getStatus()).isEqualTo(403);
         assertThat(r.getContentAsString()).contains("a message from n3 was sent by n2");
-        assertThat(send("POST", "/raft/append", "n9", heartbeat("n9")).getStatus()).isEqualTo(403);
+        assertThat(send("POST", "/raft/append", "", heartbeat("n9")).getStatus()).isEqualTo(403);
         assertThat(refused).containsExactly("from-mismatch", "non-member");
     }
 

@@ -409,6 +409,7 @@ class RaftDissertationTest {
         TestNetwork net = new TestNetwork(3, 62);
         net.elect("n1");
         Membership one = new Membership(List.of(new Peer("n1", "")));
-        assertThatThrownBy(() -> net.raft("n1").proposeMembership(one)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> net.raft("n1").proposeMembership(one)).isInstanceOf(MembershipChangeException.class)
+                .hasMessageContaining("at most one voter");
     }
 }

@@ -68,9 +68,20 @@ class AuthWebTest {
     }
 
     @Test
+    void onlyTheRootTokenTakesABackup() {
+        HttpResponse<String> denied = http.get("/snapshot", reader());
+        assertProblem(denied, 403, "forbidden");
+        assertThat(denied.body()).contains("only the root token may take a backup");
+        HttpResponse<String> backup = http.get("/snapshot", ROOT);
+        assertThat(backup.statusCode()).isEqualTo(200);
+        assertThat(backup.headers().firstValue("X-Raftkv-Snapshot-Sha256")).hasValueSatisfying(h -> assertThat(h).hasSize(64));
+        assertThat(backup.body()).startsWith("RAFTKVBK");
+    }
+
+    @Test
     void withoutAValidTokenEverythingButTheProbesIs401() {
         for (String path : new String[]{"/kv/app/x", "/kv?prefix=", "/cluster", "/actuator/prometheus", "/actuator/info",
-                "/auth/roles", "/actuator/health/raft", "/nothing-here"}) {
+                "/auth/roles", "/snapshot", "/actuator/health/raft", "/nothing-here"}) {
             HttpResponse<String> r = http.get(path, null);
             assertProblem(r, 401, "unauthorized");
             assertThat(r.headers().firstValue("WWW-Authenticate")).as(path).hasValue("Bearer");

@@ -1,6 +1,9 @@
 package io.raftkv.web;
 
 import io.raftkv.RaftKvApplication;
+import io.raftkv.config.ClusterSpec;
+import io.raftkv.raft.RaftStorage;
+import io.raftkv.raft.storage.DurableStorage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -47,7 +50,17 @@ class NoLeaderWebTest {
         r.add("raftkv.data-dir", () -> dataDir.toString());
         r.add("raftkv.peer-port", () -> PEER_PORT);
         // Port 1 and 2 on loopback refuse connections at once: two members that are never there.
-        r.add("raftkv.cluster", () -> "n1=http://127.0.0.1:" + PEER_PORT + ",n2=http://127.0.0.1:1,n3=http://127.0.0.1:2");
+        String cluster = "n1=http://127.0.0.1:" + PEER_PORT + ",n2=http://127.0.0.1:1,n3=http://127.0.0.1:2";
+        r.add("raftkv.cluster", () -> cluster);
+        // A directory that already belongs to the cluster: a new one would wait for its absent peers to
+        // confirm its identity (IdentityCheck) and never campaign.
+        try {
+            RaftStorage storage = DurableStorage.open(dataDir);
+            storage.bootstrap(ClusterSpec.parse(cluster, "n1", PEER_PORT));
+            DurableStorage.close(storage);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
 

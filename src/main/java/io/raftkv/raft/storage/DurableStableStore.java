@@ -3,10 +3,14 @@ package io.raftkv.raft.storage;
 import io.raftkv.raft.HardState;
 import io.raftkv.raft.StableStore;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The hard state (current term, vote) in one small file, {@code hardstate}, replaced atomically on
@@ -15,20 +19,30 @@ import java.nio.file.Path;
  * a vote or adopts a term it could forget.
  *
  * <p>Layout: magic, format version, term, vote length (-1 for none), vote in UTF-8, CRC32C of all before.
+ *
+ * <p>The ids this node has heard from live next to it in {@code contacts} (magic, version, count,
+ * then each id as length and UTF-8, CRC32C), rewritten the same way when a new id first speaks.
+ * A directory made before that file existed gets one on open holding {@link #LEGACY_CONTACT}: every
+ * member may have been heard from.
  */
 public final class DurableStableStore implements StableStore {
     static final String FILE = "hardstate";
+    static final String CONTACTS_FILE = "contacts";
+    /** Stands for "anyone": the contacts of a directory from before they were kept are unknown. */
+    public static final String LEGACY_CONTACT = "*";
 
     private final Disk disk;
     private final Path dir;
     private final StorageHealth health;
     private volatile HardState state;
+    private volatile Set<String> contacts;
 
-    private DurableStableStore(Disk disk, Path dir, StorageHealth health, HardState state) {
+    private DurableStableStore(Disk disk, Path dir, StorageHealth health, HardState state, Set<String> contacts) {
         this.disk = disk;
         this.dir = dir;
         this.health = health;
         this.state = state;
+        this.contacts = contacts;
     }
 
     public static DurableStableStore open(Disk disk, Path dir, StorageHealth health) throws IOException {
@@ -41,7 +55,74 @@ public final class DurableStableStore implements StableStore {
                 state = decode(file, FileFormat.readAll(f));
             }
         }
-        return new DurableStableStore(disk, dir, health, state);
+        disk.delete(dir.resolve(CONTACTS_FILE + FileFormat.TMP_SUFFIX));
+        Path contactsFile = dir.resolve(CONTACTS_FILE);
+        Set<String> contacts = Set.of();
+        if (disk.exists(contactsFile)) {
+            try (DiskFile f = disk.open(contactsFile)) {
+                contacts = decodeContacts(contactsFile, FileFormat.readAll(f));
+            }
+        } else {
+            // A hard state without a contacts file is from before contacts were kept: it may have heard from
+            // anyone. A new directory gets its (empty) file now, so a hard state saved before the first
+            // contact is never taken for that.
+            contacts = disk.exists(file) ? Set.of(LEGACY_CONTACT) : Set.of();
+            FileFormat.writeAtomically(disk, dir, CONTACTS_FILE, encodeContacts(contacts));
+        }
+        return new DurableStableStore(disk, dir, health, state, contacts);
+    }
+
+    @Override
+    public Set<String> contacts() {
+        return contacts;
+    }
+
+    @Override
+    public synchronized void addContact(String id) {
+        if (contacts.contains(id)) {
+            return;
+        }
+        health.checkWritable();
+        Set<String> next = new HashSet<>(contacts);
+        next.add(id);
+        try {
+            FileFormat.writeAtomically(disk, dir, CONTACTS_FILE, encodeContacts(next));
+        } catch (IOException e) {
+            throw health.fail("recording contact " + id + " in " + dir.resolve(CONTACTS_FILE), e);
+        }
+        contacts = Set.copyOf(next);
+    }
+
+    static ByteBuffer encodeContacts(Set<String> ids) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteBuffer head = ByteBuffer.allocate(12).putInt(FileFormat.CONTACTS_MAGIC).putInt(FileFormat.VERSION).putInt(ids.size());
+        out.writeBytes(head.array());
+        for (String id : new TreeSet<>(ids)) {
+            byte[] b = id.getBytes(StandardCharsets.UTF_8);
+            out.writeBytes(ByteBuffer.allocate(4).putInt(b.length).array());
+            out.writeBytes(b);
+        }
+        byte[] body = out.toByteArray();
+        return ByteBuffer.allocate(body.length + 4).put(body).putInt(FileFormat.crc32c(body, 0, body.length)).flip();
+    }
+
+    static Set<String> decodeContacts(Path file, byte[] bytes) {
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        FileFormat.checkMagicAndVersion(file, b, FileFormat.CONTACTS_MAGIC, "contacts file");
+        if (bytes.length < 16 || b.getInt(bytes.length - 4) != FileFormat.crc32c(bytes, 0, bytes.length - 4)) {
+            throw new CorruptStorageException(file, 0, "contacts file is truncated or its checksum does not match");
+        }
+        int n = b.getInt();
+        Set<String> ids = new HashSet<>();
+        for (int i = 0; i < n; i++) {
+            int len = b.getInt();
+            if (len < 0 || len > b.remaining() - 4) {
+                throw new CorruptStorageException(file, b.position(), "contact length " + len + " runs past the end");
+            }
+            ids.add(new String(bytes, b.position(), len, StandardCharsets.UTF_8));
+            b.position(b.position() + len);
+        }
+        return Set.copyOf(ids);
     }
 
     @Override

@@ -17,6 +17,7 @@ final class FileFormat {
     static final int LOG_MAGIC = 0x524B564C;       // "RKVL"
     static final int HARD_STATE_MAGIC = 0x524B5648; // "RKVH"
     static final int SNAPSHOT_MAGIC = 0x524B5653;   // "RKVS"
+    static final int CONTACTS_MAGIC = 0x524B5643;   // "RKVC"
 
     static final String TMP_SUFFIX = ".tmp";
 

@@ -65,6 +65,22 @@ public final class TestNetwork {
         }
     }
 
+    /**
+     * Adds a node with an empty data directory that is not yet a member: it knows no voters, so it
+     * never campaigns, and learns the cluster from the leader once the leader adds it.
+     */
+    public LocalNode join(String id) {
+        RaftStorage storage = new RaftStorage(new MemoryLogStore(), new MemoryStableStore(), new MemorySnapshotStore());
+        storage.bootstrap(new Membership(List.of(), List.of(), Set.of()));
+        LocalNode template = nodes.values().iterator().next();
+        LocalNode node = new LocalNode(template.cfg.withId(id), () -> storage);
+        node.snapshotEvery = template.snapshotEvery;
+        node.trailingEntries = template.trailingEntries;
+        nodes.put(id, node);
+        start(node);
+        return node;
+    }
+
     /** The production driver, applying at once; read states the core confirms are kept for {@link #takeReadStates}. */
     private void start(LocalNode node) {
         NodeDriver.Observer reads = new NodeDriver.Observer() {

@@ -30,6 +30,35 @@ class DurableStableStoreTest {
     }
 
     @Test
+    void contactsSurviveACrashAndADirectoryFromBeforeThemMayHaveHeardFromAnyone() throws IOException {
+        DurableStableStore store = open();
+        assertThat(store.contacts()).isEmpty();
+        store.addContact("n2");
+        store.addContact("n3~3fa9c1");
+        disk.crash();
+        assertThat(open().contacts()).containsExactlyInAnyOrder("n2", "n3~3fa9c1");
+
+        FaultyDisk fresh = new FaultyDisk();
+        DurableStableStore.open(fresh, DIR, new StorageHealth()).save(new HardState(1, "n1"));
+        assertThat(DurableStableStore.open(fresh, DIR, new StorageHealth()).contacts())
+                .as("a new directory that voted before hearing from anyone").isEmpty();
+
+        FaultyDisk legacy = new FaultyDisk();
+        DurableStableStore.open(legacy, DIR, new StorageHealth()).save(new HardState(7, "n1"));
+        legacy.delete(DIR.resolve(DurableStableStore.CONTACTS_FILE));
+        assertThat(DurableStableStore.open(legacy, DIR, new StorageHealth()).contacts())
+                .as("a hard state without a contacts file: it may have heard from anyone")
+                .containsExactly(DurableStableStore.LEGACY_CONTACT);
+    }
+
+    @Test
+    void aCorruptContactsFileStopsTheNode() throws IOException {
+        open().addContact("n2");
+        disk.flipBit(DIR.resolve(DurableStableStore.CONTACTS_FILE), 14, 2);
+        assertThatThrownBy(this::open).isInstanceOf(CorruptStorageException.class).hasMessageContaining("contacts");
+    }
+
+    @Test
     void aCrashAtEveryStepOfASaveLeavesTheOldStateOrTheNewOneWhole() throws IOException {
         HardState old = new HardState(5, "n1");
         HardState next = new HardState(6, "n3");
