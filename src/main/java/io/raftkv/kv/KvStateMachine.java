@@ -465,12 +465,22 @@ public final class KvStateMachine {
 
     /**
      * What the data held here costs against the store quota: every key's {@link #entryCost} plus
-     * {@link #IDEMPOTENCY_ENTRY_COST} per remembered outcome. Never less than the heap it stands for,
+     * {@link #IDEMPOTENCY_ENTRY_COST} per remembered outcome, what remembered transactions hold
+     * (their keys and the values they read), and {@link #LEASE_COST} per lease. Never less than the heap it stands for,
      * so a quota on it bounds the heap. Any thread.
      */
     public long storedBytes() {
-        return keyspace.accountedBytes + idempotency.size() * IDEMPOTENCY_ENTRY_COST;
+        IdempotencyTable table = idempotency;
+        return keyspace.accountedBytes + table.size() * IDEMPOTENCY_ENTRY_COST + table.resultBytes()
+                + leases.size() * LEASE_COST;
     }
+
+    /**
+     * Heap bytes a lease may cost against the store quota, rounded up: its map entry and record
+     * (~120) and its key set (~100); each attached key adds a set node and a map entry, inside its
+     * key's own {@link Keyspace#PER_KEY_OVERHEAD}.
+     */
+    public static final long LEASE_COST = 256;
 
     /** What a key with this value and content type costs against the store quota (see {@link #storedBytes}). */
     public static long entryCost(String key, int valueLength, String contentType) {

@@ -1,5 +1,6 @@
 package io.raftkv.web;
 
+import io.raftkv.kv.KvStateMachine;
 import io.raftkv.kv.LeaseCommand;
 import io.raftkv.kv.Leases;
 import io.raftkv.kv.WriteResult;
@@ -60,6 +61,11 @@ final class LeaseController {
     @PostMapping("/leases")
     CompletableFuture<ResponseEntity<Object>> grant(HttpServletRequest req) throws IOException {
         Duration ttl = ttl(req);
+        long used = node.quota().usedBytes();
+        if (used + KvStateMachine.LEASE_COST > node.quota().quotaBytes()) {
+            throw new BadRequestException(HttpStatus.INSUFFICIENT_STORAGE, "store-full", "a lease would take the store past its quota ("
+                    + used + " of " + node.quota().quotaBytes() + " bytes used); revoke leases or delete keys; nothing was proposed");
+        }
         return router.onLeader(req, LeaderRouter.Kind.WRITE,
                 () -> node.write(new LeaseCommand.Grant(node.status().term(), ttl.toMillis())), r -> answer(r, true));
     }

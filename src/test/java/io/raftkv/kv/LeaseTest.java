@@ -118,4 +118,14 @@ class LeaseTest {
         }
         assertThatThrownBy(() -> new LeaseCommand.Grant(1, 0)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void leasesCountAgainstTheStoreQuota() {
+        long empty = sm.storedBytes();
+        sm.apply(1, new LeaseCommand.Grant(1, 1000));
+        sm.apply(2, new LeaseCommand.Grant(1, 1000));
+        assertThat(sm.storedBytes()).isEqualTo(empty + 2 * KvStateMachine.LEASE_COST);
+        sm.apply(3, new LeaseCommand.Revoke(1, 1));
+        assertThat(sm.storedBytes()).isEqualTo(empty + KvStateMachine.LEASE_COST);
+    }
 }

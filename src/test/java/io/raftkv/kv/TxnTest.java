@@ -142,4 +142,18 @@ class TxnTest {
         copy2.writeSnapshot(again);
         assertThat(again.toByteArray()).isEqualTo(out.toByteArray());
     }
+
+    @Test
+    void aRememberedTransactionCountsTheValuesItReadAgainstTheQuotaUntilItIsForgotten() {
+        KvStateMachine small = new KvStateMachine(new IdempotencyPolicy(1, 3_600_000));
+        small.apply(1, new KvCommand.Put("big", new byte[100_000], null, Precondition.NONE, null, 0));
+        long before = small.storedBytes();
+        small.apply(2, new TxnCommand(List.of(), List.of(new TxnCommand.Get("big")), List.of(), "read-1", 0));
+        // Overwriting the key leaves the read value alive only in the table: it must still count.
+        small.apply(3, put("big", "small now"));
+        assertThat(small.storedBytes()).isGreaterThan(small.get("big").orElseThrow().value().length + 100_000L);
+        // The table holds one entry: the next remembered write pushes the read out.
+        small.apply(4, new TxnCommand(List.of(), List.of(new TxnCommand.Delete("zz")), List.of(), "other", 0));
+        assertThat(small.storedBytes()).isLessThan(before);
+    }
 }
