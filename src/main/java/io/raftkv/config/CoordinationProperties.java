@@ -33,13 +33,22 @@ public record CoordinationProperties(@DefaultValue Watch watch, @DefaultValue Tx
         }
     }
 
-    /** Events are dropped, oldest first, as soon as any bound is passed. */
-    public record History(@DefaultValue("100000") int maxEvents, @DefaultValue("64MB") DataSize maxBytes,
-                          @DefaultValue("10m") Duration maxAge) {
+    /**
+     * Events are dropped, oldest first, as soon as any bound is passed.
+     *
+     * @param maxBytes null for the default: 64 MB or a sixteenth of the max heap, the smaller (the
+     *                 window keeps overwritten values alive, so it must fit beside the store quota)
+     */
+    public record History(@DefaultValue("100000") int maxEvents, DataSize maxBytes, @DefaultValue("10m") Duration maxAge) {
         public History {
-            if (maxEvents < 1 || maxBytes.toBytes() < 1 || maxAge.isNegative() || maxAge.isZero()) {
+            if (maxEvents < 1 || maxBytes != null && maxBytes.toBytes() < 1 || maxAge.isNegative() || maxAge.isZero()) {
                 throw new IllegalArgumentException("raftkv.watch.history.max-events, max-bytes and max-age must be positive");
             }
+        }
+
+        /** {@link #maxBytes}, or its default for a JVM with {@code maxHeapBytes}. */
+        public long maxBytes(long maxHeapBytes) {
+            return maxBytes != null ? maxBytes.toBytes() : Math.min(64L << 20, maxHeapBytes / 16);
         }
     }
 

@@ -34,7 +34,7 @@ class WebConfiguration {
     @Bean(destroyMethod = "close")
     WatchHub watchHub(RaftKvNode node, CoordinationProperties c) {
         CoordinationProperties.History h = c.watch().history();
-        return new WatchHub(node.stateMachine(), new WatchHub.Bounds(h.maxEvents(), h.maxBytes().toBytes(), h.maxAge(),
+        return new WatchHub(node.stateMachine(), new WatchHub.Bounds(h.maxEvents(), h.maxBytes(Runtime.getRuntime().maxMemory()), h.maxAge(),
                 c.watch().maxWatchers()), System::nanoTime);
     }
 
