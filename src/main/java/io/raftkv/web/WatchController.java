@@ -98,13 +98,13 @@ final class WatchController {
         }
 
         ResponseBodyEmitter emitter = sse ? new SseEmitter(0L) : new ResponseBodyEmitter(0L);
-        WatchStream.Sink sink = sse ? new SseSink((SseEmitter) emitter) : new NdjsonSink(emitter);
+        Sink sink = sse ? new SseSink((SseEmitter) emitter) : new NdjsonSink(emitter);
         List<KeyValue> first = initialKeys;
         long startAt = start;
         boolean started = hub.start(() -> {
             try {
                 for (KeyValue kv : first) {
-                    ((Initial) sink).initial(kv);
+                    sink.initial(kv);
                 }
                 // Says where the stream starts, and sends the response headers now rather than with the first change.
                 sink.bookmark(startAt);
@@ -158,8 +158,8 @@ final class WatchController {
         throw BadRequestException.badRequest("bad-revision", what + " must be a revision (a whole number of 0 or more), not '" + text + "'");
     }
 
-    /** Sends an initial key. */
-    private interface Initial {
+    /** A watcher's connection, which also sends the keys of an {@code initial=true} start. */
+    private interface Sink extends WatchStream.Sink {
         void initial(KeyValue kv) throws IOException;
     }
 
@@ -167,7 +167,7 @@ final class WatchController {
      * Server-Sent Events. Only the last event of a revision carries {@code id:}, so a client that
      * reconnects with {@code Last-Event-ID} after losing half of a transaction's events gets all of them again.
      */
-    private static final class SseSink implements WatchStream.Sink, Initial {
+    private static final class SseSink implements Sink {
         private final SseEmitter emitter;
 
         SseSink(SseEmitter emitter) {
@@ -209,7 +209,7 @@ final class WatchController {
     }
 
     /** One JSON object per line, the same objects as the SSE {@code data:}; the 410 is {@code {"type":"gone","problem":{...}}}. */
-    private static final class NdjsonSink implements WatchStream.Sink, Initial {
+    private static final class NdjsonSink implements Sink {
         private final ResponseBodyEmitter emitter;
 
         NdjsonSink(ResponseBodyEmitter emitter) {
