@@ -35,7 +35,7 @@ class PackageRulesTest {
             Map.entry("kv", Set.of()),
             Map.entry("http", Set.of()),
             Map.entry("node", Set.of("raft", "raft.storage", "kv")),
-            Map.entry("config", Set.of("node", "raft", "kv")),
+            Map.entry("config", Set.of("node", "raft", "kv", "members")),
             Map.entry("members", Set.of("node", "raft")),
             Map.entry("ops", Set.of("node", "raft")),
             Map.entry("security", Set.of("config", "node", "kv", "http")),

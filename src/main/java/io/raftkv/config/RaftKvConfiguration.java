@@ -1,6 +1,8 @@
 package io.raftkv.config;
 
 import io.raftkv.kv.IdempotencyPolicy;
+import io.raftkv.members.MembershipPort;
+import io.raftkv.members.NodeMembership;
 import io.raftkv.node.ForceNewCluster;
 import io.raftkv.node.RaftTicker;
 import io.raftkv.node.NodeLifecycle;
@@ -83,6 +85,12 @@ public class RaftKvConfiguration {
         } catch (NoSuchSslBundleException e) {
             throw new IllegalArgumentException("raftkv.peer.ssl.bundle names '" + name + "', but no spring.ssl.bundle.* defines it", e);
         }
+    }
+
+    /** What the autopilot (io.raftkv.members) changes the membership through. */
+    @Bean
+    MembershipPort membershipPort(RaftKvNode node) {
+        return new NodeMembership(node);
     }
 
     @Bean

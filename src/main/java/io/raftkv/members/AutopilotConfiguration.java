@@ -59,7 +59,12 @@ public class AutopilotConfiguration {
         }
     }
 
+    /**
+     * Component scanning of the application finds this nested class on its own, outside the enclosing
+     * class's condition: hence the property condition here too.
+     */
     @Configuration(proxyBeanMethods = false)
+    @ConditionalOnBooleanProperty(name = "raftkv.autopilot.enabled", matchIfMissing = true)
     @ConditionalOnBean(MembershipPort.class)
     static class Reconciling {
         @Bean

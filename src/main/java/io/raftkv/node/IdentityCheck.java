@@ -87,7 +87,7 @@ public final class IdentityCheck {
     private IdentityCheck() {
     }
 
-    static Verdict decide(Collection<String> others, Map<String, Answer> answers) {
+    public static Verdict decide(Collection<String> others, Map<String, Answer> answers) {
         if (answers.values().stream().anyMatch(Answer::heardFromYou)) {
             return Verdict.REPLACED;
         }

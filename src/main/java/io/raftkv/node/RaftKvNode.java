@@ -405,6 +405,13 @@ public final class RaftKvNode implements AutoCloseable {
         loop.submit(d -> d.transferLeadership(id));
     }
 
+    /** Whether a membership change is in the log but not yet committed (as this node sees it). */
+    public CompletableFuture<Boolean> membershipChangePending() {
+        CompletableFuture<Boolean> f = new CompletableFuture<>();
+        loop.submit(d -> f.complete(d.membershipChangePending()));
+        return f;
+    }
+
     /** Each member with its replication progress, as this node sees it when it leads; empty otherwise. */
     public CompletableFuture<List<MemberView>> members() {
         CompletableFuture<List<MemberView>> f = new CompletableFuture<>();

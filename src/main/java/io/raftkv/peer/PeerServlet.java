@@ -196,7 +196,7 @@ final class PeerServlet extends HttpServlet {
         String json = "{\"id\":\"" + ProblemJson.escape(s.id()) + "\",\"clusterId\":\"" + node.clusterId() + "\",\"clientUrl\":\"" + ProblemJson.escape(node.directory().selfClientUrl())
                 + "\",\"term\":" + s.term() + ",\"lastIndex\":" + s.lastIndex() + ",\"commitIndex\":" + s.commitIndex()
                 + ",\"confirmed\":" + node.confirmed()
-                + ",\"heardFromYou\":" + node.heardFrom(req.getHeader(PeerDirectory.NODE_HEADER)) + "}";
+                + ",\"heardFromYou\":" + knows(s, req.getHeader(PeerDirectory.NODE_HEADER)) + "}";
         headers(resp);
         resp.setStatus(200);
         resp.setContentType("application/json");
@@ -236,6 +236,14 @@ final class PeerServlet extends HttpServlet {
             Thread.currentThread().interrupt();
             problem(resp, 503, "join-failed", "interrupted");
         }
+    }
+
+    /**
+     * Whether the asking member id may not be taken afresh: this node heard from it, or the cluster
+     * removed it (a removed id never comes back, however little anyone remembers of it).
+     */
+    private boolean knows(NodeStatus s, String asker) {
+        return asker != null && (node.heardFrom(asker) || s.membership().isRemoved(asker));
     }
 
     private void learn(HttpServletRequest req) {

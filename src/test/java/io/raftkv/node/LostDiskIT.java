@@ -28,9 +28,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 class LostDiskIT {
     private final KvHttp http = new KvHttp();
 
-    @Test
-    void anEmptyDirectoryUnderAnOldNameNeverHelpsLoseAnAcknowledgedWrite(@TempDir Path dir) throws IOException {
-        try (LocalProcessCluster c = new LocalProcessCluster(3, dir)) {
+    /**
+     * Issue 12's sequence, up to the moment the empty node has joined under a new member id; returns
+     * the name of the node whose directory was lost.
+     */
+    private String loseADiskWhileTheLeaderCrashes(LocalProcessCluster c) throws IOException {
+        {
             String leader = c.awaitLeader(Duration.ofSeconds(60));
             c.awaitReady(Duration.ofSeconds(30));
             List<String> followers = c.nodes().stream().filter(n -> !n.equals(leader)).toList();
@@ -94,7 +97,14 @@ class LostDiskIT {
                 }
             }
             assertThat(c.logs(lost)).contains("has heard from " + lost + " before");
+            return lost;
+        }
+    }
 
+    @Test
+    void anEmptyDirectoryUnderAnOldNameNeverHelpsLoseAnAcknowledgedWrite(@TempDir Path dir) throws IOException {
+        try (LocalProcessCluster c = new LocalProcessCluster(3, dir, "--raftkv.autopilot.enabled=false")) {
+            String lost = loseADiskWhileTheLeaderCrashes(c);
             // The leader adds the new member as a learner; replacing the old id with it restores three voters.
             String leaderNow = c.awaitLeader(Duration.ofSeconds(30));
             URI admin = c.clientUrl(Peer.nameOf(leaderNow));
@@ -103,7 +113,9 @@ class LostDiskIT {
             HttpResponse<String> removed = send(admin, "DELETE", "/cluster/members/" + lost);
             assertThat(removed.statusCode()).as(removed.body()).isEqualTo(204);
             HttpResponse<String> promoted = send(admin, "POST", "/cluster/members/" + newId + "/promote");
-            while (promoted.statusCode() == 409) { // the removal may not have committed everywhere yet
+            long promoteBy = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (promoted.statusCode() == 409) { // the removal may not have committed yet, or the learner not caught up
+                assertThat(System.nanoTime()).as(promoted.body()).isLessThan(promoteBy);
                 sleep(100);
                 promoted = send(admin, "POST", "/cluster/members/" + newId + "/promote");
             }
@@ -113,11 +125,35 @@ class LostDiskIT {
                     .contains("\"failureTolerance\":");
             HttpResponse<String> after = http.put(c.clientUrl(lost), "lost-disk/after-rejoin", "y");
             assertThat(after.statusCode()).as(after.body()).isEqualTo(201);
-            deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (!"kept".equals(http.get(c.clientUrl(lost), "lost-disk/acked", "consistency=stale").body())) {
                 assertThat(System.nanoTime()).as("the new member catches up").isLessThan(deadline);
                 sleep(100);
             }
+        }
+    }
+
+
+    @Test
+    void theAutopilotReplacesTheLostMemberWithItsNewSelf(@TempDir Path dir) throws IOException {
+        try (LocalProcessCluster c = new LocalProcessCluster(3, dir, "--raftkv.autopilot.interval=500ms",
+                "--raftkv.autopilot.stable-for=1s")) {
+            String lost = loseADiskWhileTheLeaderCrashes(c);
+            String leaderNow = c.awaitLeader(Duration.ofSeconds(30));
+            URI admin = c.clientUrl(Peer.nameOf(leaderNow));
+            Pattern voter = Pattern.compile("\"id\":\"(" + Pattern.quote(lost) + "~[0-9a-f]+)\",\"name\":\"[^\"]*\",\"role\":\"voter\"");
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            String members = send(admin, "GET", "/cluster/members").body();
+            while (!voter.matcher(members).find() || members.contains("\"id\":\"" + lost + "\"")) {
+                assertThat(System.nanoTime()).as("the autopilot removes " + lost + " and promotes its new self: " + members)
+                        .isLessThan(deadline);
+                sleep(200);
+                members = send(admin, "GET", "/cluster/members").body();
+            }
+            assertThat(members).contains("\"failureTolerance\":1");
+            HttpResponse<String> after = http.put(c.clientUrl(lost), "lost-disk/after-autopilot", "z");
+            assertThat(after.statusCode()).as(after.body()).isEqualTo(201);
+            assertThat(http.get(c.clientUrl(lost), "lost-disk/acked").body()).isEqualTo("kept");
         }
     }
 

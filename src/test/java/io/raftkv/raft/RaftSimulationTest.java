@@ -67,13 +67,22 @@ class RaftSimulationTest {
         System.out.println("the drivers' answers: " + answers);
         if (!failures.isEmpty()) {
             failures.sort((a, b) -> Long.compare(a.seed(), b.seed()));
+            Map<String, Long> kinds = new TreeMap<>();
+            for (SimulationFailure f : failures) {
+                String problem = f.getMessage().replaceFirst("^seed \\d+: ", "");
+                kinds.merge(problem.substring(0, Math.min(40, problem.indexOf('\n') < 0 ? problem.length() : problem.indexOf('\n'))),
+                        1L, Long::sum);
+            }
+            System.out.println("failures by kind: " + kinds);
             System.out.println(failures.get(0).getMessage());
         }
         assertThat(failures).as("failing seeds: %s", failures.stream().map(SimulationFailure::seed).toList()).isEmpty();
         if (seeds >= DEFAULT_SEEDS) {
             // The answer checks are only as good as the answers they see: every kind must have come up.
             assertThat(answers).as("answers the sweep exercised").containsKeys("write OK", "write REDIRECT",
-                    "write UNAVAILABLE", "write NOT_APPLIED", "write UNKNOWN", "read OK", "read REDIRECT", "read UNAVAILABLE");
+                    "write UNAVAILABLE", "write NOT_APPLIED", "write UNKNOWN", "read OK", "read REDIRECT", "read UNAVAILABLE",
+                    "membership lost disk", "membership decommission", "membership rejoined as a new member",
+                    "membership add", "membership promote", "membership remove", "membership remove the leader");
         }
     }
 

@@ -17,10 +17,19 @@ import java.util.Random;
  * @param partitions       whether it cuts links (symmetric, one-way, isolating the leader)
  * @param snapshotEvery    entries between a node's own snapshots (0: never)
  * @param livenessBoundMs  after healing, a write must commit within this simulated time
+ * @param membership       whether the nemesis loses disks and removes members, and an autopilot adds
+ *                         each rejoined node as a learner, replaces its old id and promotes it
  */
 public record SimConfig(int nodes, int clients, int keys, long faultMs, long nemesisGapMs, double maxDropRate,
                         double maxDupRate, int maxDelayMs, boolean crashes, boolean partitions, boolean transfers,
-                        long snapshotEvery, long trailingEntries, long livenessBoundMs, RaftConfig raft) {
+                        long snapshotEvery, long trailingEntries, long livenessBoundMs, RaftConfig raft, boolean membership) {
+
+    public SimConfig(int nodes, int clients, int keys, long faultMs, long nemesisGapMs, double maxDropRate,
+                     double maxDupRate, int maxDelayMs, boolean crashes, boolean partitions, boolean transfers,
+                     long snapshotEvery, long trailingEntries, long livenessBoundMs, RaftConfig raft) {
+        this(nodes, clients, keys, faultMs, nemesisGapMs, maxDropRate, maxDupRate, maxDelayMs, crashes, partitions, transfers,
+                snapshotEvery, trailingEntries, livenessBoundMs, raft, false);
+    }
 
     public static SimConfig quiet(int nodes) {
         return new SimConfig(nodes, 3, 3, 0, 1000, 0, 0, 5, false, false, false, 0, 0, 5_000, RaftConfig.defaults("n1"));
@@ -63,11 +72,12 @@ public record SimConfig(int nodes, int clients, int keys, long faultMs, long nem
                 r.nextBoolean() ? 0 : 10 + r.nextInt(100),
                 r.nextInt(20),
                 10_000,
-                randomRaft(r));
+                randomRaft(r),
+                r.nextInt(3) == 0);
     }
 
     public SimConfig withFaultMs(long ms) {
         return new SimConfig(nodes, clients, keys, ms, nemesisGapMs, maxDropRate, maxDupRate, maxDelayMs, crashes,
-                partitions, transfers, snapshotEvery, trailingEntries, livenessBoundMs, raft);
+                partitions, transfers, snapshotEvery, trailingEntries, livenessBoundMs, raft, membership);
     }
 }

@@ -2,6 +2,7 @@ package io.raftkv.raft.sim;
 
 import io.raftkv.node.Applier;
 import io.raftkv.node.DirectApplier;
+import io.raftkv.node.IdentityCheck;
 import io.raftkv.node.NodeDriver;
 import io.raftkv.node.NodeUnavailableException;
 import io.raftkv.node.WriteNotAppliedException;
@@ -11,6 +12,7 @@ import io.raftkv.check.LinearizabilityChecker;
 import io.raftkv.raft.AppendEntries;
 import io.raftkv.raft.Entry;
 import io.raftkv.raft.Membership;
+import io.raftkv.raft.RaftNode;
 import io.raftkv.raft.Message;
 import io.raftkv.raft.NotLeaderException;
 import io.raftkv.raft.Peer;
@@ -101,7 +103,13 @@ public final class Simulation {
      * and the client requests it holds. Watches every Ready for the safety checker.
      */
     private final class SimNode implements NodeDriver.Observer {
-        final LocalNode local;
+        /** The process's name; {@link #local} is its current life under its current member id. */
+        final String name;
+        LocalNode local;
+        /** Its data directory is gone: it comes back empty, under a new member id if anyone heard from it. */
+        boolean diskLost;
+        /** The nemesis asked for this member's removal; once removed, its process starts over empty. */
+        boolean decommissioned;
         /** Requests handed to the driver and not yet answered; none may remain once the driver ends. */
         final Map<CompletableFuture<?>, String> unanswered = new LinkedHashMap<>();
         SimApplyQueue applyQueue;
@@ -111,7 +119,8 @@ public final class Simulation {
         /** Starts so far: tells a scheduled exit which life it belongs to. */
         int lives;
 
-        SimNode(LocalNode local) {
+        SimNode(String name, LocalNode local) {
+            this.name = name;
             this.local = local;
         }
 
@@ -151,7 +160,7 @@ public final class Simulation {
         /** The process dies: nothing pending is answered (its clients see the connection drop and time out). */
         void crash() {
             local.crash();
-            storage.crash(id());
+            storage.crash(name);
             safety.onCrash(local);
             unanswered.clear();
             applyQueue = null;
@@ -413,6 +422,8 @@ public final class Simulation {
     private long firstWriteAfterHeal = -1;
     private final Map<Class<?>, Long> messagesSent = new HashMap<>();
     private long appendEntriesWithEntries;
+    private final Membership bootstrap;
+    private int incarnations;
 
     public Simulation(long seed, SimConfig cfg) {
         this(seed, cfg, MEMORY);
@@ -433,12 +444,13 @@ public final class Simulation {
             ids.add("n" + i);
         }
         Membership membership = new Membership(peers);
+        this.bootstrap = membership;
         for (String id : ids) {
             LocalNode local = new LocalNode(cfg.raft().withId(id), storage.storageFor(id, membership, new Random(rnd.nextLong())));
             local.snapshotEvery = cfg.snapshotEvery();
             local.trailingEntries = cfg.trailingEntries();
             local.stepDownGrace = java.time.Duration.ofMillis(STEP_DOWN_GRACE_MS);
-            SimNode node = new SimNode(local);
+            SimNode node = new SimNode(id, local);
             nodes.put(id, node);
             node.start();
             long phase = rnd.nextInt(TICK_MS);
@@ -491,6 +503,9 @@ public final class Simulation {
         }
         if (cfg.faultMs() > 0) {
             schedule(nemesisGap(), this::nemesis);
+        }
+        if (cfg.membership()) {
+            schedule(AUTOPILOT_MS, this::autopilot);
         }
         runUntil(cfg.faultMs());
         heal();
@@ -557,8 +572,13 @@ public final class Simulation {
                 return false;
             }
             long commit = leader.local.raft.commitIndex();
-            return nodes.values().stream().allMatch(n -> n.local.up && n.local.sm.appliedIndex() == commit);
+            return (!cfg.membership() || settled())
+                    && nodes.values().stream().allMatch(n -> n.local.up && n.local.sm.appliedIndex() == commit);
         });
+        if (cfg.membership() && !settled()) {
+            fail("the autopilot did not bring every node back as a voter within 5 s of quiet: "
+                    + (leaderNode() == null ? "no leader" : leaderNode().local.raft.membership()));
+        }
         Map<String, String> reference = null;
         for (SimNode n : nodes.values()) {
             if (!n.local.up) {
@@ -702,7 +722,7 @@ public final class Simulation {
         if (m instanceof AppendEntries ae && !ae.entries().isEmpty()) {
             appendEntriesWithEntries++;
         }
-        if (cutLinks.contains(m.from() + "->" + m.to()) || rnd.nextDouble() < dropRate) {
+        if (cut(m) || rnd.nextDouble() < dropRate) {
             return;
         }
         deliverLater(m);
@@ -717,12 +737,18 @@ public final class Simulation {
             delay += rnd.nextInt(200); // a straggler, overtaken by later messages
         }
         schedule(delay, () -> {
-            SimNode to = nodes.get(m.to());
-            if (to.local.up && !cutLinks.contains(m.from() + "->" + m.to())) {
+            // Addressed by member id, delivered to the process of that name: a message for an old id
+            // reaches the node's new self, whose driver must drop it.
+            SimNode to = nodes.get(Peer.nameOf(m.to()));
+            if (to != null && to.local.up && !cut(m)) {
                 trace.add(now, m.to(), m);
                 input(to, d -> d.step(m));
             }
         });
+    }
+
+    private boolean cut(Message m) {
+        return cutLinks.contains(Peer.nameOf(m.from()) + "->" + Peer.nameOf(m.to()));
     }
 
     private void onRequest(SimNode node, Request r) {
@@ -885,7 +911,7 @@ public final class Simulation {
                     trace.add(now, victim.id(), "NEMESIS crash at next Ready");
                 } else if (how == 1) {
                     int steps = rnd.nextInt(6);
-                    storage.haltSoon(victim.id(), steps);
+                    storage.haltSoon(victim.name, steps);
                     trace.add(now, victim.id(), "NEMESIS power cut after " + steps + " more disk operations");
                 } else {
                     trace.add(now, victim.id(), "NEMESIS crash");
@@ -904,9 +930,21 @@ public final class Simulation {
             maxDelayMs = 1 + rnd.nextInt(Math.max(1, cfg.maxDelayMs()));
             trace.add(now, null, String.format("NEMESIS network drop=%.2f dup=%.2f delay<=%dms", dropRate, dupRate, maxDelayMs));
         } else if (cfg.transfers() && leader != null && dice < 90) {
-            String target = ids.get(rnd.nextInt(ids.size()));
+            String target = nodes.get(ids.get(rnd.nextInt(ids.size()))).id();
             trace.add(now, leader.id(), "NEMESIS transfer leadership to " + target);
             input(leader, d -> d.transferLeadership(target));
+        } else if (cfg.membership() && settled() && dice < 97) {
+            SimNode victim = nodes.get(ids.get(rnd.nextInt(ids.size())));
+            if (rnd.nextBoolean()) {
+                loseDisk(victim);
+            } else {
+                trace.add(now, victim.id(), "NEMESIS decommission " + victim.id() + " (it comes back empty once removed)");
+                victim.decommissioned = true;
+                answers.merge("membership decommission", 1L, Long::sum);
+                if (victim == leader && rnd.nextBoolean()) {
+                    input(leader, NodeDriver::transferToBestFollower);
+                }
+            }
         }
         schedule(nemesisGap(), this::nemesis);
     }
@@ -918,8 +956,8 @@ public final class Simulation {
         int kind = rnd.nextInt(3);
         if (kind == 0 && leader != null) {
             // The leader alone, or with a few others, in the minority.
-            shuffled.remove(leader.id());
-            shuffled.add(0, leader.id());
+            shuffled.remove(leader.name);
+            shuffled.add(0, leader.name);
             int minority = 1 + rnd.nextInt(Math.max(1, ids.size() - io.raftkv.raft.Quorum.majority(ids.size())));
             cutBetween(shuffled.subList(0, minority), shuffled.subList(minority, shuffled.size()), true);
             trace.add(now, null, "NEMESIS partition leader side " + shuffled.subList(0, minority));
@@ -978,6 +1016,10 @@ public final class Simulation {
         if (node.local.up) {
             return;
         }
+        if (node.diskLost) {
+            rejoin(node);
+            return;
+        }
         node.start();
         safety.onRestart(node.local);
         trace.add(now, node.id(), "RESTART " + node.local);
@@ -987,6 +1029,144 @@ public final class Simulation {
     private SimNode randomNode(boolean up) {
         List<SimNode> candidates = nodes.values().stream().filter(n -> n.local.up == up).toList();
         return candidates.isEmpty() ? null : candidates.get(rnd.nextInt(candidates.size()));
+    }
+
+    // ---------------------------------------------------------------- membership (cfg.membership())
+
+    private static final long AUTOPILOT_MS = 50;
+    private static final Membership NO_ONE = new Membership(List.of(), List.of(), Set.of());
+
+    /** The leader's membership is every process under its current id as a voter, and nothing is pending. */
+    private boolean settled() {
+        SimNode l = leaderNode();
+        if (l == null || l.local.raft.membershipChangePending()) {
+            return false;
+        }
+        Membership m = l.local.raft.membership();
+        return m.learners().isEmpty() && m.voters().size() == nodes.size()
+                && nodes.values().stream().allMatch(n -> !n.diskLost && !n.decommissioned && m.isVoter(n.id()));
+    }
+
+    /** The process dies and its data directory is gone: it comes back empty (see {@link #rejoin}). */
+    private void loseDisk(SimNode victim) {
+        trace.add(now, victim.id(), "NEMESIS lost disk");
+        answers.merge("membership lost disk", 1L, Long::sum);
+        if (victim.local.up) {
+            victim.crash();
+        }
+        victim.diskLost = true;
+        scheduleRestart(victim);
+    }
+
+    /**
+     * An empty data directory comes back under its old name, deciding as RaftKvNode does: if any
+     * member it reaches ever heard from that name, or removed it, it joins under a new member id with no membership
+     * (to be added as a learner); if every other member answers and none did, it may be that member;
+     * otherwise it waits.
+     */
+    private void rejoin(SimNode node) {
+        List<String> others = new ArrayList<>();
+        Map<String, IdentityCheck.Answer> said = new HashMap<>();
+        for (SimNode o : nodes.values()) {
+            if (o == node) {
+                continue;
+            }
+            others.add(o.name);
+            boolean reachable = o.local.up && !cutLinks.contains(node.name + "->" + o.name) && !cutLinks.contains(o.name + "->" + node.name);
+            if (reachable) {
+                // What GET /raft/info answers: it heard from that id, or its cluster removed it.
+                said.put(o.name, new IdentityCheck.Answer(o.local.storage.stable().contacts().contains(node.name)
+                        || o.local.raft.membership().isRemoved(node.name), "sim"));
+            }
+        }
+        IdentityCheck.Verdict verdict = IdentityCheck.decide(others, said);
+        boolean heard = verdict == IdentityCheck.Verdict.REPLACED;
+        String id;
+        Membership boot;
+        if (heard) {
+            id = node.name + Peer.INCARNATION_MARK + Integer.toHexString(++incarnations);
+            boot = NO_ONE;
+        } else if (verdict == IdentityCheck.Verdict.CONFIRMED) {
+            id = node.name;
+            boot = bootstrap;
+        } else {
+            trace.add(now, node.name, "empty directory waits for every member to answer");
+            schedule(200, () -> restart(node));
+            return;
+        }
+        LocalNode fresh = new LocalNode(cfg.raft().withId(id), storage.storageFor(node.name, boot, new Random(rnd.nextLong())));
+        fresh.snapshotEvery = cfg.snapshotEvery();
+        fresh.trailingEntries = cfg.trailingEntries();
+        fresh.stepDownGrace = java.time.Duration.ofMillis(STEP_DOWN_GRACE_MS);
+        node.local = fresh;
+        node.diskLost = false;
+        node.start();
+        safety.onRestart(fresh);
+        trace.add(now, id, "REJOIN with an empty directory as " + id + (heard ? " (a new member)" : " (never heard of before)"));
+        answers.merge(heard ? "membership rejoined as a new member" : "membership rejoined as itself", 1L, Long::sum);
+        process(node);
+    }
+
+    /**
+     * What the production autopilot does, one step at a time on the leader: start over a removed
+     * decommissioned process, remove a decommissioned member, add a process that is no member as a
+     * learner, remove the old id of a process that runs under a new one, promote a caught-up learner.
+     */
+    private void autopilot() {
+        schedule(AUTOPILOT_MS, this::autopilot);
+        SimNode l = leaderNode();
+        if (l == null || l.ending || l.local.raft.membershipChangePending()) {
+            return;
+        }
+        RaftNode raft = l.local.raft;
+        Membership m = raft.membership();
+        for (SimNode n : nodes.values()) {
+            if (n.decommissioned && m.isRemoved(n.id())) {
+                n.decommissioned = false;
+                loseDisk(n);
+                return;
+            }
+        }
+        for (SimNode n : nodes.values()) {
+            if (n.decommissioned && m.isMember(n.id())) {
+                proposeMembership(l, x -> x.without(n.id()), "remove " + n.id());
+                return;
+            }
+        }
+        for (SimNode n : nodes.values()) {
+            if (n.local.up && !n.diskLost && !n.decommissioned && !m.isMember(n.id()) && !m.isRemoved(n.id())) {
+                proposeMembership(l, x -> x.withLearner(new Peer(n.id(), "sim://" + n.name)), "add learner " + n.id());
+                return;
+            }
+        }
+        for (String member : m.memberIds()) {
+            SimNode n = nodes.get(Peer.nameOf(member));
+            if (!n.id().equals(member) && m.isMember(n.id())) {
+                proposeMembership(l, x -> x.without(member), "remove the old id " + member + " of " + n.id());
+                return;
+            }
+        }
+        Map<String, Long> match = raft.matchIndexes();
+        for (Peer p : m.learners()) {
+            if (m.voters().size() < cfg.nodes() && match.getOrDefault(p.id(), 0L) >= raft.commitIndex()) {
+                proposeMembership(l, x -> x.promote(p.id()), "promote " + p.id());
+                return;
+            }
+        }
+    }
+
+    private void proposeMembership(SimNode leader, java.util.function.UnaryOperator<Membership> change, String what) {
+        trace.add(now, leader.id(), "AUTOPILOT " + what);
+        CompletableFuture<Boolean> answer = new CompletableFuture<>();
+        String kind = "membership " + what.substring(0, what.indexOf(' ')) + (leader.local.raft.membership().isVoter(leader.id())
+                && what.equals("remove " + leader.id()) ? " the leader" : "");
+        answer.whenComplete((v, e) -> {
+            trace.add(now, leader.id(), "AUTOPILOT " + what + ": " + (e == null ? "applied" : e.toString()));
+            if (e == null) {
+                answers.merge(kind, 1L, Long::sum);
+            }
+        });
+        input(leader, d -> d.proposeMembership(change, answer));
     }
 
     /** Ends every fault: nodes come back, links heal, the network turns reliable. */
