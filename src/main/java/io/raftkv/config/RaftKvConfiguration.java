@@ -1,6 +1,8 @@
 package io.raftkv.config;
 
 import io.raftkv.kv.IdempotencyPolicy;
+import io.raftkv.members.DesiredSize;
+import io.raftkv.members.MembershipDesiredSize;
 import io.raftkv.members.MembershipPort;
 import io.raftkv.members.NodeMembership;
 import io.raftkv.node.ForceNewCluster;
@@ -19,10 +21,11 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.ssl.NoSuchSslBundleException;
 import org.springframework.boot.ssl.SslBundles;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.event.ContextClosedEvent;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -91,6 +94,13 @@ public class RaftKvConfiguration {
     @Bean
     MembershipPort membershipPort(RaftKvNode node) {
         return new NodeMembership(node);
+    }
+
+    /** The size the autopilot works toward, from the log; in Kubernetes the StatefulSet gives it instead. */
+    @Bean
+    @ConditionalOnBooleanProperty(name = "raftkv.autopilot.kubernetes.enabled", havingValue = false, matchIfMissing = true)
+    DesiredSize desiredSize(RaftKvNode node) {
+        return new MembershipDesiredSize(() -> node.status().membership());
     }
 
     @Bean

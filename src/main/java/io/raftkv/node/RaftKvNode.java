@@ -394,6 +394,11 @@ public final class RaftKvNode implements AutoCloseable {
         return changeMembership(m -> m.without(id));
     }
 
+    /** Sets the number of voters the autopilot works toward, through the log (0: keep the voters there are). */
+    public CompletableFuture<Void> setDesiredSize(int size) {
+        return changeMembership(m -> m.withDesiredSize(size));
+    }
+
     private CompletableFuture<Void> changeMembership(UnaryOperator<Membership> change) {
         CompletableFuture<WriteResult> applied = new CompletableFuture<>();
         loop.submit(d -> d.proposeMembership(change, applied));

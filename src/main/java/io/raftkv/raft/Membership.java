@@ -22,9 +22,11 @@ import java.util.stream.Stream;
  * {@code learners} receive the log and snapshots but never vote or count toward a majority (etcd's
  * learners, the dissertation's non-voting members of §4.2.1). {@code removed} holds every id ever
  * taken out of the cluster: a data directory that comes back after its member was removed or
- * replaced speaks with a removed id, and nobody takes a message from it again.
+ * replaced speaks with a removed id, and nobody takes a message from it again. {@code desiredSize}
+ * is the number of voters the autopilot works toward (0: not set, keep the voters there are): kept
+ * here so every future leader reconciles toward the same size.
  */
-public record Membership(List<Peer> voters, List<Peer> learners, Set<String> removed) {
+public record Membership(List<Peer> voters, List<Peer> learners, Set<String> removed, int desiredSize) {
     /** Marks the encoding that carries learners and removed ids; the first one held voters only. */
     private static final int FORMAT_2 = -2;
     private static final int MAX_MEMBERS = 1024;
@@ -50,10 +52,22 @@ public record Membership(List<Peer> voters, List<Peer> learners, Set<String> rem
                 throw new IllegalArgumentException("member id " + id + " was removed and cannot be a member again");
             }
         }
+        if (desiredSize < 0 || desiredSize > MAX_MEMBERS) {
+            throw new IllegalArgumentException("desired size " + desiredSize + " is out of range");
+        }
+    }
+
+    public Membership(List<Peer> voters, List<Peer> learners, Set<String> removed) {
+        this(voters, learners, removed, 0);
     }
 
     public Membership(List<Peer> voters) {
         this(voters, List.of(), Set.of());
+    }
+
+    /** The same members, working toward {@code size} voters. */
+    public Membership withDesiredSize(int size) {
+        return new Membership(voters, learners, removed, size);
     }
 
     public boolean isVoter(String id) {
@@ -106,7 +120,7 @@ public record Membership(List<Peer> voters, List<Peer> learners, Set<String> rem
     public Membership withLearner(Peer p) {
         List<Peer> l = new ArrayList<>(learners);
         l.add(p);
-        return new Membership(voters, l, removed);
+        return new Membership(voters, l, removed, desiredSize);
     }
 
     /** Makes learner {@code id} a voter. */
@@ -115,7 +129,7 @@ public record Membership(List<Peer> voters, List<Peer> learners, Set<String> rem
                 .orElseThrow(() -> new IllegalArgumentException(id + " is not a learner"));
         List<Peer> v = new ArrayList<>(voters);
         v.add(p);
-        return new Membership(v, learners.stream().filter(x -> !x.id().equals(id)).toList(), removed);
+        return new Membership(v, learners.stream().filter(x -> !x.id().equals(id)).toList(), removed, desiredSize);
     }
 
     /** Takes member {@code id} out for good: its id joins {@link #removed}. */
@@ -126,7 +140,7 @@ public record Membership(List<Peer> voters, List<Peer> learners, Set<String> rem
         Set<String> r = new HashSet<>(removed);
         r.add(id);
         return new Membership(voters.stream().filter(p -> !p.id().equals(id)).toList(),
-                learners.stream().filter(p -> !p.id().equals(id)).toList(), r);
+                learners.stream().filter(p -> !p.id().equals(id)).toList(), r, desiredSize);
     }
 
     /**
@@ -167,6 +181,7 @@ public record Membership(List<Peer> voters, List<Peer> learners, Set<String> rem
             for (String id : new TreeSet<>(removed)) {
                 out.writeUTF(id);
             }
+            out.writeInt(desiredSize);
             return bytes.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -198,10 +213,11 @@ public record Membership(List<Peer> voters, List<Peer> learners, Set<String> rem
             for (int i = 0; i < n; i++) {
                 removed.add(in.readUTF());
             }
+            int desiredSize = in.readInt();
             if (in.available() > 0) {
                 throw new IllegalArgumentException("corrupt membership: " + in.available() + " bytes after the end");
             }
-            return new Membership(voters, learners, removed);
+            return new Membership(voters, learners, removed, desiredSize);
         } catch (IOException e) {
             throw new IllegalArgumentException("corrupt membership entry", e);
         }

@@ -27,7 +27,7 @@ import jakarta.servlet.http.HttpServletResponse;
  *   <li>Open: the probes {@code /actuator/health}, {@code /actuator/health/liveness} and
  *       {@code /actuator/health/readiness} (status only without a token, details with one).</li>
  *   <li>Root token only: {@code /auth/**} and membership changes ({@code POST}/{@code DELETE} under
- *       {@code /cluster/members}), checked here and again in the handler, and {@code /snapshot}
+ *       {@code /cluster/members}, {@code PUT /cluster/size}), checked here and again in the handler, and {@code /snapshot}
  *       (a backup holds every key and the token hashes).</li>
  *   <li>Any valid token, root or replicated, with any roles or none: {@code /cluster},
  *       {@code /actuator/**} ({@code prometheus}, {@code metrics}, {@code info}, health details) and
@@ -76,6 +76,7 @@ class SecurityConfiguration {
                             .requestMatchers(HttpMethod.POST, "/cluster/members", "/cluster/members/**")
                             .hasAuthority(CallerAuthentication.ROOT_AUTHORITY)
                             .requestMatchers(HttpMethod.DELETE, "/cluster/members/**").hasAuthority(CallerAuthentication.ROOT_AUTHORITY)
+                            .requestMatchers(HttpMethod.PUT, "/cluster/size").hasAuthority(CallerAuthentication.ROOT_AUTHORITY)
                             .anyRequest().authenticated();
                 });
         return http.build();

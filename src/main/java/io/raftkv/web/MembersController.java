@@ -9,6 +9,7 @@ import io.raftkv.raft.Peer;
 import io.raftkv.raft.Quorum;
 import io.raftkv.security.Callers;
 import jakarta.servlet.http.HttpServletRequest;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -16,6 +17,7 @@ import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -27,7 +29,7 @@ import java.util.regex.Pattern;
 
 /**
  * Membership administration: who is in the cluster, adding a learner, promoting it, removing a
- * member. Changes run on the leader (others redirect), one at a time ({@code 409} while another is
+ * member, and the size the autopilot works toward. Changes run on the leader (others redirect), one at a time ({@code 409} while another is
  * not committed), and need the root token when authentication is on.
  */
 @RestController
@@ -35,12 +37,18 @@ class MembersController {
     private static final Pattern MEMBER_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}(~[0-9a-f]{1,16})?");
     private static final Pattern PEER_URL = Pattern.compile("https?://[A-Za-z0-9.\\-\\[\\]:]+:[0-9]{1,5}");
 
+    /** As the autopilot's {@code DesiredSize#MAX}: far beyond any sensible Raft cluster, a guard against typos. */
+    private static final int MAX_SIZE = 99;
+
     private final RaftKvNode node;
     private final LeaderRouter router;
+    private final boolean kubernetes;
 
-    MembersController(RaftKvNode node, LeaderRouter router) {
+    MembersController(RaftKvNode node, LeaderRouter router,
+                      @Value("${raftkv.autopilot.kubernetes.enabled:false}") boolean kubernetes) {
         this.node = node;
         this.router = router;
+        this.kubernetes = kubernetes;
     }
 
     /** A member as {@code GET /cluster/members} shows it; progress only when this node leads. */
@@ -58,27 +66,37 @@ class MembersController {
     record AddMember(String id, String peerUrl, String clientUrl) {
     }
 
+    /** @param size the number of voters the autopilot works toward; null when none was set (keep the voters there are) */
+    record Size(Integer size, int voters) {
+    }
+
+    record SetSize(Integer size) {
+    }
+
+    /** Served by the leader, which alone knows each member's progress; others redirect to it. */
     @GetMapping(value = "/cluster/members", produces = MediaType.APPLICATION_JSON_VALUE)
-    CompletableFuture<Members> members() {
+    CompletableFuture<ResponseEntity<Object>> members(HttpServletRequest req) {
+        return router.onLeader(req, LeaderRouter.Kind.READ, node::members, progress -> ResponseEntity.ok(view(progress)));
+    }
+
+    private Members view(List<MemberView> progress) {
         NodeStatus s = node.status();
         PeerDirectory dir = node.directory();
-        return node.members().thenApply(progress -> {
-            Membership m = s.membership();
-            List<Member> out = new ArrayList<>();
-            int healthyVoters = 0;
-            for (String id : m.memberIds()) {
-                MemberView v = progress.stream().filter(p -> p.id().equals(id)).findFirst().orElse(null);
-                boolean voter = m.isVoter(id);
-                if (v != null && voter && v.recentlyActive()) {
-                    healthyVoters++;
-                }
-                out.add(new Member(id, Peer.nameOf(id), voter ? "voter" : "learner", m.peer(id).map(Peer::address).orElse(""),
-                        dir.clientUrl(id).orElse(null), v == null ? null : v.matchIndex(), v == null ? null : v.lag(),
-                        v == null ? null : v.recentlyActive()));
+        Membership m = s.membership();
+        List<Member> out = new ArrayList<>();
+        int healthyVoters = 0;
+        for (String id : m.memberIds()) {
+            MemberView v = progress.stream().filter(p -> p.id().equals(id)).findFirst().orElse(null);
+            boolean voter = m.isVoter(id);
+            if (v != null && voter && v.recentlyActive()) {
+                healthyVoters++;
             }
-            Integer tolerance = progress.isEmpty() ? null : Math.max(0, healthyVoters - Quorum.majority(m.ids().size()));
-            return new Members(s.leader(), out, tolerance);
-        });
+            out.add(new Member(id, Peer.nameOf(id), voter ? "voter" : "learner", m.peer(id).map(Peer::address).orElse(""),
+                    dir.clientUrl(id).orElse(null), v == null ? null : v.matchIndex(), v == null ? null : v.lag(),
+                    v == null ? null : v.recentlyActive()));
+        }
+        Integer tolerance = progress.isEmpty() ? null : Math.max(0, healthyVoters - Quorum.majority(m.ids().size()));
+        return new Members(s.leader(), out, tolerance);
     }
 
     @PostMapping(value = "/cluster/members", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -117,6 +135,31 @@ class MembersController {
             return done(Problems.of(HttpStatus.NOT_FOUND, "no-such-member", id + " is not a member"));
         }
         return router.onLeader(req, LeaderRouter.Kind.WRITE, () -> node.remove(id), v -> ResponseEntity.noContent().build());
+    }
+
+    @GetMapping(value = "/cluster/size", produces = MediaType.APPLICATION_JSON_VALUE)
+    Size size() {
+        Membership m = node.status().membership();
+        return new Size(m.desiredSize() == 0 ? null : m.desiredSize(), m.voters().size());
+    }
+
+    /**
+     * Sets the size the autopilot works toward, through the log. In Kubernetes the StatefulSet's
+     * {@code spec.replicas} is the size, so this is refused there.
+     */
+    @PutMapping(value = "/cluster/size", consumes = MediaType.APPLICATION_JSON_VALUE)
+    CompletableFuture<ResponseEntity<Object>> setSize(@RequestBody SetSize body, HttpServletRequest req) {
+        Callers.requireAdmin();
+        if (kubernetes) {
+            return done(Problems.of(HttpStatus.CONFLICT, "size-from-statefulset", "the cluster size follows the StatefulSet's "
+                    + "spec.replicas (raftkv.autopilot.kubernetes.enabled): use kubectl scale or helm upgrade --set replicas=N"));
+        }
+        if (body == null || body.size() == null || body.size() < 1 || body.size() > MAX_SIZE) {
+            return done(Problems.of(HttpStatus.BAD_REQUEST, "bad-size", "size must be a number of voters from 1 to " + MAX_SIZE));
+        }
+        int size = body.size();
+        return router.onLeader(req, LeaderRouter.Kind.WRITE, () -> node.setDesiredSize(size),
+                v -> ResponseEntity.ok((Object) new Size(size, node.status().membership().voters().size())));
     }
 
     private static CompletableFuture<ResponseEntity<Object>> done(ResponseEntity<Object> r) {

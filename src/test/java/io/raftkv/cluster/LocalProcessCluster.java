@@ -26,7 +26,10 @@ public final class LocalProcessCluster implements ClusterUnderTest {
 
     private final Map<String, Node> nodes = new LinkedHashMap<>();
     private final Map<String, Process> processes = new LinkedHashMap<>();
-    private final String clusterSpec;
+    private String clusterSpec;
+    /** The raftkv.cluster each node was started with: a node added later names the members before it and itself. */
+    private final Map<String, String> specs = new java.util.HashMap<>();
+    private Path baseDir;
     private final List<String> extraArgs;
     private final List<String> jvmOptions;
     private final Path jar;
@@ -82,7 +85,22 @@ public final class LocalProcessCluster implements ClusterUnderTest {
             }
         }
         this.clusterSpec = spec.toString();
+        this.baseDir = baseDir;
         nodes.keySet().forEach(this::start);
+    }
+
+    /**
+     * Makes and starts one more node, {@code n<k+1>}, with {@code raftkv.cluster} naming every node so
+     * far and itself: it finds the running cluster and joins it as a learner. Plain HTTP only.
+     */
+    public synchronized String addNode() {
+        String id = "n" + (nodes.size() + 1);
+        Node n = new Node(id, freePort(), freePort(), baseDir.resolve(id), baseDir.resolve(id + ".log"));
+        nodes.put(id, n);
+        clusterSpec = clusterSpec + "," + id + "=" + scheme + "://127.0.0.1:" + n.peerPort();
+        specs.put(id, clusterSpec);
+        start(id);
+        return id;
     }
 
     private static int freePort() {
@@ -131,6 +149,12 @@ public final class LocalProcessCluster implements ClusterUnderTest {
         return nodes.get(node).dataDir();
     }
 
+    /** The spec of the nodes made with the cluster: those of {@link #addNode} left out. */
+    private String initialSpec() {
+        return String.join(",", java.util.Arrays.stream(clusterSpec.split(","))
+                .filter(e -> !specs.containsKey(e.substring(0, e.indexOf('=')))).toList());
+    }
+
     @Override
     public synchronized void start(String id) {
         Process running = processes.get(id);
@@ -145,7 +169,7 @@ public final class LocalProcessCluster implements ClusterUnderTest {
         cmd.addAll(List.of(
                 "-jar", jar.toString(),
                 "--raftkv.node-id=" + id,
-                "--raftkv.cluster=" + clusterSpec,
+                "--raftkv.cluster=" + specs.getOrDefault(id, initialSpec()),
                 "--server.port=" + n.clientPort(),
                 "--raftkv.peer-port=" + n.peerPort(),
                 "--raftkv.advertise-url=" + scheme + "://127.0.0.1:" + n.clientPort(),

@@ -58,14 +58,14 @@ class LostDiskIT {
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (!c.logs(lost).contains("waiting for [" + leader + "] to answer") && !joined(c, lost)) {
                 assertThat(System.nanoTime()).as("the new directory waits or joins:\n" + c.logs(lost)).isLessThan(deadline);
-                sleep(100);
+                MembersApi.sleep(100);
             }
             // `behind` may still point at the dead leader for a moment after its pause; then it has none.
             HttpResponse<String> refused = http.put(c.clientUrl(behind), "lost-disk/after", "x");
             while (refused.statusCode() != 503) {
                 assertThat(refused.statusCode()).as("never accepted without the old leader: " + refused.body()).isGreaterThanOrEqualTo(300);
                 assertThat(System.nanoTime()).as("`behind` knows it has no leader").isLessThan(deadline);
-                sleep(100);
+                MembersApi.sleep(100);
                 refused = http.put(c.clientUrl(behind), "lost-disk/after", "x");
             }
             assertThat(c.leader()).isEmpty();
@@ -76,7 +76,7 @@ class LostDiskIT {
             HttpResponse<String> read = http.get(c.clientUrl(behind), "lost-disk/acked");
             while (read.statusCode() == 503 || read.statusCode() == 307) {
                 assertThat(System.nanoTime()).as("a leader is elected again: " + read.body()).isLessThan(deadline);
-                sleep(100);
+                MembersApi.sleep(100);
                 read = http.get(c.clientUrl(behind), "lost-disk/acked");
             }
             assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
@@ -85,7 +85,7 @@ class LostDiskIT {
                 deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
                 while (!c.logs(lost).contains("stays out of the cluster")) {
                     assertThat(System.nanoTime()).as("the old leader says it heard from " + lost).isLessThan(deadline);
-                    sleep(100);
+                    MembersApi.sleep(100);
                 }
                 // Restarted (as a supervisor would), it empties the directory that never took part and joins anew.
                 c.stop(lost);
@@ -93,7 +93,7 @@ class LostDiskIT {
                 deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
                 while (!joined(c, lost)) {
                     assertThat(System.nanoTime()).as("it joins as a new member:\n" + c.logs(lost)).isLessThan(deadline);
-                    sleep(100);
+                    MembersApi.sleep(100);
                 }
             }
             assertThat(c.logs(lost)).contains("has heard from " + lost + " before");
@@ -108,19 +108,19 @@ class LostDiskIT {
             // The leader adds the new member as a learner; replacing the old id with it restores three voters.
             String leaderNow = c.awaitLeader(Duration.ofSeconds(30));
             URI admin = c.clientUrl(Peer.nameOf(leaderNow));
-            String newId = awaitLearner(admin, lost);
+            String newId = MembersApi.await(admin, lost, "learner");
             assertThat(newId).startsWith(lost + "~");
-            HttpResponse<String> removed = send(admin, "DELETE", "/cluster/members/" + lost);
+            HttpResponse<String> removed = MembersApi.send(admin, "DELETE", "/cluster/members/" + lost);
             assertThat(removed.statusCode()).as(removed.body()).isEqualTo(204);
-            HttpResponse<String> promoted = send(admin, "POST", "/cluster/members/" + newId + "/promote");
+            HttpResponse<String> promoted = MembersApi.send(admin, "POST", "/cluster/members/" + newId + "/promote");
             long promoteBy = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (promoted.statusCode() == 409) { // the removal may not have committed yet, or the learner not caught up
                 assertThat(System.nanoTime()).as(promoted.body()).isLessThan(promoteBy);
-                sleep(100);
-                promoted = send(admin, "POST", "/cluster/members/" + newId + "/promote");
+                MembersApi.sleep(100);
+                promoted = MembersApi.send(admin, "POST", "/cluster/members/" + newId + "/promote");
             }
             assertThat(promoted.statusCode()).as(promoted.body()).isEqualTo(200);
-            String members = send(admin, "GET", "/cluster/members").body();
+            String members = MembersApi.send(admin, "GET", "/cluster/members").body();
             assertThat(members).contains("\"" + newId + "\"").doesNotContain("\"id\":\"" + lost + "\"")
                     .contains("\"failureTolerance\":");
             HttpResponse<String> after = http.put(c.clientUrl(lost), "lost-disk/after-rejoin", "y");
@@ -128,7 +128,7 @@ class LostDiskIT {
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (!"kept".equals(http.get(c.clientUrl(lost), "lost-disk/acked", "consistency=stale").body())) {
                 assertThat(System.nanoTime()).as("the new member catches up").isLessThan(deadline);
-                sleep(100);
+                MembersApi.sleep(100);
             }
         }
     }
@@ -143,12 +143,12 @@ class LostDiskIT {
             URI admin = c.clientUrl(Peer.nameOf(leaderNow));
             Pattern voter = Pattern.compile("\"id\":\"(" + Pattern.quote(lost) + "~[0-9a-f]+)\",\"name\":\"[^\"]*\",\"role\":\"voter\"");
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            String members = send(admin, "GET", "/cluster/members").body();
+            String members = MembersApi.send(admin, "GET", "/cluster/members").body();
             while (!voter.matcher(members).find() || members.contains("\"id\":\"" + lost + "\"")) {
                 assertThat(System.nanoTime()).as("the autopilot removes " + lost + " and promotes its new self: " + members)
                         .isLessThan(deadline);
-                sleep(200);
-                members = send(admin, "GET", "/cluster/members").body();
+                MembersApi.sleep(200);
+                members = MembersApi.send(admin, "GET", "/cluster/members").body();
             }
             assertThat(members).contains("\"failureTolerance\":1");
             HttpResponse<String> after = http.put(c.clientUrl(lost), "lost-disk/after-autopilot", "z");
@@ -161,39 +161,4 @@ class LostDiskIT {
         return c.logs(node).contains("joining it as the new member");
     }
 
-    /** Waits until the leader lists a learner of {@code name}; returns its member id. */
-    private static String awaitLearner(URI admin, String name) {
-        Pattern learner = Pattern.compile("\"id\":\"(" + Pattern.quote(name) + "~[0-9a-f]+)\",\"name\":\"[^\"]*\",\"role\":\"learner\"");
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (true) {
-            Matcher m = learner.matcher(send(admin, "GET", "/cluster/members").body());
-            if (m.find()) {
-                return m.group(1);
-            }
-            assertThat(System.nanoTime()).as("the new member of " + name + " is added as a learner").isLessThan(deadline);
-            sleep(100);
-        }
-    }
-
-    private static HttpResponse<String> send(URI node, String method, String path) {
-        try {
-            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(node.resolve(path))
-                    .method(method, HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(10)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
 }
