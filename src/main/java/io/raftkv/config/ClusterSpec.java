@@ -13,6 +13,14 @@ public final class ClusterSpec {
     }
 
     public static Membership parse(String spec, String selfId, int peerPort) {
+        return parse(spec, selfId, peerPort, null);
+    }
+
+    /**
+     * @param selfPeerUrl where peers reach this node when {@code spec} does not name it (it then joins
+     *                    the cluster of the members named); null or blank when it must be named
+     */
+    public static Membership parse(String spec, String selfId, int peerPort, String selfPeerUrl) {
         if (spec == null || spec.isBlank()) {
             return new Membership(List.of(new Peer(selfId, "http://localhost:" + peerPort)));
         }
@@ -40,7 +48,11 @@ public final class ClusterSpec {
             peers.add(new Peer(id, url.replaceAll("/+$", "")));
         }
         if (peers.stream().noneMatch(p -> p.id().equals(selfId))) {
-            throw new IllegalArgumentException("raftkv.cluster does not contain this node's id '" + selfId + "' (raftkv.node-id)");
+            if (selfPeerUrl == null || selfPeerUrl.isBlank()) {
+                throw new IllegalArgumentException("raftkv.cluster does not contain this node's id '" + selfId + "' (raftkv.node-id);"
+                        + " to join a running cluster that list does not name, set raftkv.peer-advertise-url");
+            }
+            peers.add(new Peer(selfId, selfPeerUrl.replaceAll("/+$", "")));
         }
         return new Membership(peers);
     }

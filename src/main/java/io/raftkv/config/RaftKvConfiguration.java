@@ -49,7 +49,7 @@ public class RaftKvConfiguration {
         RaftConfig raft = new RaftConfig(p.nodeId(), t.electionTicks(), t.heartbeatTicks(), RaftKvProperties.MAX_BYTES_PER_MESSAGE, 64,
                 t.electionTicks() * 10, true, true);
         RaftKvNode.Settings settings = new RaftKvNode.Settings(p.nodeId(), advertise, dataDir,
-                ClusterSpec.parse(p.cluster(), p.nodeId(), p.peerPort()), raft, p.peerSecret(),
+                ClusterSpec.parse(p.cluster(), p.nodeId(), p.peerPort(), p.peerAdvertiseUrl()), raft, p.peerSecret(),
                 p.snapshot().entries(), p.snapshot().trailingEntries(), p.requests().stepDownGrace(),
                 new IdempotencyPolicy(p.idempotency().maxEntries(), p.idempotency().ttl().toMillis()),
                 p.clusterToken(), peerTls(p, sslBundles));

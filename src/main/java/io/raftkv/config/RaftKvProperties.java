@@ -18,6 +18,9 @@ import java.time.Duration;
  * @param peerPort     port of the internal {@code /raft} endpoints (never served on the client port)
  * @param advertiseUrl the URL clients use to reach this node, used in redirects to it; defaults to
  *                     {@code http://localhost:<server.port>}
+ * @param peerAdvertiseUrl where peers reach this node when {@code cluster} does not name it (a node
+ *                     added later, such as a pod of a scaled-up StatefulSet): it then joins the
+ *                     cluster the listed members run, as a learner
  * @param dataDir      where the log, hard state and snapshots live; defaults to {@code data/<nodeId>}
  * @param peerSecret   shared secret every peer request must carry; empty disables peer authentication
  * @param clusterToken mixed into the cluster ID made when a new cluster bootstraps, so two clusters
@@ -34,6 +37,7 @@ public record RaftKvProperties(
         @DefaultValue("") String cluster,
         @DefaultValue("7080") int peerPort,
         String advertiseUrl,
+        String peerAdvertiseUrl,
         String dataDir,
         @DefaultValue("") String peerSecret,
         @DefaultValue Timing timing,
@@ -54,15 +58,18 @@ public record RaftKvProperties(
         if (peerPort < 1 || peerPort > 65535) {
             throw new IllegalArgumentException("raftkv.peer-port must be a TCP port (got " + peerPort + ")");
         }
+        if (peerAdvertiseUrl != null && !peerAdvertiseUrl.isBlank() && !peerAdvertiseUrl.matches("https?://[^/\\s]+:[0-9]+")) {
+            throw new IllegalArgumentException("raftkv.peer-advertise-url must look like http://host:port (got '" + peerAdvertiseUrl + "')");
+        }
         if (advertiseUrl != null && !advertiseUrl.isBlank() && !advertiseUrl.matches("https?://[^/\\s]+/?")) {
             throw new IllegalArgumentException("raftkv.advertise-url must look like http://host:port (got '" + advertiseUrl + "')");
         }
         cluster = cluster == null ? "" : cluster.trim();
-        ClusterSpec.parse(cluster, nodeId, peerPort); // validates
+        ClusterSpec.parse(cluster, nodeId, peerPort, peerAdvertiseUrl); // validates
         clusterToken = clusterToken == null ? "" : clusterToken;
         if (!cluster.isEmpty()) {
             String scheme = peer.ssl().enabled() ? "https://" : "http://";
-            for (io.raftkv.raft.Peer member : ClusterSpec.parse(cluster, nodeId, peerPort).voters()) {
+            for (io.raftkv.raft.Peer member : ClusterSpec.parse(cluster, nodeId, peerPort, peerAdvertiseUrl).voters()) {
                 if (!member.address().startsWith(scheme)) {
                     throw new IllegalArgumentException("raftkv.cluster: the peer URL of " + member.id() + " must start with " + scheme
                             + (peer.ssl().enabled() ? " because raftkv.peer.ssl.bundle is set" : " unless raftkv.peer.ssl.bundle is set"));
