@@ -109,6 +109,14 @@ class PeerServletTest {
     }
 
     @Test
+    void aJoinMustSayWhereTheJoiningMemberIsReached() throws Exception {
+        MockHttpServletResponse noUrl = send("POST", "/raft/join", "n4~3fa9c1", new byte[0]);
+        assertThat(noUrl.getStatus()).isEqualTo(400);
+        assertThat(noUrl.getContentAsString()).contains("bad-join");
+        assertThat(send("GET", "/raft/join", "n4~3fa9c1", null).getStatus()).isEqualTo(405);
+    }
+
+    @Test
     void onlyTheExactRawPathsAreRoutes() throws Exception {
         for (String uri : List.of("/raft;x/append", "/raft/append/", "/%72aft/append", "//raft/append", "/RAFT/append",
                 "/raft/./append", "/raft", "/", "/kv/x")) {
