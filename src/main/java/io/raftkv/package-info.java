@@ -12,6 +12,7 @@
  *   config         raftkv.* properties and the node's wiring
  *   members        autopilot: reconciles the members toward a desired size
  *   node           the runtime: a thread-free driver, and shells that own threads and sockets
+ *   watch          the window of applied changes that watches read and resume from
  *   kv             the replicated state machine
  *   raft.storage   the durable log, hard state and snapshots
  *   raft           the consensus core

@@ -39,11 +39,12 @@ class PackageRulesTest {
             Map.entry("members", Set.of("node", "raft")),
             Map.entry("ops", Set.of("node", "raft")),
             Map.entry("security", Set.of("config", "node", "kv", "http")),
-            Map.entry("web", Set.of("config", "node", "raft", "kv", "security", "http")),
+            Map.entry("watch", Set.of("kv")),
+            Map.entry("web", Set.of("config", "node", "watch", "raft", "kv", "security", "http")),
             Map.entry("peer", Set.of("config", "node", "raft", "http", "web")));
 
     /** The order of the root package-info.java: a package may use only packages after its own. */
-    private static final List<String> LAYERS = List.of("", "peer", "web", "security", "ops", "config", "members", "node", "kv",
+    private static final List<String> LAYERS = List.of("", "peer", "web", "security", "ops", "config", "members", "node", "watch", "kv",
             "raft.storage", "raft", "http");
 
     /**

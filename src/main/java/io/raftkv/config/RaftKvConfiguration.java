@@ -11,6 +11,7 @@ import io.raftkv.node.NodeLifecycle;
 import io.raftkv.node.NodeLimits;
 import io.raftkv.node.NodeMetrics;
 import io.raftkv.node.PeerClient;
+import io.raftkv.node.LeaseKeeper;
 import io.raftkv.node.RaftKvNode;
 import io.raftkv.node.Restore;
 import io.raftkv.raft.RaftConfig;
@@ -21,8 +22,10 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.ssl.NoSuchSslBundleException;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.event.ContextClosedEvent;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -30,7 +33,7 @@ import java.time.Duration;
 
 /** Builds the node from {@code raftkv.*} and gives it its lifecycle and its clock; the peer port is io.raftkv.peer's. */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties(RaftKvProperties.class)
+@EnableConfigurationProperties({RaftKvProperties.class, CoordinationProperties.class})
 public class RaftKvConfiguration {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RaftKvConfiguration.class);
 
@@ -110,6 +113,24 @@ public class RaftKvConfiguration {
         // Long enough to bring the best follower up to date and run one election.
         Duration wait = p.timing().electionTimeout().multipliedBy(4).plusSeconds(1);
         return new NodeLifecycle.LeadershipHandover(node, wait);
+    }
+
+    /** The leader's lease clock; it checks twice per election timeout, so an expiry is late by at most half of one. */
+    @Bean(destroyMethod = "close")
+    LeaseKeeper leaseKeeper(RaftKvNode node, RaftKvProperties p) {
+        Duration election = p.timing().electionTimeout();
+        // A randomized election timeout runs up to twice the configured one: extend new leaders' leases by that much.
+        return new LeaseKeeper(node, election.multipliedBy(2), election.dividedBy(2), System::nanoTime);
+    }
+
+    /**
+     * A node that begins to shut down stops timing leases at once: while its server drains, clients
+     * can no longer reach it to keep their leases alive, yet it may still lead until it hands over.
+     * The next leader gives every lease a whole TTL and an election timeout anew.
+     */
+    @Bean
+    ApplicationListener<ContextClosedEvent> stopLeaseClockOnShutdown(LeaseKeeper keeper) {
+        return event -> keeper.close();
     }
 
     @Bean

@@ -35,6 +35,8 @@ final class IdempotencyTable {
     private long clock = NO_TIME;
     /** {@code entries.size()} for other threads (metrics). */
     private volatile int size;
+    /** What remembered transaction results hold beyond the fixed cost of an entry (keys, read values). */
+    private volatile long resultBytes;
 
     IdempotencyTable(IdempotencyPolicy policy) {
         this.policy = Objects.requireNonNull(policy, "policy");
@@ -46,6 +48,28 @@ final class IdempotencyTable {
 
     int size() {
         return size;
+    }
+
+    /**
+     * Heap that remembered results hold beyond the fixed cost of an entry: a transaction's keys and
+     * the values it read, which the table keeps alive even after the keys change. Any thread.
+     */
+    long resultBytes() {
+        return resultBytes;
+    }
+
+    static long resultCost(WriteResult r) {
+        if (!(r instanceof WriteResult.TxnDone t)) {
+            return 0;
+        }
+        long bytes = 0;
+        for (WriteResult.OpResult o : t.results()) {
+            bytes += 64 + 2L * o.key().length();
+            if (o instanceof WriteResult.GetDone g && g.kv() != null) {
+                bytes += 64 + g.kv().value().length + (g.kv().contentType() == null ? 0 : 2L * g.kv().contentType().length());
+            }
+        }
+        return bytes;
     }
 
     /** Entries in insertion (= stamp) order, for the snapshot. Do not modify. */
@@ -65,6 +89,7 @@ final class IdempotencyTable {
                 break;
             }
             it.remove();
+            resultBytes -= resultCost(o.result());
         }
         size = entries.size();
     }
@@ -93,9 +118,10 @@ final class IdempotencyTable {
             return;
         }
         entries.put(key, new Outcome(fingerprint, result, clock));
+        resultBytes += resultCost(result);
         Iterator<Outcome> it = entries.values().iterator();
         while (entries.size() > policy.maxEntries()) {
-            it.next();
+            resultBytes -= resultCost(it.next().result());
             it.remove();
         }
         size = entries.size();
@@ -109,6 +135,7 @@ final class IdempotencyTable {
     /** Used by snapshot restore on a fresh table: appends an entry in its original order. */
     void restoreEntry(String key, Outcome outcome) {
         entries.put(key, outcome);
+        resultBytes += resultCost(outcome.result());
         size = entries.size();
     }
 }

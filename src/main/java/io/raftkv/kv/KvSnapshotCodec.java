@@ -23,6 +23,11 @@ import java.util.zip.CheckedOutputStream;
  * itself. Two machines with the same state write the same bytes (keys in code point order, the
  * idempotency table in insertion order, no timestamps or hash orders).
  *
+ * <h2>Format version 3</h2>
+ * Version 2 followed by the leases, before the checksum, as {@link CoordSnapshot} writes them; the
+ * idempotency results may also be transactions' and lease commands' (tags 6 to 9, see there).
+ * Written only when there are leases or such results, so that older nodes can still install the rest.
+ *
  * <h2>Format version 2</h2>
  * Version 1 followed by the roles and tokens, before the checksum:
  * <pre>
@@ -53,6 +58,7 @@ import java.util.zip.CheckedOutputStream;
  */
 final class KvSnapshotCodec {
     static final int MAGIC = 0x52464B56;
+    static final int FORMAT_VERSION_WITH_LEASES = 3;
     static final int FORMAT_VERSION = 2;
     static final int FORMAT_VERSION_WITHOUT_AUTH = 1;
     static final int FINGERPRINT_BYTES = 32;
@@ -64,38 +70,31 @@ final class KvSnapshotCodec {
     private static final int TAG_REUSED = 5;
 
     /** A fully built state, ready to be swapped in. */
-    record Restored(long appliedIndex, Keyspace keyspace, IdempotencyTable idempotency, AuthState auth) {
+    record Restored(long appliedIndex, Keyspace keyspace, IdempotencyTable idempotency, AuthState auth, Leases leases) {
     }
 
     private KvSnapshotCodec() {
     }
 
     static void write(OutputStream target, long appliedIndex, Keyspace keyspace, IdempotencyTable idempotency,
-                      AuthState auth) throws IOException {
+                      AuthState auth, Leases leases) throws IOException {
         CRC32C crc = new CRC32C();
         DataOutputStream out = new DataOutputStream(
                 new BufferedOutputStream(new CheckedOutputStream(target, crc), 1 << 16));
         out.writeInt(MAGIC);
         // Without roles or tokens the image is exactly version 1, which nodes from before auth can
         // still install during a rolling upgrade. Replicas with the same state still agree byte for byte.
-        boolean withAuth = !auth.isEmpty();
-        out.writeByte(withAuth ? FORMAT_VERSION : FORMAT_VERSION_WITHOUT_AUTH);
+        boolean withLeases = !leases.isEmpty() || idempotency.entries().stream()
+                .anyMatch(e -> CoordSnapshot.isCoordResult(e.getValue().result()));
+        boolean withAuth = withLeases || !auth.isEmpty();
+        out.writeByte(withLeases ? FORMAT_VERSION_WITH_LEASES : withAuth ? FORMAT_VERSION : FORMAT_VERSION_WITHOUT_AUTH);
         out.writeLong(appliedIndex);
         // The apply thread is the only writer and it is here, so the map cannot change under us.
         out.writeLong(keyspace.keyCount);
         long written = 0;
         for (KeyValue kv : keyspace.map.values()) {
             writeString(out, kv.key());
-            out.writeInt(kv.value().length);
-            out.write(kv.value());
-            if (kv.contentType() == null) {
-                out.writeInt(-1);
-            } else {
-                writeString(out, kv.contentType());
-            }
-            out.writeLong(kv.createRevision());
-            out.writeLong(kv.modRevision());
-            out.writeLong(kv.version());
+            writeState(out, kv);
             written++;
         }
         if (written != keyspace.keyCount) {
@@ -113,6 +112,9 @@ final class KvSnapshotCodec {
         }
         if (withAuth) {
             writeAuth(out, auth);
+        }
+        if (withLeases) {
+            CoordSnapshot.writeLeases(out, leases);
         }
         out.flush();
         out.writeInt((int) crc.getValue());
@@ -135,9 +137,9 @@ final class KvSnapshotCodec {
         }
         try {
             int version = in.readUnsignedByte();
-            if (version != FORMAT_VERSION && version != FORMAT_VERSION_WITHOUT_AUTH) {
+            if (version < FORMAT_VERSION_WITHOUT_AUTH || version > FORMAT_VERSION_WITH_LEASES) {
                 throw new IOException("unsupported key-value snapshot format version " + version
-                        + " (this node understands versions " + FORMAT_VERSION_WITHOUT_AUTH + " and " + FORMAT_VERSION + ")");
+                        + " (this node understands versions " + FORMAT_VERSION_WITHOUT_AUTH + " to " + FORMAT_VERSION_WITH_LEASES + ")");
             }
             return readBody(in, crc, policy, version);
         } catch (EOFException e) {
@@ -165,17 +167,13 @@ final class KvSnapshotCodec {
             if (previousKey != null && Utf8.compareCodePoints(previousKey, key) >= 0) {
                 throw corrupt("keys out of order at key #" + i);
             }
-            byte[] value = readBytes(in, in.readInt(), "value");
-            int ctLength = in.readInt();
-            String contentType = ctLength == -1 ? null : readString(in, ctLength, "contentType");
-            long createRevision = in.readLong();
-            long modRevision = in.readLong();
-            long version = in.readLong();
-            if (createRevision < 1 || modRevision < createRevision || modRevision > appliedIndex || version < 1) {
-                throw corrupt("impossible revisions for key #" + i + ": create " + createRevision + ", mod "
-                        + modRevision + ", version " + version + ", applied index " + appliedIndex);
+            KeyValue kv = readState(in, key);
+            if (kv.createRevision() < 1 || kv.modRevision() < kv.createRevision() || kv.modRevision() > appliedIndex
+                    || kv.version() < 1) {
+                throw corrupt("impossible revisions for key #" + i + ": create " + kv.createRevision() + ", mod "
+                        + kv.modRevision() + ", version " + kv.version() + ", applied index " + appliedIndex);
             }
-            keyspace.put(null, new KeyValue(key, value, contentType, createRevision, modRevision, version));
+            keyspace.put(null, kv);
             previousKey = key;
         }
 
@@ -204,6 +202,7 @@ final class KvSnapshotCodec {
             previousStamp = rememberedAt;
         }
         AuthState auth = formatVersion >= 2 ? readAuth(in) : AuthState.EMPTY;
+        Leases leases = formatVersion >= 3 ? CoordSnapshot.readLeases(in, keyspace) : new Leases();
 
         int expected = (int) crc.getValue();
         int actual = in.readInt();
@@ -213,7 +212,7 @@ final class KvSnapshotCodec {
         if (in.read() != -1) {
             throw corrupt("unexpected bytes after the checksum");
         }
-        return new Restored(appliedIndex, keyspace, table, auth);
+        return new Restored(appliedIndex, keyspace, table, auth, leases);
     }
 
     private static void writeAuth(DataOutputStream out, AuthState auth) throws IOException {
@@ -296,17 +295,38 @@ final class KvSnapshotCodec {
         return AuthState.of(roles, tokens);
     }
 
-    private static IOException corrupt(String what) {
+    /** Everything of a key but its name: bytes value, optstring contentType, long createRevision, modRevision, version. */
+    static void writeState(DataOutputStream out, KeyValue kv) throws IOException {
+        out.writeInt(kv.value().length);
+        out.write(kv.value());
+        if (kv.contentType() == null) {
+            out.writeInt(-1);
+        } else {
+            writeString(out, kv.contentType());
+        }
+        out.writeLong(kv.createRevision());
+        out.writeLong(kv.modRevision());
+        out.writeLong(kv.version());
+    }
+
+    static KeyValue readState(DataInputStream in, String key) throws IOException {
+        byte[] value = readBytes(in, in.readInt(), "value");
+        int ctLength = in.readInt();
+        String contentType = ctLength == -1 ? null : readString(in, ctLength, "contentType");
+        return new KeyValue(key, value, contentType, in.readLong(), in.readLong(), in.readLong());
+    }
+
+    static IOException corrupt(String what) {
         return new IOException("key-value snapshot is corrupt: " + what);
     }
 
-    private static void writeString(DataOutputStream out, String s) throws IOException {
+    static void writeString(DataOutputStream out, String s) throws IOException {
         byte[] b = Utf8.encode(s);
         out.writeInt(b.length);
         out.write(b);
     }
 
-    private static String readString(DataInputStream in, String what) throws IOException {
+    static String readString(DataInputStream in, String what) throws IOException {
         return readString(in, in.readInt(), what);
     }
 
@@ -319,7 +339,7 @@ final class KvSnapshotCodec {
         }
     }
 
-    private static byte[] readBytes(DataInputStream in, int length, String what) throws IOException {
+    static byte[] readBytes(DataInputStream in, int length, String what) throws IOException {
         if (length < 0) {
             throw corrupt("negative " + what + " length " + length);
         }
@@ -346,6 +366,8 @@ final class KvSnapshotCodec {
             out.writeLong(p.currentRevision());
         } else if (r instanceof WriteResult.IdempotencyKeyReused) {
             out.writeByte(TAG_REUSED);
+        } else if (CoordSnapshot.isCoordResult(r)) {
+            CoordSnapshot.writeResult(out, r);
         } else {
             throw new AssertionError(r);
         }
@@ -366,7 +388,7 @@ final class KvSnapshotCodec {
             case TAG_NOT_FOUND -> WriteResult.NOT_FOUND;
             case TAG_PRECONDITION_FAILED -> new WriteResult.PreconditionFailed(in.readLong());
             case TAG_REUSED -> WriteResult.IDEMPOTENCY_KEY_REUSED;
-            default -> throw corrupt("unknown write result tag " + tag);
+            default -> CoordSnapshot.readResult(in, tag);
         };
     }
 }

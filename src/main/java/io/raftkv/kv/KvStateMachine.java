@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * The replicated key-value state machine: the key space, revisions, conditional writes, the
@@ -45,8 +46,41 @@ public final class KvStateMachine {
     /** Used by the apply thread; volatile only so that {@link #idempotencyKeyCount()} sees a restore. */
     private volatile IdempotencyTable idempotency;
     private volatile long appliedIndex;
+    private volatile long applyingIndex;
     /** Roles and tokens; replaced as a whole, so any thread reads one consistent version. */
     private volatile AuthState auth = AuthState.EMPTY;
+    private volatile Leases leases = new Leases();
+    private volatile Listener listener = Listener.NONE;
+    /** The changes of the entry being applied, handed to the listener once it is applied. */
+    private final List<KvEvent> events = new ArrayList<>();
+
+    /**
+     * Told, on the apply thread, what each applied entry changed. It must return quickly: the apply
+     * thread waits for it (the watch history only appends to a bounded buffer).
+     */
+    public interface Listener {
+        Listener NONE = new Listener() {
+            @Override
+            public void applied(long revision, List<KvEvent> events) {
+            }
+
+            @Override
+            public void restored(long appliedIndex) {
+            }
+        };
+
+        /**
+         * The entry at {@code revision} changed these keys, in order. The keys already hold the new
+         * state; {@link #appliedIndex()} covers the entry only once this returns.
+         */
+        void applied(long revision, List<KvEvent> events);
+
+        /**
+         * The state was replaced by a snapshot at {@code appliedIndex}: the changes between the last
+         * applied entry and it are not known here.
+         */
+        void restored(long appliedIndex);
+    }
 
     public KvStateMachine(IdempotencyPolicy policy) {
         this.policy = Objects.requireNonNull(policy, "policy");
@@ -56,6 +90,11 @@ public final class KvStateMachine {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java platform has SHA-256", e);
         }
+    }
+
+    /** Sets who is told of applied changes; before the apply thread starts, or on it. */
+    public void listen(Listener l) {
+        listener = Objects.requireNonNull(l, "listener");
     }
 
     /** With {@link IdempotencyPolicy#defaults()}. */
@@ -73,35 +112,60 @@ public final class KvStateMachine {
     public WriteResult apply(long index, KvCommand cmd) {
         Objects.requireNonNull(cmd, "cmd");
         requireAfterApplied(index);
+        WriteResult result = once(cmd.idempotencyKey(), cmd.proposedAtMillis(), () -> fingerprint(cmd), () -> execute(index, cmd));
+        return applied(index, result);
+    }
+
+    /**
+     * Runs {@code execute}, or, with an idempotency key already used by the same request (same
+     * fingerprint), answers what it answered the first time and changes nothing.
+     */
+    private WriteResult once(String idempotencyKey, long proposedAtMillis, Supplier<byte[]> fingerprint,
+                             Supplier<WriteResult> execute) {
         IdempotencyTable table = idempotency;
-        table.observe(cmd.proposedAtMillis());
-        WriteResult result;
-        String idempotencyKey = cmd.idempotencyKey();
+        table.observe(proposedAtMillis);
         if (idempotencyKey == null) {
-            result = execute(index, cmd);
-        } else {
-            byte[] fingerprint = fingerprint(cmd);
-            WriteResult remembered = table.lookup(idempotencyKey, fingerprint);
-            if (remembered != null) {
-                result = remembered;
-            } else {
-                result = execute(index, cmd);
-                table.remember(idempotencyKey, fingerprint, result);
-            }
+            return execute.get();
+        }
+        byte[] print = fingerprint.get();
+        WriteResult remembered = table.lookup(idempotencyKey, print);
+        if (remembered != null) {
+            return remembered;
+        }
+        WriteResult result = execute.get();
+        table.remember(idempotencyKey, print, result);
+        return result;
+    }
+
+    /**
+     * Tells the listener what the entry at {@code index} changed, then publishes it as applied: a
+     * reader that sees {@code appliedIndex() >= i} knows the listener has every change up to {@code i}.
+     */
+    private WriteResult applied(long index, WriteResult result) {
+        if (!events.isEmpty()) {
+            List<KvEvent> changes = List.copyOf(events);
+            events.clear();
+            listener.applied(index, changes);
         }
         appliedIndex = index;
         return result;
     }
 
     /**
-     * Applies a committed command entry as it is stored in the log: a {@link KvCommand} or an
-     * {@link AuthCommand}, told apart by the first byte. Apply thread only.
+     * Applies a committed command entry as it is stored in the log: a {@link KvCommand}, an
+     * {@link AuthCommand}, a {@link TxnCommand} or a {@link LeaseCommand}, told apart by the first byte. Apply thread only.
      *
      * @throws IllegalArgumentException if the data is neither
      */
     public WriteResult apply(long index, byte[] entryData) {
         if (AuthCommand.isAuthCommand(entryData)) {
             return apply(index, AuthCommand.decode(entryData));
+        }
+        if (TxnCommand.isTxn(entryData)) {
+            return apply(index, TxnCommand.decode(entryData));
+        }
+        if (LeaseCommand.isLease(entryData)) {
+            return apply(index, LeaseCommand.decode(entryData));
         }
         return apply(index, KvCommand.decode(entryData));
     }
@@ -127,12 +191,24 @@ public final class KvStateMachine {
         appliedIndex = index;
     }
 
+    /** Checks that {@code index} comes next and announces it in {@link #applyingIndex()} before anything changes. */
     private void requireAfterApplied(long index) {
         long applied = appliedIndex;
         if (index <= applied) {
             throw new IllegalStateException("cannot apply log index " + index + ": index " + applied
                     + " is already applied and indexes must increase");
         }
+        applyingIndex = index;
+    }
+
+    /**
+     * The index of the newest entry whose changes a reader may already see: the one being applied,
+     * or the last one applied. A reader that saw any key during a call can wait for
+     * {@code appliedIndex() >= applyingIndex()} read after it, to know every change it saw has been
+     * told to the {@link Listener}. Any thread.
+     */
+    public long applyingIndex() {
+        return applyingIndex;
     }
 
     private WriteResult execute(long index, KvCommand cmd) {
@@ -143,18 +219,136 @@ public final class KvStateMachine {
             return new WriteResult.PreconditionFailed(current == null ? 0 : current.modRevision());
         }
         if (cmd instanceof KvCommand.Put put) {
-            byte[] value = put.value().clone();
-            KeyValue next = current == null
-                    ? new KeyValue(key, value, put.contentType(), index, index, 1)
-                    : new KeyValue(key, value, put.contentType(), current.createRevision(), index, current.version() + 1);
-            ks.put(current, next);
+            put(ks, index, current, key, put.value(), put.contentType(), 0);
             return new WriteResult.Written(index, current == null);
         }
         if (current == null) {
             return WriteResult.NOT_FOUND;
         }
-        ks.remove(current);
+        delete(ks, index, current, 0);
         return new WriteResult.Deleted(index);
+    }
+
+    /** Stores a copy of {@code value} at {@code index}; the key then belongs to {@code lease} (0: none), which exists. */
+    private void put(Keyspace ks, long index, KeyValue current, String key, byte[] value, String contentType, long lease) {
+        KeyValue next = current == null
+                ? new KeyValue(key, value.clone(), contentType, index, index, 1)
+                : new KeyValue(key, value.clone(), contentType, current.createRevision(), index, current.version() + 1);
+        ks.put(current, next);
+        leases.attach(key, lease);
+        events.add(new KvEvent(KvEvent.Type.PUT, index, next, 0));
+    }
+
+    /** Deletes {@code current} at {@code index}; {@code byLease} names the lease that ended, 0 for a client. */
+    private void delete(Keyspace ks, long index, KeyValue current, long byLease) {
+        ks.remove(current);
+        if (byLease == 0) {
+            leases.attach(current.key(), 0);
+        }
+        events.add(new KvEvent(KvEvent.Type.DELETE, index, current, byLease));
+    }
+
+    /**
+     * Applies a committed transaction at log {@code index}: every write at revision {@code index}.
+     * A put naming a lease that does not exist fails the whole transaction with
+     * {@link WriteResult.LeaseNotFound}, before anything changes. Apply thread only.
+     */
+    public WriteResult apply(long index, TxnCommand txn) {
+        Objects.requireNonNull(txn, "txn");
+        requireAfterApplied(index);
+        // The fingerprint is the encoding without what a retry changes: the idempotency key and the time.
+        WriteResult result = once(txn.idempotencyKey(), txn.proposedAtMillis(),
+                () -> fingerprint(new TxnCommand(txn.compare(), txn.success(), txn.failure(), null, 0).encode()),
+                () -> execute(index, txn));
+        return applied(index, result);
+    }
+
+    private WriteResult execute(long index, TxnCommand txn) {
+        Keyspace ks = keyspace;
+        boolean succeeded = true;
+        for (TxnCommand.Compare c : txn.compare()) {
+            if (!c.holdsFor(ks.map.get(c.key()))) {
+                succeeded = false;
+                break;
+            }
+        }
+        List<TxnCommand.Op> ops = succeeded ? txn.success() : txn.failure();
+        for (TxnCommand.Op op : ops) {
+            if (op instanceof TxnCommand.Put p && p.lease() != 0 && !leases.exists(p.lease())) {
+                return new WriteResult.LeaseNotFound(p.lease());
+            }
+        }
+        List<WriteResult.OpResult> results = new ArrayList<>(ops.size());
+        for (TxnCommand.Op op : ops) {
+            KeyValue current = ks.map.get(op.key());
+            if (op instanceof TxnCommand.Put p) {
+                put(ks, index, current, p.key(), p.value(), p.contentType(), p.lease());
+                results.add(new WriteResult.PutDone(p.key(), current == null));
+            } else if (op instanceof TxnCommand.Delete) {
+                if (current != null) {
+                    delete(ks, index, current, 0);
+                }
+                results.add(new WriteResult.DeleteDone(op.key(), current != null));
+            } else {
+                results.add(new WriteResult.GetDone(op.key(), current));
+            }
+        }
+        return new WriteResult.TxnDone(succeeded, index, results);
+    }
+
+    /**
+     * Applies a committed lease command at log {@code index}. An expiration proposed in a term older
+     * than a lease command already applied, or timed from a renewal that has since been superseded,
+     * is {@link WriteResult.Refused} and changes nothing. Apply thread only.
+     */
+    public WriteResult apply(long index, LeaseCommand cmd) {
+        Objects.requireNonNull(cmd, "cmd");
+        requireAfterApplied(index);
+        Leases ls = leases;
+        WriteResult result;
+        if (cmd instanceof LeaseCommand.Expire x && x.term() < ls.highestTerm()) {
+            result = new WriteResult.Refused("an expiration proposed in term " + x.term()
+                    + " after a lease command of term " + ls.highestTerm() + " was applied");
+        } else if (cmd instanceof LeaseCommand.Expire x && ls.get(x.id()).map(l -> l.renewedAt() != x.renewedAt()).orElse(false)) {
+            result = new WriteResult.Refused("lease " + x.id() + " was renewed after the revision " + x.renewedAt()
+                    + " its expiration was timed from");
+        } else {
+            ls.observeTerm(cmd.term());
+            result = executeLease(index, cmd, ls);
+        }
+        return applied(index, result);
+    }
+
+    private WriteResult executeLease(long index, LeaseCommand cmd, Leases ls) {
+        if (cmd instanceof LeaseCommand.Grant g) {
+            ls.grant(index, g.ttlMillis());
+            return new WriteResult.LeaseAlive(index, g.ttlMillis());
+        }
+        if (cmd instanceof LeaseCommand.KeepAlive k) {
+            return ls.renew(k.id(), index)
+                    ? new WriteResult.LeaseAlive(k.id(), ls.get(k.id()).orElseThrow().ttlMillis())
+                    : new WriteResult.LeaseNotFound(k.id());
+        }
+        long id = cmd instanceof LeaseCommand.Revoke r ? r.id() : ((LeaseCommand.Expire) cmd).id();
+        List<String> keys = ls.end(id);
+        if (keys == null) {
+            return new WriteResult.LeaseNotFound(id);
+        }
+        Keyspace ks = keyspace;
+        for (String key : keys) {
+            delete(ks, index, ks.map.get(key), id);
+        }
+        return new WriteResult.LeaseEnded(id, index, keys.size());
+    }
+
+    /** Lease {@code id} as applied here. Any thread. */
+    public Optional<Leases.Lease> lease(long id) {
+        return leases.get(id);
+    }
+
+    /** Every lease as applied here, by id. Any thread. */
+    public List<Leases.Lease> leases() {
+        return leases.all();
     }
 
     /**
@@ -194,6 +388,12 @@ public final class KvStateMachine {
         }
         d.update(header.array(), 0, header.position());
         return d.digest();
+    }
+
+    private byte[] fingerprint(byte[] canonical) {
+        MessageDigest d = sha256;
+        d.reset();
+        return d.digest(canonical);
     }
 
     /** The index of the last entry applied or skipped (or restored from a snapshot). Any thread. */
@@ -265,12 +465,22 @@ public final class KvStateMachine {
 
     /**
      * What the data held here costs against the store quota: every key's {@link #entryCost} plus
-     * {@link #IDEMPOTENCY_ENTRY_COST} per remembered outcome. Never less than the heap it stands for,
+     * {@link #IDEMPOTENCY_ENTRY_COST} per remembered outcome, what remembered transactions hold
+     * (their keys and the values they read), and {@link #LEASE_COST} per lease. Never less than the heap it stands for,
      * so a quota on it bounds the heap. Any thread.
      */
     public long storedBytes() {
-        return keyspace.accountedBytes + idempotency.size() * IDEMPOTENCY_ENTRY_COST;
+        IdempotencyTable table = idempotency;
+        return keyspace.accountedBytes + table.size() * IDEMPOTENCY_ENTRY_COST + table.resultBytes()
+                + leases.size() * LEASE_COST;
     }
+
+    /**
+     * Heap bytes a lease may cost against the store quota, rounded up: its map entry and record
+     * (~120) and its key set (~100); each attached key adds a set node and a map entry, inside its
+     * key's own {@link Keyspace#PER_KEY_OVERHEAD}.
+     */
+    public static final long LEASE_COST = 256;
 
     /** What a key with this value and content type costs against the store quota (see {@link #storedBytes}). */
     public static long entryCost(String key, int valueLength, String contentType) {
@@ -289,7 +499,7 @@ public final class KvStateMachine {
      */
     public void writeSnapshot(OutputStream out) throws IOException {
         Objects.requireNonNull(out, "out");
-        KvSnapshotCodec.write(out, appliedIndex, keyspace, idempotency, auth);
+        KvSnapshotCodec.write(out, appliedIndex, keyspace, idempotency, auth, leases);
     }
 
     /**
@@ -303,9 +513,13 @@ public final class KvStateMachine {
     public void restore(InputStream in) throws IOException {
         Objects.requireNonNull(in, "in");
         KvSnapshotCodec.Restored restored = KvSnapshotCodec.read(in, policy);
+        applyingIndex = restored.appliedIndex();
         idempotency = restored.idempotency();
         keyspace = restored.keyspace();
         auth = restored.auth();
+        leases = restored.leases();
+        events.clear();
+        listener.restored(restored.appliedIndex());
         appliedIndex = restored.appliedIndex();
     }
 }

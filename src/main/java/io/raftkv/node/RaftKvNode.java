@@ -4,6 +4,8 @@ import io.raftkv.kv.AuthCommand;
 import io.raftkv.kv.IdempotencyPolicy;
 import io.raftkv.kv.KvCommand;
 import io.raftkv.kv.KvStateMachine;
+import io.raftkv.kv.LeaseCommand;
+import io.raftkv.kv.TxnCommand;
 import io.raftkv.kv.WriteResult;
 import io.raftkv.raft.Membership;
 import io.raftkv.raft.MembershipChangeException;
@@ -285,6 +287,16 @@ public final class RaftKvNode implements AutoCloseable {
      */
     public CompletableFuture<WriteResult> write(KvCommand command) {
         return admitAndPropose(command.encode(), command);
+    }
+
+    /** Proposes a transaction; completes like {@link #write(KvCommand)}. The store quota is checked by the caller. */
+    public CompletableFuture<WriteResult> write(TxnCommand command) {
+        return admitAndPropose(command.encode(), null);
+    }
+
+    /** Proposes a lease change; completes like {@link #write(KvCommand)}. */
+    public CompletableFuture<WriteResult> write(LeaseCommand command) {
+        return admitAndPropose(command.encode(), null);
     }
 
     /** Proposes a change to the roles and tokens; completes like {@link #write(KvCommand)}. */

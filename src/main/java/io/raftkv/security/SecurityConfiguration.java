@@ -32,7 +32,9 @@ import jakarta.servlet.http.HttpServletResponse;
  *   <li>Any valid token, root or replicated, with any roles or none: {@code /cluster},
  *       {@code /actuator/**} ({@code prometheus}, {@code metrics}, {@code info}, health details) and
  *       {@code /kv}, where the handler then checks the key: read for GET and listing (which shows only
- *       readable keys), write for PUT and DELETE.</li>
+ *       readable keys), write for PUT and DELETE; {@code /txn} (read for compared and read keys,
+ *       write for written ones), {@code /watch} (a key watch needs read; a prefix watch shows only
+ *       readable keys) and {@code /leases} (revoking needs write on the lease's keys).</li>
  * </ul>
  * With {@code raftkv.auth.root-token} empty, every request is allowed as before.
  */

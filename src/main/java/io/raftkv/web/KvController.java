@@ -42,11 +42,13 @@ final class KvController {
     private final RaftKvNode node;
     private final LeaderRouter router;
     private final RaftKvProperties.Limits limits;
+    private final LeasedPuts leased;
 
     KvController(RaftKvNode node, LeaderRouter router, RaftKvProperties props) {
         this.node = node;
         this.router = router;
         this.limits = props.limits();
+        this.leased = new LeasedPuts(node, router);
     }
 
     /**
@@ -76,7 +78,9 @@ final class KvController {
     CompletableFuture<ResponseEntity<Object>> put(HttpServletRequest req,
                                                   @RequestHeader(value = HttpHeaders.IF_MATCH, required = false) String ifMatch,
                                                   @RequestHeader(value = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch,
-                                                  @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey)
+                                                  @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey,
+                                                  @RequestParam(value = "lease", required = false) String lease,
+                                                  @RequestParam(value = "ttl", required = false) String ttl)
             throws IOException {
         String key = key(req);
         Callers.requireWrite(key);
@@ -84,6 +88,9 @@ final class KvController {
         String idem = Conditions.idempotencyKey(idempotencyKey);
         String contentType = contentType(req);
         byte[] value = body(req);
+        if (lease != null || ttl != null) {
+            return leased.put(req, key, value, contentType, pre, idem, lease, ttl);
+        }
         KvCommand cmd = new KvCommand.Put(key, value, contentType, pre, idem, System.currentTimeMillis());
         return router.onLeader(req, LeaderRouter.Kind.WRITE, () -> node.write(cmd), r -> answer(key, r));
     }
@@ -109,7 +116,7 @@ final class KvController {
      * through the servlet pipeline even when its future is already complete, and a stale read
      * never waits for anything.
      */
-    @GetMapping(value = "/kv/**", params = "consistency=stale")
+    @GetMapping(value = "/kv/**", params = {"consistency=stale", "!wait"})
     ResponseEntity<Object> getStale(HttpServletRequest req,
                                     @RequestHeader(value = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch) {
         String key = key(req);
@@ -154,7 +161,7 @@ final class KvController {
 
     // ---------------------------------------------------------------- answers
 
-    private ResponseEntity<Object> answer(String key, WriteResult r) {
+    static ResponseEntity<Object> answer(String key, WriteResult r) {
         if (r instanceof WriteResult.Written w) {
             ResponseEntity.BodyBuilder b = ResponseEntity.status(w.created() ? HttpStatus.CREATED : HttpStatus.OK)
                     .eTag(Conditions.etag(w.revision()))

@@ -10,6 +10,7 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 
 import java.io.IOException;
+import java.util.Map;
 import java.util.Optional;
 
 /** Turns what controllers throw into problem+json; everything Spring itself rejects is a problem too (spring.mvc.problemdetails). */
@@ -20,6 +21,12 @@ final class ProblemAdvice {
     @ExceptionHandler(BadRequestException.class)
     ResponseEntity<Object> badRequest(BadRequestException e) {
         return Problems.of(e.status(), e.slug(), e.getMessage());
+    }
+
+    @ExceptionHandler(WatchGoneException.class)
+    ResponseEntity<Object> watchGone(WatchGoneException e) {
+        return Problems.of(HttpStatus.GONE, "gone", e.getMessage(),
+                Map.of("resumeRevision", e.from(), "oldestRevision", e.oldestRevision()));
     }
 
     @ExceptionHandler(MissingRequestHeaderException.class)

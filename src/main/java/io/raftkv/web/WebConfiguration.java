@@ -1,7 +1,11 @@
 package io.raftkv.web;
 
 import io.raftkv.config.RaftKvProperties;
+import io.raftkv.config.CoordinationProperties;
 import io.raftkv.node.RaftKvNode;
+import io.raftkv.watch.WatchHub;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.event.ContextClosedEvent;
 import org.apache.catalina.core.StandardHost;
 import org.apache.coyote.http11.AbstractHttp11Protocol;
 import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
@@ -21,6 +25,27 @@ class WebConfiguration {
     @Bean
     LeaderRouter leaderRouter(RaftKvNode node, RaftKvProperties p) {
         return new LeaderRouter(node.board(), node.directory(), p.requests().leaderWait(), p.requests().timeout());
+    }
+
+    /**
+     * The watch history and watchers. Made with the other beans, before the node starts applying, so
+     * its history misses nothing the node applies from then on.
+     */
+    @Bean(destroyMethod = "close")
+    WatchHub watchHub(RaftKvNode node, CoordinationProperties c) {
+        CoordinationProperties.History h = c.watch().history();
+        return new WatchHub(node.stateMachine(), new WatchHub.Bounds(h.maxEvents(), h.maxBytes(Runtime.getRuntime().maxMemory()), h.maxAge(),
+                c.watch().maxWatchers()), System::nanoTime);
+    }
+
+    /**
+     * Ends every watch and long poll as soon as the node begins to shut down, before the server's
+     * graceful shutdown waits for open requests: a watch never ends by itself, so it would hold the
+     * shutdown for its whole timeout. Clients reconnect to another node with Last-Event-ID.
+     */
+    @Bean
+    ApplicationListener<ContextClosedEvent> endWatchesOnShutdown(WatchHub hub) {
+        return event -> hub.close();
     }
 
     /** The browser-safety headers on every answer of the node (see {@link SecurityHeaders}). */

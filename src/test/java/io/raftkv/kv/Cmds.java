@@ -38,4 +38,18 @@ final class Cmds {
     static KvCommand.Delete delete(String key, Precondition p, String idem, long at) {
         return new KvCommand.Delete(key, p, idem, at);
     }
+
+    /** Collects every change {@code sm} applies from now on into {@code events}, in order. */
+    static void record(KvStateMachine sm, java.util.List<KvEvent> events) {
+        sm.listen(new KvStateMachine.Listener() {
+            @Override
+            public void applied(long revision, java.util.List<KvEvent> changes) {
+                events.addAll(changes);
+            }
+
+            @Override
+            public void restored(long appliedIndex) {
+            }
+        });
+    }
 }

@@ -185,9 +185,9 @@ class SnapshotTest {
         assertThatThrownBy(() -> sm.restore(new ByteArrayInputStream(bytes("{\"json\": true}"))))
                 .isInstanceOf(IOException.class).hasMessageContaining("magic number 0x7B226A73, expected 0x52464B56");
         byte[] image = snapshot(sm);
-        image[4] = 3;
+        image[4] = 4;
         assertThatThrownBy(() -> sm.restore(new ByteArrayInputStream(image)))
-                .isInstanceOf(IOException.class).hasMessageContaining("unsupported key-value snapshot format version 3");
+                .isInstanceOf(IOException.class).hasMessageContaining("unsupported key-value snapshot format version 4");
         assertUnchanged(sm);
     }
 

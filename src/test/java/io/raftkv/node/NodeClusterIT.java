@@ -509,17 +509,17 @@ class NodeClusterIT {
         io.raftkv.client.api.KvApi kv = new io.raftkv.client.api.KvApi(client);
         io.raftkv.client.api.ClusterApi clusterApi = new io.raftkv.client.api.ClusterApi(client);
 
-        io.raftkv.client.model.WriteResult created = kv.putValue("gen/a b/ü", "first".getBytes(), null, "*", "gen-1");
+        io.raftkv.client.model.WriteResult created = kv.putValue("gen/a b/ü", "first".getBytes(), null, "*", "gen-1", null, null);
         assertThat(created.getCreated()).isTrue();
-        assertThat(new String(kv.getValue("gen/a b/ü", null, null))).isEqualTo("first");
+        assertThat(new String(kv.getValue("gen/a b/ü", null, null, null, null))).isEqualTo("first");
         io.raftkv.client.model.WriteResult replaced = kv.putValue("gen/a b/ü", "second".getBytes(),
-                "\"" + created.getRevision() + "\"", null, null);
+                "\"" + created.getRevision() + "\"", null, null, null, null);
         assertThat(replaced.getCreated()).isFalse();
         assertThat(replaced.getRevision()).isGreaterThan(created.getRevision());
 
         org.springframework.web.client.RestClientResponseException stale = org.assertj.core.api.Assertions.catchThrowableOfType(
                 org.springframework.web.client.RestClientResponseException.class,
-                () -> kv.putValue("gen/a b/ü", "third".getBytes(), "\"" + created.getRevision() + "\"", null, null));
+                () -> kv.putValue("gen/a b/ü", "third".getBytes(), "\"" + created.getRevision() + "\"", null, null, null, null));
         assertThat(stale.getStatusCode().value()).isEqualTo(412);
         assertThat(stale.getResponseHeaders().getContentType().toString()).startsWith("application/problem+json");
         assertThat(stale.getResponseBodyAsString()).contains("\"currentRevision\":" + replaced.getRevision());
@@ -536,7 +536,7 @@ class NodeClusterIT {
         kv.deleteValue("gen/a b/ü", null, null);
         org.springframework.web.client.RestClientResponseException gone = org.assertj.core.api.Assertions.catchThrowableOfType(
                 org.springframework.web.client.RestClientResponseException.class,
-                () -> kv.getValue("gen/a b/ü", null, null));
+                () -> kv.getValue("gen/a b/ü", null, null, null, null));
         assertThat(gone.getStatusCode().value()).isEqualTo(404);
     }
 

@@ -2,16 +2,11 @@ package io.raftkv.web;
 
 import io.raftkv.RaftKvApplication;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,20 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @SpringBootTest(classes = RaftKvApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = "logging.level.root=warn")
-class KvContractWebTest {
+class KvContractWebTest extends OneNodeWebTest {
     private static final JsonMapper JSON = JsonMapper.builder().build();
-
-    @TempDir
-    static Path dataDir;
-
-    @LocalServerPort
-    int port;
-
-    @DynamicPropertySource
-    static void node(DynamicPropertyRegistry r) {
-        r.add("raftkv.data-dir", () -> dataDir.toString());
-        r.add("raftkv.peer-port", WebHttp::freePort);
-    }
 
     private WebHttp http() {
         return new WebHttp(port);

@@ -1,0 +1,160 @@
+package io.raftkv.watch;
+
+import io.raftkv.kv.KvEvent;
+import io.raftkv.kv.KvStateMachine;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+
+/**
+ * The node's watch side: keeps the {@link EventHistory} of what the state machine applies, wakes the
+ * watchers waiting for it, and runs each watcher on a thread of its own, at most
+ * {@code maxWatchers} at once.
+ */
+public final class WatchHub implements KvStateMachine.Listener, AutoCloseable {
+
+    /** The history's bounds and the number of watchers (streams and long polls) served at once. */
+    public record Bounds(int maxEvents, long maxBytes, Duration maxAge, int maxWatchers) {
+    }
+
+    private final KvStateMachine data;
+    private final EventHistory history;
+    private final LongSupplier nanoClock;
+    private final ThreadPoolExecutor watchers;
+    private final Object signal = new Object();
+    private volatile boolean closed;
+
+    /** Listens to {@code data} from now on: the history starts at its applied index. Before the apply thread starts. */
+    public WatchHub(KvStateMachine data, Bounds bounds, LongSupplier nanoClock) {
+        this.data = data;
+        this.nanoClock = nanoClock;
+        this.history = new EventHistory(bounds.maxEvents(), bounds.maxBytes(), bounds.maxAge().toNanos(), data.appliedIndex());
+        AtomicInteger n = new AtomicInteger();
+        this.watchers = new ThreadPoolExecutor(0, bounds.maxWatchers(), 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+            Thread t = new Thread(r, "raftkv-watch-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        data.listen(this);
+    }
+
+    @Override
+    public void applied(long revision, List<KvEvent> events) {
+        history.append(revision, events, nanoClock.getAsLong());
+        wake();
+    }
+
+    @Override
+    public void restored(long appliedIndex) {
+        history.reset(appliedIndex);
+        wake();
+    }
+
+    private void wake() {
+        synchronized (signal) {
+            signal.notifyAll();
+        }
+    }
+
+    /**
+     * The batches after {@code cursor}, waiting up to {@code timeoutNanos} for one; empty if none came
+     * or the hub closed.
+     *
+     * @throws HistoryGoneException if the history no longer reaches back to {@code cursor}
+     */
+    List<EventHistory.Batch> await(long cursor, long timeoutNanos) throws HistoryGoneException, InterruptedException {
+        long deadline = nanoClock.getAsLong() + timeoutNanos;
+        synchronized (signal) {
+            while (true) {
+                List<EventHistory.Batch> batches = history.after(cursor, 256, nanoClock.getAsLong());
+                long left = deadline - nanoClock.getAsLong();
+                if (!batches.isEmpty() || left <= 0 || closed) {
+                    return batches;
+                }
+                TimeUnit.NANOSECONDS.timedWait(signal, left);
+            }
+        }
+    }
+
+    /**
+     * Waits up to {@code timeoutNanos} until the state machine has applied {@code index}. Entries
+     * that change no key wake no one, so this looks again every few milliseconds.
+     */
+    public boolean awaitApplied(long index, long timeoutNanos) throws InterruptedException {
+        long deadline = nanoClock.getAsLong() + timeoutNanos;
+        synchronized (signal) {
+            while (data.appliedIndex() < index) {
+                long left = deadline - nanoClock.getAsLong();
+                if (left <= 0 || closed) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(signal, Math.min(left, TimeUnit.MILLISECONDS.toNanos(5)));
+            }
+            return true;
+        }
+    }
+
+    /**
+     * Runs a watcher on a thread of its own.
+     *
+     * @return false, running nothing, if {@code maxWatchers} already run
+     */
+    public boolean start(Runnable watcher) {
+        if (closed) {
+            return false;
+        }
+        try {
+            watchers.execute(watcher);
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false;
+        }
+    }
+
+    /** The oldest revision a watch may resume from now. */
+    public long oldestRevision() {
+        return history.floor();
+    }
+
+    public KvStateMachine data() {
+        return data;
+    }
+
+    public int activeWatchers() {
+        return watchers.getActiveCount();
+    }
+
+    public int historyEvents() {
+        return history.eventCount();
+    }
+
+    public long historyBytes() {
+        return history.byteCount();
+    }
+
+    long nanoTime() {
+        return nanoClock.getAsLong();
+    }
+
+    boolean closed() {
+        return closed;
+    }
+
+    EventHistory history() {
+        return history;
+    }
+
+    /** Ends every watcher at its next wait; the streams end as if the client left. */
+    @Override
+    public void close() {
+        closed = true;
+        wake();
+        watchers.shutdown();
+    }
+}
