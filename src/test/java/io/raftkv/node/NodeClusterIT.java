@@ -292,7 +292,11 @@ class NodeClusterIT {
         assertThat(term(n1)).as("no message reached the node").isLessThan(before + 100);
     }
 
-    /** A peer message from another cluster, from a non-member, or in another member's name is refused and counted. */
+    /**
+     * A peer message from another cluster, with no sender, or in another member's name is refused and
+     * counted. (A sender the membership does not name yet is taken, as etcd does; a removed one is
+     * refused, see PeerGateTest.)
+     */
     @Test
     void forgedPeerMessagesAreRefused() throws IOException {
         String n1 = cluster.nodes().get(0);
@@ -300,17 +304,16 @@ class NodeClusterIT {
         long before = term(n1);
         String id = clusterId();
         byte[] fromN2 = MessageCodec.encode(List.of(new Heartbeat("n2", "n1", before + 100, 0, 0)));
-        byte[] fromN9 = MessageCodec.encode(List.of(new Heartbeat("n9", "n1", before + 100, 0, 0)));
         byte[] fromN3 = MessageCodec.encode(List.of(new Heartbeat("n3", "n1", before + 100, 0, 0)));
         String otherCluster = id.equals("0000000000000000") ? "1111111111111111" : "0000000000000000";
         SSLContext asN2 = peerTls("n2");
         assertThat(raw(peer, "POST", "/raft/append", peerHeaders("n2", otherCluster), fromN2, asN2)).startsWith("HTTP/1.1 403");
         assertThat(raw(peer, "POST", "/raft/append", peerHeaders("n2", null), fromN2, asN2)).startsWith("HTTP/1.1 403");
-        assertThat(raw(peer, "POST", "/raft/append", peerHeaders("n9", id), fromN9, asN2)).startsWith("HTTP/1.1 403");
+        assertThat(raw(peer, "POST", "/raft/append", peerHeaders("", id), fromN2, asN2)).startsWith("HTTP/1.1 403");
         assertThat(raw(peer, "POST", "/raft/append", peerHeaders("n2", id), fromN3, asN2)).startsWith("HTTP/1.1 403");
-        String snapshotFromN9 = peerHeaders("n9", id) + "X-Raftkv-To: n1\r\nX-Raftkv-Term: " + (before + 100)
+        String snapshotFromNoOne = peerHeaders("", id) + "X-Raftkv-To: n1\r\nX-Raftkv-Term: " + (before + 100)
                 + "\r\nX-Raftkv-Snapshot-Index: 1\r\nX-Raftkv-Snapshot-Term: 1\r\nX-Raftkv-Offset: 0\r\nX-Raftkv-Last: true\r\n";
-        assertThat(raw(peer, "POST", "/raft/snapshot", snapshotFromN9, new byte[16], asN2)).startsWith("HTTP/1.1 403");
+        assertThat(raw(peer, "POST", "/raft/snapshot", snapshotFromNoOne, new byte[16], asN2)).startsWith("HTTP/1.1 403");
         assertThat(term(n1)).as("no forged message reached the node").isLessThan(before + 100);
         String metrics = http.send(HttpRequest.newBuilder(node(0).resolve("/actuator/prometheus")).GET(), false).body();
         assertThat(metrics).containsPattern("raftkv_peer_refused_total\\{[^}]*reason=\"cluster\"[^}]*} [1-9]")
