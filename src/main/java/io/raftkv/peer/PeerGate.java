@@ -62,7 +62,7 @@ final class PeerGate {
         if (requireCertificate) {
             X509Certificate leaf = certificates == null || certificates.length == 0 ? null : certificates[0];
             if (leaf == null || !names(leaf, Peer.nameOf(sender))) {
-                return new Refusal(403, "certificate", "the client certificate does not name " + Peer.nameOf(sender));
+                return new Refusal(403, "certificate", "the client certificate does not name member " + Peer.nameOf(sender));
             }
         }
         return null;

@@ -187,6 +187,9 @@ public final class ContainerCluster implements ClusterUnderTest {
         return t;
     });
     private volatile String networkId;
+    private String image;
+    private String clusterSpec;
+    private String secret;
     private volatile NetworkFaults faults;
     private volatile String faultsProblem = "the cluster has not started";
     private volatile boolean closed;
@@ -291,38 +294,88 @@ public final class ContainerCluster implements ClusterUnderTest {
     }
 
     private void createContainers(String image) {
-        int size = options.size;
+        this.image = image;
         List<String> members = new ArrayList<>();
-        for (int i = 0; i < size; i++) {
-            String id = STATEFUL_SET + "-" + i;
-            nodes.put(id, new Node(id, subnet + "." + (10 + i), name + "-" + id + "-data"));
-            members.add(id + "=" + peerUrl(id));
+        for (int i = 0; i < options.size; i++) {
+            Node n = newNode(i);
+            nodes.put(n.id, n);
+            members.add(n.id + "=" + peerUrl(n.id));
         }
-        String cluster = String.join(",", members);
-        String secret = Long.toHexString(ThreadLocalRandom.current().nextLong()) + Long.toHexString(ThreadLocalRandom.current().nextLong());
+        // As the Helm chart does: every pod gets the list of the members the StatefulSet started with.
+        this.clusterSpec = String.join(",", members);
+        this.secret = Long.toHexString(ThreadLocalRandom.current().nextLong()) + Long.toHexString(ThreadLocalRandom.current().nextLong());
         for (Node n : nodes.values()) {
-            docker.createVolumeCmd().withName(n.volume).withLabels(labels()).exec();
-            Map<String, String> env = new LinkedHashMap<>();
-            env.put("RAFTKV_NODE_ID", n.id);
-            env.put("RAFTKV_CLUSTER", cluster);
-            env.put("RAFTKV_ADVERTISE_URL", "http://" + n.ip + ":" + CLIENT_PORT);
-            env.put("RAFTKV_PEER_SECRET", secret);
-            env.put("SERVER_PORT", Integer.toString(CLIENT_PORT));
-            env.put("RAFTKV_PEER_PORT", Integer.toString(PEER_PORT));
-            env.put("JDK_JAVA_OPTIONS", options.jvmOptions);
-            env.putAll(options.env);
-            n.containerId = docker.createContainerCmd(image)
-                    .withName(name + "-" + n.id)
-                    .withHostName(n.id)
-                    .withLabels(labels())
-                    .withEnv(env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList())
-                    .withHostConfig(HostConfig.newHostConfig()
-                            .withNetworkMode(name)
-                            .withBinds(new Bind(n.volume, new Volume("/data"))))
-                    .withIpv4Address(n.ip)
-                    .withAliases(n.id + "." + HEADLESS_SERVICE)
-                    .withStopTimeout((int) options.stopTimeout.toSeconds())
-                    .exec().getId();
+            createContainer(n);
+        }
+    }
+
+    private Node newNode(int ordinal) {
+        String id = STATEFUL_SET + "-" + ordinal;
+        return new Node(id, subnet + "." + (10 + ordinal), name + "-" + id + "-data");
+    }
+
+    /** The node's volume and container, not started: a pod of the StatefulSet with its claim. */
+    private void createContainer(Node n) {
+        docker.createVolumeCmd().withName(n.volume).withLabels(labels()).exec();
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("RAFTKV_NODE_ID", n.id);
+        env.put("RAFTKV_CLUSTER", clusterSpec);
+        env.put("RAFTKV_PEER_ADVERTISE_URL", peerUrl(n.id));
+        env.put("RAFTKV_ADVERTISE_URL", "http://" + n.ip + ":" + CLIENT_PORT);
+        env.put("RAFTKV_PEER_SECRET", secret);
+        env.put("SERVER_PORT", Integer.toString(CLIENT_PORT));
+        env.put("RAFTKV_PEER_PORT", Integer.toString(PEER_PORT));
+        env.put("JDK_JAVA_OPTIONS", options.jvmOptions);
+        env.putAll(options.env);
+        n.containerId = docker.createContainerCmd(image)
+                .withName(name + "-" + n.id)
+                .withHostName(n.id)
+                .withLabels(labels())
+                .withEnv(env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList())
+                .withHostConfig(HostConfig.newHostConfig()
+                        .withNetworkMode(name)
+                        .withBinds(new Bind(n.volume, new Volume("/data"))))
+                .withIpv4Address(n.ip)
+                .withAliases(n.id + "." + HEADLESS_SERVICE)
+                .withStopTimeout((int) options.stopTimeout.toSeconds())
+                .exec().getId();
+    }
+
+    /**
+     * A scale-up: makes and starts the next ordinal's pod with the StatefulSet's member list (which
+     * does not name it), as {@code kubectl scale} does. Returns its name.
+     */
+    public synchronized String addNode() {
+        Node n = newNode(nodes.size());
+        nodes.put(n.id, n);
+        createContainer(n);
+        docker.startContainerCmd(n.containerId).exec();
+        n.state = State.RUNNING;
+        return n.id;
+    }
+
+    /**
+     * A scale-down's end for one pod: its container and its claim are deleted (the test removes the
+     * highest ordinals, as the StatefulSet controller does).
+     */
+    public synchronized void removeNode(String id) {
+        Node n = node(id);
+        kill(id);
+        removeContainer(docker, n.containerId);
+        removeVolume(docker, n.volume);
+        nodes.remove(id);
+    }
+
+    /** Kills the node, deletes its container and its volume, and makes both again, empty; {@link #start} runs it. */
+    @Override
+    public void loseDisk(String id) {
+        Node n = node(id);
+        kill(id);
+        synchronized (n) {
+            removeContainer(docker, n.containerId);
+            removeVolume(docker, n.volume);
+            createContainer(n);
+            n.state = State.STOPPED;
         }
     }
 

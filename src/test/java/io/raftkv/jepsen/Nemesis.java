@@ -115,18 +115,10 @@ public final class Nemesis {
 
     public synchronized void perform(Action a) {
         if (a instanceof Kill k) {
-            pick(k.target(), "kill").ifPresent(n -> {
-                long t = clock.getAsLong();
-                cluster.kill(n);
-                killed.add(n);
-                openWindow("kill " + n, "kill", t);
-            });
+            takeDown(k.target(), "kill", cluster::kill);
         } else if (a instanceof LoseDisk d) {
-            pick(d.target(), "lose the disk of").ifPresent(n -> {
-                long t = clock.getAsLong();
+            takeDown(d.target(), "lose the disk of", n -> {
                 cluster.loseDisk(n);
-                killed.add(n);
-                openWindow("kill " + n, "kill", t);
                 event("lost the disk of " + n);
             });
         } else if (a instanceof RestartAll) {
@@ -177,6 +169,16 @@ public final class Nemesis {
     }
 
     // ---------------------------------------------------------------- actions
+
+    /** Takes a node down until {@link RestartAll}, in a "kill" window (the checks allow a 503 then). */
+    private void takeDown(Target target, String verb, java.util.function.Consumer<String> how) {
+        pick(target, verb).ifPresent(n -> {
+            long t = clock.getAsLong();
+            how.accept(n);
+            killed.add(n);
+            openWindow("kill " + n, "kill", t);
+        });
+    }
 
     private void restartAll() {
         for (String n : List.copyOf(killed)) {

@@ -9,10 +9,7 @@ import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -23,36 +20,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class MembershipIT {
     private final KvHttp http = new KvHttp();
 
-    /** Writes distinct keys through every running node in turn, remembering what was acknowledged. */
-    private final class Writer implements AutoCloseable {
-        final Map<String, String> acknowledged = new ConcurrentHashMap<>();
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final Thread thread;
-
-        Writer(LocalProcessCluster c) {
-            thread = new Thread(() -> {
-                for (int i = 0; running.get(); i++) {
-                    List<String> live = c.nodes().stream().filter(c::isRunning).toList();
-                    try {
-                        HttpResponse<String> r = http.put(c.clientUrl(live.get(i % live.size())), "grow/" + i, "v" + i);
-                        if (r.statusCode() == 201) {
-                            acknowledged.put("grow/" + i, "v" + i);
-                        }
-                    } catch (RuntimeException e) {
-                        // a node stopped under us: the outcome is unknown and it is not counted
-                    }
-                }
-            }, "writer");
-            thread.start();
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            running.set(false);
-            thread.join(30_000);
-        }
-    }
-
     @Test
     void growToFiveAndShrinkToThreeWithTheLeaderRemovedLosesNoAcknowledgedWrite(@TempDir Path dir) throws Exception {
         try (LocalProcessCluster c = new LocalProcessCluster(3, dir, "--raftkv.autopilot.enabled=false")) {
@@ -60,7 +27,7 @@ class MembershipIT {
             c.awaitReady(Duration.ofSeconds(30));
             URI n1 = c.clientUrl("n1");
             Map<String, String> acknowledged;
-            try (Writer w = new Writer(c)) {
+            try (AcknowledgedWrites w = new AcknowledgedWrites(c, "grow")) {
                 // Grow: each new node joins as a learner by itself, and is promoted once caught up.
                 for (int k = 0; k < 2; k++) {
                     String name = c.addNode();
@@ -106,7 +73,7 @@ class MembershipIT {
             c.awaitReady(Duration.ofSeconds(30));
             URI n1 = c.clientUrl("n1");
             Map<String, String> acknowledged;
-            try (Writer w = new Writer(c)) {
+            try (AcknowledgedWrites w = new AcknowledgedWrites(c, "grow")) {
                 HttpResponse<String> five = putSize(n1, 5);
                 assertThat(five.statusCode()).as(five.body()).isEqualTo(200);
                 String n4 = c.addNode();

@@ -12,9 +12,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,51 +21,6 @@ class NodeFaultIT {
 
     private static String other(LocalProcessCluster c, String... not) {
         return c.nodes().stream().filter(n -> !List.of(not).contains(n)).findFirst().orElseThrow();
-    }
-
-    /** Writes distinct keys in a loop through the given nodes, remembering every acknowledged write. */
-    private final class Writer implements AutoCloseable {
-        final Map<String, String> acknowledged = new ConcurrentHashMap<>();
-        final AtomicInteger attempts = new AtomicInteger();
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final Thread thread;
-
-        Writer(LocalProcessCluster c, String prefix) {
-            thread = new Thread(() -> {
-                int i = 0;
-                while (running.get()) {
-                    String key = prefix + "/" + i;
-                    String value = "v" + i;
-                    List<String> live = c.nodes().stream().filter(c::isRunning).toList();
-                    try {
-                        HttpResponse<String> r = http.put(c.clientUrl(live.get(i % live.size())), key, value);
-                        if (r.statusCode() == 201) {
-                            acknowledged.put(key, value);
-                        }
-                    } catch (RuntimeException e) {
-                        // a node died under us: the write's outcome is unknown and it is not counted
-                    }
-                    attempts.incrementAndGet();
-                    i++;
-                }
-            }, "writer");
-            thread.start();
-        }
-
-        void awaitMore(int n) {
-            int target = acknowledged.size() + n;
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (acknowledged.size() < target) {
-                assertThat(System.nanoTime()).as("%d more acknowledged writes within 20 s", n).isLessThan(deadline);
-                Thread.onSpinWait();
-            }
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            running.set(false);
-            thread.join(20_000);
-        }
     }
 
     private void assertAllReadable(LocalProcessCluster c, Map<String, String> acknowledged, String via) {
@@ -86,7 +38,7 @@ class NodeFaultIT {
             String leader = c.awaitLeader(Duration.ofSeconds(60));
             c.awaitReady(Duration.ofSeconds(30));
             Map<String, String> acked;
-            try (Writer w = new Writer(c, "kill")) {
+            try (AcknowledgedWrites w = new AcknowledgedWrites(c, "kill")) {
                 w.awaitMore(50);
                 long killedAt = System.nanoTime();
                 c.kill(leader);
