@@ -41,6 +41,15 @@ final class PeerGate {
 
     /** Checks what a request says about its sender, before its body is read; null if it may go on. */
     Refusal admit(String authorization, String cluster, String sender, X509Certificate[] certificates) {
+        return admit(authorization, cluster, sender, certificates, false);
+    }
+
+    /**
+     * @param question a question that changes nothing ({@code GET /raft/info}): a removed member may
+     *                 ask it, since a node that comes back empty under a removed name must learn that
+     *                 it was removed, and so join under a new member id
+     */
+    Refusal admit(String authorization, String cluster, String sender, X509Certificate[] certificates, boolean question) {
         if (expectedAuthorization != null) {
             byte[] given = authorization == null ? new byte[0] : authorization.getBytes(StandardCharsets.UTF_8);
             if (!MessageDigest.isEqual(given, expectedAuthorization)) {
@@ -53,7 +62,7 @@ final class PeerGate {
         if (sender == null || sender.isBlank()) {
             return new Refusal(403, "non-member", "peer requests must name their sender");
         }
-        if (membership.get().isRemoved(sender)) {
+        if (!question && membership.get().isRemoved(sender)) {
             // etcd's rule too: a member that was removed (or a stale data directory of a replaced one) is
             // refused for good. Senders not yet in our membership are taken: a node that lagged behind a
             // change must still hear from a leader it has not learned of yet.

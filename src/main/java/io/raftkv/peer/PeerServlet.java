@@ -93,8 +93,9 @@ final class PeerServlet extends HttpServlet {
     }
 
     /**
-     * @param clusterOptional whether a request that names no cluster is taken: only {@code /raft/info},
-     *                        which a node with a new data directory asks before it knows its cluster
+     * @param clusterOptional whether a request that names no cluster, or a removed sender, is taken:
+     *                        only {@code /raft/info}, which a node with a new data directory asks before
+     *                        it knows its cluster or its fate
      */
     private boolean admitted(HttpServletRequest req, HttpServletResponse resp, boolean clusterOptional) throws IOException {
         String cluster = req.getHeader(PeerDirectory.CLUSTER_HEADER);
@@ -102,7 +103,7 @@ final class PeerServlet extends HttpServlet {
             cluster = node.clusterId();
         }
         PeerGate.Refusal r = gate.admit(req.getHeader("Authorization"), cluster,
-                req.getHeader(PeerDirectory.NODE_HEADER), (X509Certificate[]) req.getAttribute(CERTIFICATES));
+                req.getHeader(PeerDirectory.NODE_HEADER), (X509Certificate[]) req.getAttribute(CERTIFICATES), clusterOptional);
         if (r != null) {
             refuse(resp, r);
             return false;

@@ -131,13 +131,14 @@ public final class LocalProcessCluster implements ClusterUnderTest {
     }
 
     @Override
+    /** @param node a node's name, or a member id of it (a node that rejoined runs as {@code <name>~<hex>}) */
     public URI clientUrl(String node) {
-        return URI.create(scheme + "://127.0.0.1:" + nodes.get(node).clientPort());
+        return URI.create(scheme + "://127.0.0.1:" + nodes.get(io.raftkv.raft.Peer.nameOf(node)).clientPort());
     }
 
     /** The node's internal peer endpoint base URL (tests that check the peer port itself). */
     public URI peerUrl(String node) {
-        return URI.create(scheme + "://127.0.0.1:" + nodes.get(node).peerPort());
+        return URI.create(scheme + "://127.0.0.1:" + nodes.get(io.raftkv.raft.Peer.nameOf(node)).peerPort());
     }
 
     /** The node's process id while it runs (for jcmd, say). */

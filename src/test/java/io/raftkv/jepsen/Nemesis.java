@@ -1,6 +1,8 @@
 package io.raftkv.jepsen;
 
 import io.raftkv.cluster.ClusterUnderTest;
+import io.raftkv.cluster.Redirects;
+import io.raftkv.raft.Peer;
 import io.raftkv.raft.Quorum;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,7 +40,7 @@ public final class Nemesis {
     public enum Split { LEADER_MINORITY, LEADER_MAJORITY, RANDOM_MAJORITY }
 
     /** A nemesis action; the schedule says when. */
-    public sealed interface Action permits Kill, LoseDisk, RestartAll, Pause, ResumeAll, Partition, Heal, Loss {
+    public sealed interface Action permits Kill, LoseDisk, RemoveLeader, RestartAll, Pause, ResumeAll, Partition, Heal, Loss {
         default boolean network() {
             return false;
         }
@@ -53,6 +55,15 @@ public final class Nemesis {
      * empty under its name, and it must rejoin as a new member without losing anything.
      */
     public record LoseDisk(Target target) implements Action {
+    }
+
+    /**
+     * Removes the leader from the cluster through {@code DELETE /cluster/members/{id}} (it hands
+     * leadership over first, and the request follows it to the new leader), then deletes its data
+     * and keeps it down until {@link RestartAll}: it comes back as a new member, which the autopilot
+     * promotes when the desired size asks for it.
+     */
+    public record RemoveLeader() implements Action {
     }
 
     /** Starts every killed node again on its data. */
@@ -121,6 +132,8 @@ public final class Nemesis {
                 cluster.loseDisk(n);
                 event("lost the disk of " + n);
             });
+        } else if (a instanceof RemoveLeader) {
+            removeLeader();
         } else if (a instanceof RestartAll) {
             restartAll();
         } else if (a instanceof Pause p) {
@@ -179,6 +192,35 @@ public final class Nemesis {
             openWindow("kill " + n, "kill", t);
         });
     }
+
+    private void removeLeader() {
+        Optional<String> leader = cluster.leader();
+        if (leader.isEmpty()) {
+            event("skipped remove-leader: no leader");
+            return;
+        }
+        String member = leader.get();
+        String node = Peer.nameOf(member);
+        long t = clock.getAsLong();
+        openWindow("kill " + node, "kill", t);
+        try {
+            java.net.http.HttpResponse<String> r = Redirects.send(ADMIN, java.net.http.HttpRequest.newBuilder(
+                            cluster.clientUrl(node).resolve("/cluster/members/" + member)).timeout(Duration.ofSeconds(20))
+                    .DELETE().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            event("removed the leader " + member + ": HTTP " + r.statusCode());
+        } catch (java.io.IOException e) {
+            event("removing the leader " + member + " failed: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        cluster.loseDisk(node);
+        killed.add(node);
+        event("lost the disk of " + node);
+    }
+
+    private static final java.net.http.HttpClient ADMIN = java.net.http.HttpClient.newBuilder()
+            .followRedirects(java.net.http.HttpClient.Redirect.NEVER).connectTimeout(Duration.ofMillis(500)).build();
 
     private void restartAll() {
         for (String n : List.copyOf(killed)) {
@@ -288,7 +330,8 @@ public final class Nemesis {
     private String leaderOrNull() {
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         while (System.nanoTime() < deadline) {
-            Optional<String> l = cluster.leader();
+            // The leader's member id; the nodes are named by their name (a rejoined one's id is <name>~<hex>).
+            Optional<String> l = cluster.leader().map(Peer::nameOf);
             if (l.isPresent() && !killed.contains(l.get()) && !paused.contains(l.get())) {
                 return l.get();
             }

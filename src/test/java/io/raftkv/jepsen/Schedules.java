@@ -5,6 +5,7 @@ import io.raftkv.jepsen.Nemesis.Kill;
 import io.raftkv.jepsen.Nemesis.Loss;
 import io.raftkv.jepsen.Nemesis.LoseDisk;
 import io.raftkv.jepsen.Nemesis.Partition;
+import io.raftkv.jepsen.Nemesis.RemoveLeader;
 import io.raftkv.jepsen.Nemesis.Pause;
 import io.raftkv.jepsen.Nemesis.RestartAll;
 import io.raftkv.jepsen.Nemesis.ResumeAll;
@@ -84,7 +85,9 @@ public final class Schedules {
             new Base("lose-disk-follower", "crash", 0.8, 0.02, List.of(
                     step(0.2, new LoseDisk(Target.FOLLOWER)), step(0.4, new RestartAll()))),
             new Base("lose-disk-leader", "crash", 0.2, 0.02, List.of(
-                    step(0.2, new LoseDisk(Target.LEADER)), step(0.4, new RestartAll()))));
+                    step(0.2, new LoseDisk(Target.LEADER)), step(0.4, new RestartAll()))),
+            new Base("remove-leader-and-rejoin", "crash", 0.8, 0.02, List.of(
+                    step(0.2, new RemoveLeader()), step(0.4, new RestartAll()))));
 
     private static List<Step> repeated(Split split) {
         return List.of(step(0.1, new Partition(split)), step(0.3, new Heal()),

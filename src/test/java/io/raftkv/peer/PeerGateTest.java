@@ -64,6 +64,7 @@ class PeerGateTest {
         assertThat(removed.status()).isEqualTo(403);
         assertThat(removed.reason()).isEqualTo("removed");
         assertThat(g.admit("Bearer s", CLUSTER, "n9", null)).isNull();
+        assertThat(g.admit("Bearer s", CLUSTER, "n3", null, true)).as("it may still ask GET /raft/info what it is").isNull();
         assertThat(g.admit("Bearer s", CLUSTER, "n3~3fa9c1", null)).as("a later member id of the same name").isNull();
     }
 
