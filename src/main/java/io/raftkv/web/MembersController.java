@@ -84,19 +84,23 @@ class MembersController {
         PeerDirectory dir = node.directory();
         Membership m = s.membership();
         List<Member> out = new ArrayList<>();
-        int healthyVoters = 0;
         for (String id : m.memberIds()) {
             MemberView v = progress.stream().filter(p -> p.id().equals(id)).findFirst().orElse(null);
             boolean voter = m.isVoter(id);
-            if (v != null && voter && v.recentlyActive()) {
-                healthyVoters++;
-            }
             out.add(new Member(id, Peer.nameOf(id), voter ? "voter" : "learner", m.peer(id).map(Peer::address).orElse(""),
                     dir.clientUrl(id).orElse(null), v == null ? null : v.matchIndex(), v == null ? null : v.lag(),
                     v == null ? null : v.recentlyActive()));
         }
-        Integer tolerance = progress.isEmpty() ? null : Math.max(0, healthyVoters - Quorum.majority(m.ids().size()));
-        return new Members(s.leader(), out, tolerance);
+        return new Members(s.leader(), out, failureTolerance(m, progress));
+    }
+
+    /** Healthy voters beyond a majority, as the leader sees them; null without the leader's progress. */
+    static Integer failureTolerance(Membership m, List<MemberView> progress) {
+        if (progress.isEmpty()) {
+            return null;
+        }
+        long healthy = progress.stream().filter(v -> m.isVoter(v.id()) && v.recentlyActive()).count();
+        return (int) Math.max(0, healthy - Quorum.majority(m.ids().size()));
     }
 
     @PostMapping(value = "/cluster/members", consumes = MediaType.APPLICATION_JSON_VALUE)

@@ -1,5 +1,6 @@
 package io.raftkv.web;
 
+import io.raftkv.node.MemberView;
 import io.raftkv.node.NodeStatus;
 import io.raftkv.node.PeerDirectory;
 import io.raftkv.node.StatusBoard;
@@ -47,6 +48,24 @@ class ClusterControllerTest {
         assertThat(view.role()).isEqualTo("pre-candidate");
         assertThat(view.leaderUrl()).isNull();
         assertThat(view.members()).extracting(ClusterController.Member::role).containsExactly("pre-candidate", "unknown", "unknown");
+    }
+
+    @Test
+    void theLeaderShowsLearnersEachMembersProgressAndTheFailureTolerance() {
+        Membership withLearner = THREE.withLearner(new Peer("n4~3fa9c1", "http://p4:7080"));
+        PeerDirectory directory = new PeerDirectory("n1", "http://c1:8080", withLearner);
+        NodeStatus leader = new NodeStatus("n1", Role.LEADER, 7, "n1", true, 12, 11, 13, 1, 12, withLearner, null);
+        List<MemberView> progress = List.of(new MemberView("n1", "n1", "http://p1:7080", true, 13, 0, true),
+                new MemberView("n2", "n2", "http://p2:7080", true, 13, 0, true),
+                new MemberView("n3", "n3", "http://p3:7080", true, 5, 8, false),
+                new MemberView("n4~3fa9c1", "n4", "http://p4:7080", false, 2, 11, true));
+        ClusterController.Cluster view = new ClusterController(new StatusBoard(leader), directory, () -> progress).cluster();
+        assertThat(view.members()).extracting(ClusterController.Member::id).containsExactly("n4~3fa9c1", "n1", "n2", "n3");
+        assertThat(view.members()).extracting(ClusterController.Member::role).containsExactly("learner", "leader", "follower", "follower");
+        assertThat(view.members()).extracting(ClusterController.Member::lag).containsExactly(11L, 0L, 0L, 8L);
+        assertThat(view.failureTolerance()).as("two healthy voters of three: none may fail").isZero();
+        assertThat(new ClusterController(new StatusBoard(status(Role.FOLLOWER, "n2")), directory, () -> progress).cluster()
+                .failureTolerance()).as("a follower does not know").isNull();
     }
 
     @Test
