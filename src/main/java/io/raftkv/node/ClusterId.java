@@ -3,13 +3,9 @@ package io.raftkv.node;
 import io.raftkv.raft.Membership;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -69,15 +65,7 @@ public final class ClusterId {
         write(dataDir, dataDir.resolve(FILE), id);
     }
 
-    /** Temp file, fsync, rename, fsync the directory: a crash leaves either no file or the whole ID. */
     private static void write(Path dir, Path file, String id) throws IOException {
-        Path tmp = dir.resolve(FILE + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ch.write(ByteBuffer.wrap((id + "\n").getBytes(StandardCharsets.US_ASCII)));
-            ch.force(true);
-        }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-        DataDirFiles.syncDirectory(dir);
+        DataDirFiles.writeAtomically(dir, file.getFileName().toString(), id);
     }
 }

@@ -130,13 +130,7 @@ public final class IdentityCheck {
     }
 
     static void storeMemberId(Path dataDir, String id) throws IOException {
-        Path tmp = dataDir.resolve(MEMBER_ID_FILE + ".tmp");
-        Files.writeString(tmp, id + "\n");
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-            ch.force(true);
-        }
-        Files.move(tmp, dataDir.resolve(MEMBER_ID_FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        DataDirFiles.syncDirectory(dataDir);
+        DataDirFiles.writeAtomically(dataDir, MEMBER_ID_FILE, id);
     }
 
     /**
