@@ -7,6 +7,8 @@ import io.raftkv.raft.EntryType;
 import io.raftkv.raft.Heartbeat;
 import io.raftkv.raft.HeartbeatResponse;
 import io.raftkv.raft.Message;
+import io.raftkv.raft.ReadIndexRequest;
+import io.raftkv.raft.ReadIndexResponse;
 import io.raftkv.raft.RequestVote;
 import io.raftkv.raft.RequestVoteResponse;
 import io.raftkv.raft.TimeoutNow;
@@ -49,6 +51,8 @@ public final class MessageCodec {
     private static final int HEARTBEAT_RESPONSE = 6;
     // 7 was InstallSnapshot before snapshots moved to their own chunked path; never reuse it.
     private static final int TIMEOUT_NOW = 8;
+    private static final int READ_INDEX = 9;
+    private static final int READ_INDEX_RESPONSE = 10;
 
     private MessageCodec() {
     }
@@ -90,6 +94,10 @@ public final class MessageCodec {
             return size + 8;
         } else if (m instanceof TimeoutNow) {
             return size;
+        } else if (m instanceof ReadIndexRequest) {
+            return size + 8;
+        } else if (m instanceof ReadIndexResponse) {
+            return size + 16;
         }
         throw cannotEncode(m);
     }
@@ -158,6 +166,13 @@ public final class MessageCodec {
             out.writeLong(h.readRound());
         } else if (m instanceof TimeoutNow) {
             header(out, TIMEOUT_NOW, m);
+        } else if (m instanceof ReadIndexRequest r) {
+            header(out, READ_INDEX, m);
+            out.writeLong(r.requestId());
+        } else if (m instanceof ReadIndexResponse r) {
+            header(out, READ_INDEX_RESPONSE, m);
+            out.writeLong(r.requestId());
+            out.writeLong(r.index());
         } else {
             throw cannotEncode(m);
         }
@@ -196,6 +211,8 @@ public final class MessageCodec {
             case HEARTBEAT -> new Heartbeat(from, to, term, in.getLong(), in.getLong());
             case HEARTBEAT_RESPONSE -> new HeartbeatResponse(from, to, term, in.getLong());
             case TIMEOUT_NOW -> new TimeoutNow(from, to, term);
+            case READ_INDEX -> new ReadIndexRequest(from, to, term, in.getLong());
+            case READ_INDEX_RESPONSE -> new ReadIndexResponse(from, to, term, in.getLong(), in.getLong());
             default -> throw new IllegalArgumentException("unknown peer message type " + type);
         };
     }

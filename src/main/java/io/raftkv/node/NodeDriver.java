@@ -40,8 +40,9 @@ import java.util.function.UnaryOperator;
  *       {@link NodeUnavailableException} when it was never proposed (safe to retry);
  *       {@link WriteNotAppliedException} when another entry took its slot; {@link WriteOutcomeUnknownException}
  *       when it was proposed and this node can no longer tell (see {@link Proposals});</li>
- *   <li>a read barrier: completes once leadership was confirmed and the read index is applied;
- *       otherwise {@link NotLeaderException} or {@link NodeUnavailableException} (a read has no effect).</li>
+ *   <li>a read barrier: completes once leadership was confirmed and the read index is applied (on a
+ *       follower, the leader's read index); otherwise {@link NotLeaderException} or
+ *       {@link NodeUnavailableException} (a read has no effect).</li>
  * </ul>
  * Once stopped or failed the driver answers every new request at once and ignores the network.
  *
@@ -225,7 +226,10 @@ public final class NodeDriver<R> {
         return out;
     }
 
-    /** Asks for a linearizable read: {@code answer} completes when local state may be read (see the class comment). */
+    /**
+     * Asks for a linearizable read: {@code answer} completes when local state may be read (see the class
+     * comment). On a follower the leader confirms the read index and this node waits until it has applied it.
+     */
     public void read(CompletableFuture<Void> answer) {
         if (!live()) {
             answer.completeExceptionally(unavailable());
@@ -329,6 +333,14 @@ public final class NodeDriver<R> {
             CompletableFuture<Void> f = pendingReads.remove(rs.requestId());
             if (f != null) {
                 applier.whenApplied(rs.index(), f);
+            }
+        }
+        for (long id : rd.failedReads()) {
+            CompletableFuture<Void> f = pendingReads.remove(id);
+            if (f != null) {
+                // Retrying is safe (a read changes nothing) and NotLeaderException is what routes a request anew.
+                f.completeExceptionally(new NotLeaderException(raft.leader(),
+                        "the leader did not confirm the read: leadership changed or it did not answer in time"));
             }
         }
         if (rd.softState() != null) {

@@ -4,6 +4,8 @@ import io.raftkv.raft.AppendEntries;
 import io.raftkv.raft.AppendEntriesResponse;
 import io.raftkv.raft.Heartbeat;
 import io.raftkv.raft.HeartbeatResponse;
+import io.raftkv.raft.ReadIndexRequest;
+import io.raftkv.raft.ReadIndexResponse;
 import io.raftkv.raft.InstallSnapshot;
 import io.raftkv.raft.Message;
 import io.raftkv.raft.RequestVote;
@@ -188,8 +190,9 @@ public final class PeerTransport implements RaftKvNode.Transport {
         if (m instanceof RequestVote || m instanceof RequestVoteResponse) {
             return "/raft/vote";
         }
+        // Read-index requests ride the leader's heartbeat rounds, so they travel where heartbeats do.
         if (m instanceof AppendEntries || m instanceof AppendEntriesResponse || m instanceof Heartbeat
-                || m instanceof HeartbeatResponse) {
+                || m instanceof HeartbeatResponse || m instanceof ReadIndexRequest || m instanceof ReadIndexResponse) {
             return "/raft/append";
         }
         if (m instanceof TimeoutNow) {

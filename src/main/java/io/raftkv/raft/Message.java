@@ -6,7 +6,7 @@ package io.raftkv.raft;
  */
 public sealed interface Message
         permits RequestVote, RequestVoteResponse, AppendEntries, AppendEntriesResponse,
-                Heartbeat, HeartbeatResponse, InstallSnapshot, TimeoutNow {
+                Heartbeat, HeartbeatResponse, InstallSnapshot, TimeoutNow, ReadIndexRequest, ReadIndexResponse {
 
     String from();
 

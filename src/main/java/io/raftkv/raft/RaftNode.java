@@ -46,6 +46,12 @@ public final class RaftNode {
 
     /** ReadIndex (§6.4): reads waiting for a heartbeat round to confirm leadership. */
     private final ReadIndexQueue reads = new ReadIndexQueue();
+    /** Leader only: reads followers forwarded, by the (negative) handle they wait under in {@link #reads}. */
+    private final Map<Long, ReadIndexRequest> forwardedToUs = new HashMap<>();
+    private long lastForwardedHandle;
+    /** Follower only: this node's reads sent to the leader, waiting for its read index. */
+    private final ForwardedReads forwarded = new ForwardedReads();
+    private final List<Long> failedReads = new ArrayList<>();
 
     private final List<Message> outbox = new ArrayList<>();
     private final List<ReadState> readStates = new ArrayList<>();
@@ -96,6 +102,9 @@ public final class RaftNode {
 
     private void tickElection() {
         electionElapsed++;
+        // A forwarded read whose request or answer was lost must not wait for ever; an election timeout
+        // is the time a leader may take to notice it lost a majority, so waiting longer gains nothing.
+        failedReads.addAll(forwarded.tick(cfg.electionTicks()));
         if (promotable() && electionElapsed >= randomizedElectionTimeout) {
             electionElapsed = 0;
             campaign(cfg.preVote() ? Campaign.PRE_ELECTION : Campaign.ELECTION);
@@ -254,21 +263,36 @@ public final class RaftNode {
     /**
      * Starts a linearizable read (§6.4). Once a heartbeat round confirms this node is still leader, a
      * {@link ReadState} with the same {@code requestId} appears in a Ready: the read may be served when
-     * the state machine has applied its index.
+     * the state machine has applied its index. A follower forwards the read to its leader, which confirms
+     * it the same way and answers with its read index; if that answer cannot come (the term or the leader
+     * changes, or an election timeout passes), the request id appears in {@link Ready#failedReads()}.
      *
-     * @throws NotLeaderException when this node is not the leader
+     * @param requestId positive, and unique among this node's reads in flight
+     * @throws NotLeaderException when this node is neither the leader nor a follower that knows one
      */
     public void readIndex(long requestId) {
         checkNoReadyOutstanding();
-        if (role != Role.LEADER) {
-            throw new NotLeaderException(leader, "not the leader");
+        if (requestId <= 0) {
+            throw new IllegalArgumentException("a read's request id must be positive, not " + requestId);
         }
-        if (!committedInCurrentTerm()) {
-            // Until the no-op of this term commits, our commit index may lag the true one (§6.4 step 1).
-            reads.park(requestId);
+        if (role == Role.FOLLOWER && leader != null) {
+            forwarded.add(requestId, leader, term);
+            send(new ReadIndexRequest(id, leader, term, requestId));
             return;
         }
-        queueRead(requestId);
+        if (role != Role.LEADER) {
+            throw new NotLeaderException(leader, "not the leader, and no leader is known to confirm a read");
+        }
+        startRead(requestId);
+    }
+
+    private void startRead(long handle) {
+        if (!committedInCurrentTerm()) {
+            // Until the no-op of this term commits, our commit index may lag the true one (§6.4 step 1).
+            reads.park(handle);
+            return;
+        }
+        queueRead(handle);
     }
 
     /**
@@ -331,7 +355,7 @@ public final class RaftNode {
      */
     public boolean prepareReady() {
         prepareSends();
-        return !outbox.isEmpty() || !readStates.isEmpty() || !log.unstable.entries.isEmpty()
+        return !outbox.isEmpty() || !readStates.isEmpty() || !failedReads.isEmpty() || !log.unstable.entries.isEmpty()
                 || log.unstable.snapshot != null || log.hasNextCommittedEntries()
                 || !softState().equals(lastSoftState) || !hardState().equals(lastHardState);
     }
@@ -349,9 +373,11 @@ public final class RaftNode {
                 log.unstableEntries(),
                 log.nextCommittedEntries(MAX_APPLY_BYTES),
                 outbox,
-                readStates);
+                readStates,
+                failedReads);
         outbox.clear();
         readStates.clear();
+        failedReads.clear();
         readyOutstanding = true;
         return rd;
     }
@@ -490,6 +516,8 @@ public final class RaftNode {
         votes.clear();
         progress.clear();
         reads.clear();
+        forwardedToUs.clear(); // their followers fail them on their own term change or timeout
+        failedReads.addAll(forwarded.clear());
         appendOwed.clear();
     }
 
@@ -504,6 +532,7 @@ public final class RaftNode {
         votes.clear();
         leader = null;
         role = Role.PRE_CANDIDATE;
+        failedReads.addAll(forwarded.clear()); // no leader is followed any more to answer them
     }
 
     private void becomeCandidate() {
@@ -605,6 +634,11 @@ public final class RaftNode {
             handleAppendResponse(r);
         } else if (m instanceof HeartbeatResponse r) {
             handleHeartbeatResponse(r);
+        } else if (m instanceof ReadIndexRequest r) {
+            // Confirmed with our own reads' heartbeat round; answered in deliverReads.
+            long handle = --lastForwardedHandle;
+            forwardedToUs.put(handle, r);
+            startRead(handle);
         }
         // Anything else is a stale vote answer or a TimeoutNow that crossed our election: nothing to do.
     }
@@ -650,7 +684,14 @@ public final class RaftNode {
             handleSnapshot(is);
         } else if (m instanceof TimeoutNow && promotable()) {
             campaign(Campaign.TRANSFER);
+        } else if (m instanceof ReadIndexResponse r) {
+            ReadState rs = forwarded.answer(r);
+            if (rs != null) {
+                readStates.add(rs);
+            }
         }
+        // A ReadIndexRequest reaching a follower was meant for a leader this node is not: the asker
+        // times out or learns the new leader with the next heartbeat.
     }
 
     private void handleAppendEntries(AppendEntries ae) {
@@ -747,7 +788,7 @@ public final class RaftNode {
             appendOwed.add(r.from());
         }
         reads.ack(r.from(), r.readRound());
-        readStates.addAll(reads.release(membership.quorum()));
+        deliverReads(reads.release(membership.quorum()));
     }
 
     // ---------------------------------------------------------------- leader machinery
@@ -795,7 +836,19 @@ public final class RaftNode {
     private void queueRead(long requestId) {
         reads.add(requestId, log.committed, id);
         // A one-voter cluster needs no heartbeat round: the leader's own word is a majority.
-        readStates.addAll(reads.release(membership.quorum()));
+        deliverReads(reads.release(membership.quorum()));
+    }
+
+    /** Confirmed reads: this node's own go to the Ready, a follower's back to it as its read index. */
+    private void deliverReads(List<ReadState> confirmed) {
+        for (ReadState rs : confirmed) {
+            ReadIndexRequest asked = forwardedToUs.remove(rs.requestId());
+            if (asked == null) {
+                readStates.add(rs);
+            } else {
+                send(new ReadIndexResponse(id, asked.from(), term, asked.requestId(), rs.index()));
+            }
+        }
     }
 
     private void broadcastHeartbeat() {

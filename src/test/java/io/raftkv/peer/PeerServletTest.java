@@ -5,6 +5,8 @@ import io.raftkv.node.MessageCodec;
 import io.raftkv.node.NodeMetrics;
 import io.raftkv.node.RaftKvNode;
 import io.raftkv.raft.Heartbeat;
+import io.raftkv.raft.ReadIndexRequest;
+import io.raftkv.raft.ReadIndexResponse;
 import io.raftkv.raft.Membership;
 import io.raftkv.raft.Peer;
 import io.raftkv.raft.RaftConfig;
@@ -137,6 +139,30 @@ class PeerServletTest {
         assertThat(r.getContentAsString()).contains("a message from n3 was sent by n2");
         assertThat(send("POST", "/raft/append", "", heartbeat("n9")).getStatus()).isEqualTo(403);
         assertThat(refused).containsExactly("from-mismatch", "non-member");
+    }
+
+    @Test
+    void aForwardedReadPassesTheSameChecksAsEveryOtherPeerMessage() throws Exception {
+        byte[] read = MessageCodec.encode(List.of(new ReadIndexRequest("n2", "n1", 5, 7)));
+        assertThat(send("POST", "/raft/append", "n2", read).getStatus()).isEqualTo(204);
+        assertThat(send("POST", "/raft/vote", "n2", read).getStatus()).as("only on the heartbeats' endpoint").isEqualTo(400);
+        assertThat(send("POST", "/raft/append", "n3", read).getStatus()).as("sent in another member's name").isEqualTo(403);
+        MockHttpServletRequest otherCluster = new MockHttpServletRequest("POST", "/raft/append");
+        otherCluster.addHeader("Authorization", "Bearer s");
+        otherCluster.addHeader("X-Raftkv-Cluster", "another-cluster");
+        otherCluster.addHeader("X-Raftkv-Node", "n2");
+        otherCluster.setContent(MessageCodec.encode(List.of(new ReadIndexResponse("n2", "n1", 5, 7, 40))));
+        MockHttpServletResponse refusedCluster = new MockHttpServletResponse();
+        servlet.service(otherCluster, refusedCluster);
+        assertThat(refusedCluster.getStatus()).isEqualTo(403);
+        MockHttpServletRequest noSecret = new MockHttpServletRequest("POST", "/raft/append");
+        noSecret.addHeader("X-Raftkv-Cluster", node.clusterId());
+        noSecret.addHeader("X-Raftkv-Node", "n2");
+        noSecret.setContent(read);
+        MockHttpServletResponse refusedSecret = new MockHttpServletResponse();
+        servlet.service(noSecret, refusedSecret);
+        assertThat(refusedSecret.getStatus()).isEqualTo(401);
+        assertThat(refused).containsExactly("from-mismatch", "cluster", "secret");
     }
 
     @Test

@@ -98,13 +98,118 @@ class RaftDissertationTest {
     }
 
     @Test
-    void s6_4_followersRefuseReadIndexAndNameTheLeader() {
+    void s6_4_followersRefuseProposalsAndNameTheLeader_aNodeWithoutALeaderRefusesReads() {
         TestNetwork net = new TestNetwork(3, 14);
         net.elect("n1");
-        assertThatThrownBy(() -> net.raft("n2").readIndex(1))
-                .isInstanceOfSatisfying(NotLeaderException.class, e -> assertThat(e.leaderHint()).isEqualTo("n1"));
         assertThatThrownBy(() -> net.raft("n2").propose(put("a", "b")))
                 .isInstanceOfSatisfying(NotLeaderException.class, e -> assertThat(e.leaderHint()).isEqualTo("n1"));
+        net.isolate("n3");
+        net.tick("n3", 2 * RaftConfig.defaults("n3").electionTicks());
+        assertThat(net.raft("n3").leader()).as("n3 timed out and campaigns").isNull();
+        assertThatThrownBy(() -> net.raft("n3").readIndex(1)).as("no leader to confirm the read")
+                .isInstanceOf(NotLeaderException.class);
+    }
+
+    // §6.4: "followers could help offload the processing of read-only queries [...] the follower could
+    // issue a request to the leader just to learn the current readIndex [...] the follower could then
+    // proceed with steps 3 and 4", step 4 being "once the state machine has applied at least as far as
+    // the readIndex, the read can be served".
+
+    @Test
+    void s6_4_aFollowersReadIsConfirmedByTheLeaderAndServedOnlyOnceTheFollowerHasAppliedItsReadIndex() {
+        TestNetwork net = new TestNetwork(3, 16);
+        net.elect("n1");
+        net.raft("n1").propose(put("k", "old"));
+        net.stabilize();
+        // n3 stops receiving entries, so it cannot know the next write; heartbeats (and the read) still pass.
+        net.setFilter(m -> !(m instanceof AppendEntries && m.to().equals("n3")));
+        Proposal p = net.raft("n1").propose(put("k", "new"));
+        net.stabilize();
+        assertThat(net.raft("n1").commitIndex()).as("committed by n1 and n2").isGreaterThanOrEqualTo(p.index());
+        net.takeSent();
+        java.util.concurrent.CompletableFuture<Void> read = new java.util.concurrent.CompletableFuture<>();
+        net.node("n3").driver.read(read);
+        net.stabilize();
+        List<Message> sent = net.takeSent();
+        assertThat(only(sent, ReadIndexRequest.class)).as("the follower asks its leader").singleElement()
+                .satisfies(r -> assertThat(r.to()).isEqualTo("n1"));
+        assertThat(only(sent, ReadIndexResponse.class)).as("confirmed by a heartbeat round, answered with the leader's commit index")
+                .singleElement().satisfies(r -> assertThat(r.index()).isGreaterThanOrEqualTo(p.index()));
+        assertThat(net.raft("n3").appliedIndex()).isLessThan(p.index());
+        assertThat(read).as("n3 has not applied the read index yet: serving now would return 'old'").isNotDone();
+        net.heal();
+        net.tick("n1", RaftConfig.defaults("n1").heartbeatTicks());
+        assertThat(read).isCompleted();
+        assertThat(net.node("n3").sm.get("k")).isEqualTo("new");
+    }
+
+    @Test
+    void s6_4_aDeposedLeaderNeverAnswersAForwardedRead() {
+        TestNetwork net = new TestNetwork(5, 17);
+        net.elect("n1");
+        net.raft("n1").propose(put("k", "old"));
+        net.stabilize();
+        // n1 and n5 on one side, n2..n4 (a majority) on the other.
+        for (String a : List.of("n1", "n5")) {
+            for (String b : List.of("n2", "n3", "n4")) {
+                net.cut(a, b);
+            }
+        }
+        net.elect("n2");
+        net.raft("n2").propose(put("k", "new"));
+        net.stabilize();
+        net.tick("n1", RaftConfig.defaults("n1").heartbeatTicks());
+        assertThat(net.raft("n1").role()).as("n1 has not noticed yet").isEqualTo(Role.LEADER);
+        assertThat(net.raft("n5").leader()).as("n5 still follows n1 in the old term").isEqualTo("n1");
+        net.takeSent();
+        net.raft("n5").readIndex(1);
+        net.stabilize();
+        net.tick("n1", RaftConfig.defaults("n1").heartbeatTicks() * 2);
+        assertThat(only(net.takeSent(), ReadIndexResponse.class)).as("n1 and n5 are no majority of five").isEmpty();
+        assertThat(net.takeReadStates("n5")).isEmpty();
+        assertThat(net.node("n5").sm.get("k")).as("the stale value n5 would have served").isEqualTo("old");
+        net.tick("n5", RaftConfig.defaults("n5").electionTicks());
+        assertThat(net.takeFailedReads("n5")).as("unanswered within an election timeout: the caller is told").containsExactly(1L);
+        assertThat(net.takeReadStates("n5")).isEmpty();
+    }
+
+    @Test
+    void s6_4_aForwardedReadFailsOnATermChangeAndALateAnswerIsIgnored() {
+        TestNetwork net = new TestNetwork(3, 18);
+        net.elect("n1");
+        long oldTerm = net.raft("n1").term();
+        // n3's question reaches n1, but the answer is lost; then n2 takes over.
+        net.setFilter(m -> !(m instanceof ReadIndexResponse));
+        net.raft("n3").readIndex(4);
+        net.stabilize();
+        assertThat(net.takeReadStates("n3")).isEmpty();
+        net.heal();
+        net.elect("n2");
+        assertThat(net.raft("n3").term()).isGreaterThan(oldTerm);
+        assertThat(net.takeFailedReads("n3")).as("the leader it asked is gone: the read fails, never waits").containsExactly(4L);
+        net.deliver(new ReadIndexResponse("n1", "n3", oldTerm, 4, net.raft("n1").commitIndex()));
+        net.deliver(new ReadIndexResponse("n2", "n3", net.raft("n2").term(), 4, net.raft("n2").commitIndex()));
+        net.stabilize();
+        assertThat(net.takeReadStates("n3")).as("answers to a read it no longer waits for, from the old or the new leader").isEmpty();
+    }
+
+    @Test
+    void s6_4_aNewLeaderAnswersAForwardedReadOnlyAfterCommittingAnEntryOfItsTerm() {
+        TestNetwork net = new TestNetwork(3, 19);
+        net.elect("n1");
+        net.setFilter(m -> !(m instanceof AppendEntries));
+        net.elect("n2");
+        net.tick("n2", RaftConfig.defaults("n2").heartbeatTicks());
+        assertThat(net.raft("n3").leader()).as("n3 heard n2's heartbeat").isEqualTo("n2");
+        net.raft("n3").readIndex(2);
+        net.stabilize();
+        net.tick("n2", RaftConfig.defaults("n2").heartbeatTicks() * 2);
+        assertThat(only(net.takeSent(), ReadIndexResponse.class)).as("its commit index may still lag (§6.4 step 1)").isEmpty();
+        net.heal();
+        net.tick("n2", RaftConfig.defaults("n2").heartbeatTicks());
+        List<ReadState> answered = net.takeReadStates("n3");
+        assertThat(answered).extracting(ReadState::requestId).containsExactly(2L);
+        assertThat(net.raft("n2").termAt(answered.get(0).index())).isEqualTo(net.raft("n2").term());
     }
 
     // ---------------------------------------------------------------- §9.6 PreVote, §6.2 CheckQuorum

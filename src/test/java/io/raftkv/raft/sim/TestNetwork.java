@@ -35,6 +35,7 @@ public final class TestNetwork {
     /** What the drivers sent in the current round; delivered by {@link #stabilize}. */
     private final List<Message> outbox = new ArrayList<>();
     private final Map<String, List<ReadState>> readStates = new LinkedHashMap<>();
+    private final Map<String, List<Long>> failedReads = new LinkedHashMap<>();
     private final Random random;
     private Predicate<Message> filter = m -> true;
 
@@ -87,6 +88,7 @@ public final class TestNetwork {
             @Override
             public void afterPersist(Ready rd) {
                 readStates.computeIfAbsent(node.id, k -> new ArrayList<>()).addAll(rd.readStates());
+                failedReads.computeIfAbsent(node.id, k -> new ArrayList<>()).addAll(rd.failedReads());
             }
         };
         node.start(new Random(random.nextLong()),
@@ -237,6 +239,13 @@ public final class TestNetwork {
     public List<ReadState> takeReadStates(String id) {
         List<ReadState> out = readStates.getOrDefault(id, new ArrayList<>());
         readStates.remove(id);
+        return out;
+    }
+
+    /** Reads the core on {@code id} gave up on since the last call. */
+    public List<Long> takeFailedReads(String id) {
+        List<Long> out = failedReads.getOrDefault(id, new ArrayList<>());
+        failedReads.remove(id);
         return out;
     }
 
