@@ -259,11 +259,12 @@ public final class KvStateMachine {
         // The fingerprint is the encoding without what a retry changes: the idempotency key and the time.
         WriteResult result = once(txn.idempotencyKey(), txn.proposedAtMillis(),
                 () -> fingerprint(new TxnCommand(txn.compare(), txn.success(), txn.failure(), null, 0).encode()),
-                () -> execute(index, txn));
+                () -> execute(index, txn, null));
         return applied(index, result);
     }
 
-    private WriteResult execute(long index, TxnCommand txn) {
+    /** Runs {@code txn}; with {@code grant}, a success first grants lease {@code index}, which its puts then belong to. */
+    private WriteResult execute(long index, TxnCommand txn, LeaseCommand.GrantWith grant) {
         Keyspace ks = keyspace;
         boolean succeeded = true;
         for (TxnCommand.Compare c : txn.compare()) {
@@ -278,11 +279,17 @@ public final class KvStateMachine {
                 return new WriteResult.LeaseNotFound(p.lease());
             }
         }
+        long ownLease = 0;
+        if (succeeded && grant != null) {
+            leases.observeTerm(grant.term());
+            leases.grant(index, grant.ttlMillis());
+            ownLease = index;
+        }
         List<WriteResult.OpResult> results = new ArrayList<>(ops.size());
         for (TxnCommand.Op op : ops) {
             KeyValue current = ks.map.get(op.key());
             if (op instanceof TxnCommand.Put p) {
-                put(ks, index, current, p.key(), p.value(), p.contentType(), p.lease());
+                put(ks, index, current, p.key(), p.value(), p.contentType(), ownLease != 0 ? ownLease : p.lease());
                 results.add(new WriteResult.PutDone(p.key(), current == null));
             } else if (op instanceof TxnCommand.Delete) {
                 if (current != null) {
@@ -312,6 +319,13 @@ public final class KvStateMachine {
         } else if (cmd instanceof LeaseCommand.Expire x && ls.get(x.id()).map(l -> l.renewedAt() != x.renewedAt()).orElse(false)) {
             result = new WriteResult.Refused("lease " + x.id() + " was renewed after the revision " + x.renewedAt()
                     + " its expiration was timed from");
+        } else if (cmd instanceof LeaseCommand.GrantWith g) {
+            TxnCommand txn = g.txn();
+            // A retry may come in a later term and at a later time: neither makes it another request.
+            result = once(txn.idempotencyKey(), txn.proposedAtMillis(),
+                    () -> fingerprint(new LeaseCommand.GrantWith(0, g.ttlMillis(), new TxnCommand(txn.compare(), txn.success(),
+                            txn.failure(), null, 0)).encode()),
+                    () -> execute(index, txn, g));
         } else {
             ls.observeTerm(cmd.term());
             result = executeLease(index, cmd, ls);

@@ -14,8 +14,9 @@ import java.io.UncheckedIOException;
  * clock ran on while it was paused cannot expire what a newer leader keeps alive.
  *
  * <h2>Wire format</h2>
- * Big-endian: u8 {@link #FORMAT_TAG}, u8 kind (1 Grant, 2 KeepAlive, 3 Revoke, 4 Expire), long term,
- * then Grant: long ttlMillis; KeepAlive, Revoke: long id; Expire: long id, long renewedAt.
+ * Big-endian: u8 {@link #FORMAT_TAG}, u8 kind (1 Grant, 2 KeepAlive, 3 Revoke, 4 Expire, 5 GrantWith),
+ * long term, then Grant: long ttlMillis; KeepAlive, Revoke: long id; Expire: long id, long renewedAt;
+ * GrantWith: long ttlMillis, then the transaction as {@link TxnCodec} encodes it, to the end.
  * Nothing may follow the last field.
  */
 public sealed interface LeaseCommand {
@@ -28,8 +29,24 @@ public sealed interface LeaseCommand {
     /** A new lease of {@code ttlMillis}; its id is the grant's log index. */
     record Grant(long term, long ttlMillis) implements LeaseCommand {
         public Grant {
-            if (ttlMillis < 1 || ttlMillis > MAX_TTL_MILLIS) {
-                throw new IllegalArgumentException("a lease's TTL is from 1 ms to " + MAX_TTL_MILLIS + " ms, not " + ttlMillis);
+            requireTtl(ttlMillis);
+        }
+    }
+
+    /**
+     * {@code PUT /kv/{key}?ttl=...} as one entry: runs {@code txn}, and if its comparisons hold, grants a
+     * lease of {@code ttlMillis} (its id is this entry's log index, the same on every replica) and
+     * attaches the puts of the success branch to it. A failed comparison grants nothing, and so does a
+     * replay of the transaction's idempotency key, which answers what the first one did.
+     */
+    record GrantWith(long term, long ttlMillis, TxnCommand txn) implements LeaseCommand {
+        public GrantWith {
+            requireTtl(ttlMillis);
+            java.util.Objects.requireNonNull(txn, "txn");
+            for (TxnCommand.Op op : txn.success()) {
+                if (op instanceof TxnCommand.Put p && p.lease() != 0) {
+                    throw new IllegalArgumentException("a put of a lease-granting transaction belongs to the lease it grants, not to lease " + p.lease());
+                }
             }
         }
     }
@@ -48,6 +65,12 @@ public sealed interface LeaseCommand {
      * lease was renewed after that, or if a lease command of a newer term has been applied.
      */
     record Expire(long term, long id, long renewedAt) implements LeaseCommand {
+    }
+
+    private static void requireTtl(long ttlMillis) {
+        if (ttlMillis < 1 || ttlMillis > MAX_TTL_MILLIS) {
+            throw new IllegalArgumentException("a lease's TTL is from 1 ms to " + MAX_TTL_MILLIS + " ms, not " + ttlMillis);
+        }
     }
 
     static boolean isLease(byte[] data) {
@@ -75,6 +98,11 @@ public sealed interface LeaseCommand {
                 out.writeLong(term());
                 out.writeLong(x.id());
                 out.writeLong(x.renewedAt());
+            } else if (this instanceof GrantWith g) {
+                out.writeByte(5);
+                out.writeLong(term());
+                out.writeLong(g.ttlMillis());
+                out.write(g.txn().encode());
             }
         } catch (IOException e) {
             throw new UncheckedIOException("a byte array stream does not fail", e);
@@ -96,6 +124,7 @@ public sealed interface LeaseCommand {
                 case 2 -> new KeepAlive(term, in.readLong());
                 case 3 -> new Revoke(term, in.readLong());
                 case 4 -> new Expire(term, in.readLong(), in.readLong());
+                case 5 -> new GrantWith(term, in.readLong(), TxnCommand.decode(in.readAllBytes()));
                 default -> throw new IllegalArgumentException("corrupt lease command: unknown kind " + kind);
             };
             if (in.available() != 0) {

@@ -15,10 +15,14 @@ import java.util.concurrent.CompletableFuture;
 /**
  * {@code PUT /kv/{key}?lease=ID} and {@code ?ttl=30s}: a put that is deleted with a lease. It is
  * proposed as a one-put transaction whose comparisons are the PUT's {@code If-Match} /
- * {@code If-None-Match}, so it is answered exactly like a PUT. {@code ttl} first grants a lease of
- * its own: two log entries, so a put that then fails leaves that lease to expire unused.
+ * {@code If-None-Match}, so it is answered exactly like a PUT. With {@code ttl} that transaction and
+ * the grant of the key's own lease are one log entry ({@link LeaseCommand.GrantWith}): a failed
+ * condition or an Idempotency-Key replay grants nothing, and the lease's id is the entry's revision,
+ * answered in {@code X-Raftkv-Lease}.
  */
 final class LeasedPuts {
+    static final String LEASE_HEADER = "X-Raftkv-Lease";
+
     private final RaftKvNode node;
     private final LeaderRouter router;
 
@@ -38,14 +42,20 @@ final class LeasedPuts {
         // The failure branch reads the key, so a failed condition can say which revision the key is at.
         List<TxnCommand.Op> failure = List.of(new TxnCommand.Get(key));
         long proposedAt = System.currentTimeMillis();
-        TxnQuota.requireRoom(node, new TxnCommand(compare, List.of(new TxnCommand.Put(key, value, contentType, 1)), failure, idem, proposedAt));
-        return router.onLeader(req, LeaderRouter.Kind.WRITE, () -> {
-            CompletableFuture<Long> leaseId = ttl == null ? CompletableFuture.completedFuture(lease)
-                    : node.write(new LeaseCommand.Grant(node.status().term(), ttl.toMillis()))
-                    .thenApply(r -> ((WriteResult.LeaseAlive) r).id());
-            return leaseId.thenCompose(id -> node.write(new TxnCommand(compare,
-                    List.of(new TxnCommand.Put(key, value, contentType, id)), failure, idem, proposedAt)));
-        }, r -> answer(key, r));
+        TxnCommand txn = new TxnCommand(compare, List.of(new TxnCommand.Put(key, value, contentType, lease)), failure, idem, proposedAt);
+        TxnQuota.requireRoom(node, txn);
+        return router.onLeader(req, LeaderRouter.Kind.WRITE,
+                () -> ttl == null ? node.write(txn) : node.write(new LeaseCommand.GrantWith(node.status().term(), ttl.toMillis(), txn)),
+                r -> ttl == null ? answer(key, r) : withOwnLease(answer(key, r), r));
+    }
+
+    /** A TTL put that succeeded granted the lease whose id is its revision: say which, for keepalives. */
+    private static ResponseEntity<Object> withOwnLease(ResponseEntity<Object> answer, WriteResult r) {
+        if (r instanceof WriteResult.TxnDone done && done.succeeded()) {
+            return ResponseEntity.status(answer.getStatusCode()).headers(answer.getHeaders())
+                    .header(LEASE_HEADER, Long.toString(done.revision())).body(answer.getBody());
+        }
+        return answer;
     }
 
     /** The PUT's precondition as comparisons; an absent key has create revision 0. */

@@ -111,12 +111,67 @@ class LeaseTest {
     @Test
     void theEncodingRoundTripsAndRefusesGarbage() {
         for (LeaseCommand c : List.of(new LeaseCommand.Grant(3, 1000), new LeaseCommand.KeepAlive(3, 9),
-                new LeaseCommand.Revoke(4, 9), new LeaseCommand.Expire(5, 9, 12))) {
+                new LeaseCommand.Revoke(4, 9), new LeaseCommand.Expire(5, 9, 12), ttlPut(6, "k", "v", "idem"),
+                ttlPut(7, "k", "", null))) {
             assertThat(LeaseCommand.decode(c.encode())).isEqualTo(c);
             byte[] cut = java.util.Arrays.copyOf(c.encode(), c.encode().length - 1);
             assertThatThrownBy(() -> LeaseCommand.decode(cut)).isInstanceOf(IllegalArgumentException.class);
         }
         assertThatThrownBy(() -> new LeaseCommand.Grant(1, 0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** {@code PUT /kv/svc?ttl=10s} with {@code If-None-Match: *} and an idempotency key, as the web layer proposes it. */
+    static LeaseCommand.GrantWith ttlPut(long term, String key, String value, String idem) {
+        return ttlPut(term, key, value, idem, 1000);
+    }
+
+    static LeaseCommand.GrantWith ttlPut(long term, String key, String value, String idem, long proposedAt) {
+        return new LeaseCommand.GrantWith(term, 10_000, new TxnCommand(
+                List.of(new TxnCommand.Compare(key, TxnCommand.Target.CREATE_REVISION, TxnCommand.Operator.EQUAL, 0, null)),
+                List.of(new TxnCommand.Put(key, bytes(value), null, 0)), List.of(new TxnCommand.Get(key)), idem, proposedAt));
+    }
+
+    @Test
+    void aTtlPutGrantsItsLeaseAndWritesTheKeyInOneEntryWhoseIndexIsTheLeasesId() {
+        WriteResult r = sm.apply(5, ttlPut(2, "svc", "up", null));
+        assertThat(r).isEqualTo(new WriteResult.TxnDone(true, 5, List.of(new WriteResult.PutDone("svc", true))));
+        Leases.Lease lease = sm.lease(5).orElseThrow();
+        assertThat(lease.keys()).containsExactly("svc");
+        assertThat(lease.ttlMillis()).isEqualTo(10_000);
+        assertThat(lease.renewedAt()).isEqualTo(5);
+        assertThat(sm.get("svc").orElseThrow().modRevision()).isEqualTo(5);
+        assertThat(sm.apply(6, new LeaseCommand.Expire(1, 5, 5))).as("the grant counts as a lease command of term 2")
+                .isInstanceOf(WriteResult.Refused.class);
+        assertThat(sm.apply(7, new LeaseCommand.Expire(2, 5, 5))).isEqualTo(new WriteResult.LeaseEnded(5, 7, 1));
+        assertThat(sm.get("svc")).isEmpty();
+    }
+
+    @Test
+    void aTtlPutWhoseConditionFailsGrantsNothing() {
+        sm.apply(1, put("svc", "taken"));
+        WriteResult r = sm.apply(2, ttlPut(1, "svc", "mine", null));
+        assertThat(r).isInstanceOfSatisfying(WriteResult.TxnDone.class, d -> assertThat(d.succeeded()).isFalse());
+        assertThat(sm.leases()).as("no orphan lease").isEmpty();
+        assertThat(Cmds.string(sm.get("svc").orElseThrow())).isEqualTo("taken");
+    }
+
+    @Test
+    void anIdempotencyKeyReplayOfATtlPutAnswersTheSameAndGrantsNothingNew() {
+        WriteResult first = sm.apply(3, ttlPut(1, "svc", "up", "k1"));
+        // The retry comes after a leader change: a later term, and (in the entry) a later time.
+        WriteResult retry = sm.apply(4, ttlPut(2, "svc", "up", "k1", 2000));
+        assertThat(retry).isEqualTo(first);
+        assertThat(sm.leases()).extracting(Leases.Lease::id).containsExactly(3L);
+        assertThat(sm.get("svc").orElseThrow().modRevision()).isEqualTo(3);
+        assertThat(sm.apply(5, ttlPut(1, "svc", "other", "k1"))).as("another request under the same key")
+                .isEqualTo(WriteResult.IDEMPOTENCY_KEY_REUSED);
+        assertThat(sm.leases()).hasSize(1);
+    }
+
+    @Test
+    void aTtlPutsLeaseIsItsOwn() {
+        assertThatThrownBy(() -> new LeaseCommand.GrantWith(1, 1000, putWithLease("a", 7))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new LeaseCommand.GrantWith(1, 0, putWithLease("a", 0))).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

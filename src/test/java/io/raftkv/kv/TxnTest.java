@@ -127,6 +127,30 @@ class TxnTest {
     }
 
     @Test
+    void aLeaseGrantingTransactionIsAppliedAtomicallyAndSurvivesASnapshotTheSameOnEveryReplica() throws Exception {
+        // Two replicas apply the same TTL put at the same index: the same lease id, key and events.
+        List<KvEvent> events = new ArrayList<>();
+        Cmds.record(sm, events);
+        sm.apply(1, put("other", "x"));
+        WriteResult r = sm.apply(2, LeaseTest.ttlPut(1, "svc", "up", "i1"));
+        KvStateMachine replica = new KvStateMachine();
+        replica.apply(1, put("other", "x"));
+        assertThat(replica.apply(2, LeaseTest.ttlPut(1, "svc", "up", "i1"))).isEqualTo(r);
+        assertThat(replica.leases()).isEqualTo(sm.leases());
+        assertThat(events).extracting(KvEvent::type, KvEvent::revision, KvEvent::key).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(KvEvent.Type.PUT, 1L, "other"),
+                org.assertj.core.groups.Tuple.tuple(KvEvent.Type.PUT, 2L, "svc"));
+        ByteArrayOutputStream image = new ByteArrayOutputStream();
+        sm.writeSnapshot(image);
+        KvStateMachine restored = new KvStateMachine();
+        restored.restore(new ByteArrayInputStream(image.toByteArray()));
+        assertThat(restored.leases()).isEqualTo(sm.leases());
+        assertThat(restored.apply(3, LeaseTest.ttlPut(1, "svc", "up", "i1", 5000))).as("the replay is remembered across the snapshot")
+                .isEqualTo(r);
+        assertThat(restored.leases()).hasSize(1);
+    }
+
+    @Test
     void rememberedTransactionOutcomesSurviveASnapshot() throws Exception {
         sm.apply(1, put("a", "1"));
         WriteResult r = sm.apply(2, new TxnCommand(List.of(), List.of(new TxnCommand.Get("a"), tput("b", "2")), List.of(), "k", 5));

@@ -42,10 +42,11 @@ class LeaseWebTest extends OneNodeWebTest {
     @Test
     void aKeptAliveLeaseKeepsItsKeysAndAnAbandonedOneLosesThemAfterItsTtl() throws Exception {
         long kept = grant("1s");
+        // The TTL runs from the grant, which is applied after this moment and before the put below.
+        long putAt = System.nanoTime();
         long abandoned = grant("1s");
         long from = put("/kv/l1/kept?lease=" + kept, "k");
         put("/kv/l1/gone?lease=" + abandoned, "g");
-        long putAt = System.nanoTime();
         try (EventStream watch = EventStream.open(port, "/watch?prefix=l1/&from=" + from)) {
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             JsonNode deleted = null;
@@ -89,6 +90,34 @@ class LeaseWebTest extends OneNodeWebTest {
         assertThat(JSON.readTree(revoked.body()).path("deletedKeys").asInt()).isEqualTo(2);
         assertThat(http().get("/kv/l2/a", null).statusCode()).isEqualTo(404);
         assertThat(http().delete("/leases/" + id, null).statusCode()).isEqualTo(404);
+    }
+
+    @org.springframework.beans.factory.annotation.Autowired
+    io.raftkv.node.RaftKvNode node;
+
+    @Test
+    void aTtlPutIsOneEntryAndItsIdempotentRetryGrantsNothingNew() {
+        int leasesBefore = node.stateMachine().leases().size();
+        HttpResponse<String> first = http().send("PUT", "/kv/l4/svc?ttl=30s", null, "up", "Content-Type", "text/plain",
+                "Idempotency-Key", "ttl-put-1");
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(201);
+        long revision = Long.parseLong(first.headers().firstValue("X-Raftkv-Revision").orElseThrow());
+        assertThat(first.headers().firstValue("X-Raftkv-Lease")).as("the lease is the entry's own: its id is the revision")
+                .hasValue(Long.toString(revision));
+        JsonNode shown = JSON.readTree(http().get("/leases/" + revision, null).body());
+        assertThat(shown.path("keys").get(0).asString()).isEqualTo("l4/svc");
+
+        HttpResponse<String> retry = http().send("PUT", "/kv/l4/svc?ttl=30s", null, "up", "Content-Type", "text/plain",
+                "Idempotency-Key", "ttl-put-1");
+        assertThat(retry.statusCode()).isEqualTo(201);
+        assertThat(retry.headers().firstValue("X-Raftkv-Revision")).hasValue(Long.toString(revision));
+        assertThat(retry.headers().firstValue("X-Raftkv-Lease")).hasValue(Long.toString(revision));
+
+        HttpResponse<String> refused = http().send("PUT", "/kv/l4/svc?ttl=30s", null, "again", "If-None-Match", "*");
+        assertThat(refused.statusCode()).isEqualTo(412);
+        assertThat(refused.headers().firstValue("X-Raftkv-Lease")).isEmpty();
+        assertThat(node.stateMachine().leases()).as("one lease for the put, none for its retry or the failed put")
+                .hasSize(leasesBefore + 1);
     }
 
     @Test
