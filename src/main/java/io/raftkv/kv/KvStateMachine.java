@@ -80,6 +80,10 @@ public final class KvStateMachine {
          * applied entry and it are not known here.
          */
         void restored(long appliedIndex);
+
+        /** The roles or tokens changed ({@link #auth()} holds the new ones): a permission granted before may be gone. */
+        default void authChanged() {
+        }
     }
 
     public KvStateMachine(IdempotencyPolicy policy) {
@@ -175,8 +179,12 @@ public final class KvStateMachine {
         Objects.requireNonNull(cmd, "cmd");
         requireAfterApplied(index);
         AuthState.Applied applied = auth.apply(index, cmd);
+        boolean changed = applied.state() != auth;
         auth = applied.state();
         appliedIndex = index;
+        if (changed) {
+            listener.authChanged();
+        }
         return applied.result();
     }
 

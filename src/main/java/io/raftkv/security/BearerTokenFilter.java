@@ -68,7 +68,7 @@ final class BearerTokenFilter extends OncePerRequestFilter {
                         "the bearer token is not valid on this node: unknown, deleted or rotated"));
                 return;
             }
-            caller = Caller.of(grant.get());
+            caller = Caller.of(grant.get(), hash);
         }
         authenticate(caller);
         chain.doFilter(req, resp);

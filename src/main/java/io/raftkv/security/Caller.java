@@ -8,15 +8,16 @@ import java.util.List;
 
 /**
  * Who sent a request, as the bearer-token filter established it: the root token (may do
- * everything), a replicated token with its flattened grant, or {@link #OPEN} when client
- * authentication is off.
+ * everything), a replicated token with its flattened grant and the SHA-256 of the secret it
+ * presented (so a long request can tell later whether that secret is still valid), or {@link #OPEN}
+ * when client authentication is off.
  */
-public record Caller(String name, boolean root, TokenGrant grant) {
-    static final Caller OPEN = new Caller("anonymous (client authentication is off)", true, null);
-    static final Caller ROOT = new Caller("root", true, null);
+public record Caller(String name, boolean root, TokenGrant grant, byte[] tokenHash) {
+    static final Caller OPEN = new Caller("anonymous (client authentication is off)", true, null, null);
+    static final Caller ROOT = new Caller("root", true, null, null);
 
-    static Caller of(TokenGrant grant) {
-        return new Caller(grant.tokenName(), false, grant);
+    static Caller of(TokenGrant grant, byte[] tokenHash) {
+        return new Caller(grant.tokenName(), false, grant, tokenHash.clone());
     }
 
     public boolean canRead(String key) {

@@ -29,6 +29,8 @@ public final class WatchHub implements KvStateMachine.Listener, AutoCloseable {
     private final ThreadPoolExecutor watchers;
     private final Object signal = new Object();
     private volatile boolean closed;
+    /** Counts changes of the roles and tokens, so a waiting watcher wakes to re-check its permission. */
+    private volatile long authChanges;
 
     /** Listens to {@code data} from now on: the history starts at its applied index. Before the apply thread starts. */
     public WatchHub(KvStateMachine data, Bounds bounds, LongSupplier nanoClock) {
@@ -53,7 +55,18 @@ public final class WatchHub implements KvStateMachine.Listener, AutoCloseable {
     @Override
     public void restored(long appliedIndex) {
         history.reset(appliedIndex);
+        authChanges++; // a snapshot brings its own roles and tokens
         wake();
+    }
+
+    @Override
+    public void authChanged() {
+        authChanges++; // only the apply thread writes it
+        wake();
+    }
+
+    long authChanges() {
+        return authChanges;
     }
 
     private void wake() {
@@ -69,12 +82,17 @@ public final class WatchHub implements KvStateMachine.Listener, AutoCloseable {
      * @throws HistoryGoneException if the history no longer reaches back to {@code cursor}
      */
     List<EventHistory.Batch> await(long cursor, long timeoutNanos) throws HistoryGoneException, InterruptedException {
+        return await(cursor, timeoutNanos, -1);
+    }
+
+    /** As {@link #await(long, long)}, and also returns (maybe empty) once {@link #authChanges()} is not {@code authSeen}. */
+    List<EventHistory.Batch> await(long cursor, long timeoutNanos, long authSeen) throws HistoryGoneException, InterruptedException {
         long deadline = nanoClock.getAsLong() + timeoutNanos;
         synchronized (signal) {
             while (true) {
                 List<EventHistory.Batch> batches = history.after(cursor, 256, nanoClock.getAsLong());
                 long left = deadline - nanoClock.getAsLong();
-                if (!batches.isEmpty() || left <= 0 || closed) {
+                if (!batches.isEmpty() || left <= 0 || closed || authSeen >= 0 && authChanges != authSeen) {
                     return batches;
                 }
                 TimeUnit.NANOSECONDS.timedWait(signal, left);

@@ -11,7 +11,8 @@ import java.util.function.Predicate;
 /**
  * One watcher: sends its client every applied change of the keys it watches after its cursor, in
  * revision order, with a bookmark when nothing was sent for a while; stops when the client leaves,
- * the hub closes, or the history has moved past the cursor (then the client is told where to resume).
+ * the hub closes, the history has moved past the cursor (then the client is told where to resume), or
+ * the roles and tokens changed so that the client may no longer read what it watches (then it is told so).
  */
 public final class WatchStream implements Runnable {
 
@@ -26,20 +27,33 @@ public final class WatchStream implements Runnable {
         /** The history no longer reaches back to {@code resumeRevision}; the oldest resumable revision is {@code oldestRevision}. */
         void gone(long resumeRevision, long oldestRevision) throws IOException;
 
+        /** The caller may no longer read what it watches ({@code why}); nothing after {@code revision} was sent. */
+        void forbidden(long revision, String why) throws IOException;
+
         /** The stream ended (any reason); release the connection. */
         void end();
     }
 
+    /**
+     * Whether the watcher may still read everything it watches, asked before anything is sent after the
+     * roles or tokens changed: null while it may, else why not.
+     */
+    public interface Permission {
+        String revoked();
+    }
+
     private final WatchHub hub;
     private final Predicate<String> watched;
+    private final Permission permission;
     private final long bookmarkNanos;
     private final Sink sink;
     private long cursor;
 
     /** @param from the revision the client has seen everything up to; the first change sent is after it */
-    public WatchStream(WatchHub hub, Predicate<String> watched, long from, Duration bookmarkEvery, Sink sink) {
+    public WatchStream(WatchHub hub, Predicate<String> watched, Permission permission, long from, Duration bookmarkEvery, Sink sink) {
         this.hub = hub;
         this.watched = watched;
+        this.permission = permission;
         this.cursor = from;
         this.bookmarkNanos = bookmarkEvery.toNanos();
         this.sink = sink;
@@ -49,9 +63,21 @@ public final class WatchStream implements Runnable {
     public void run() {
         try {
             long lastSent = hub.nanoTime();
-            while (!hub.closed()) {
+            long authSeen = hub.authChanges();
+            String why = permission.revoked();
+            while (why == null && !hub.closed()) {
                 long wait = Math.max(1, lastSent + bookmarkNanos - hub.nanoTime());
-                for (EventHistory.Batch b : hub.await(cursor, wait)) {
+                List<EventHistory.Batch> batches = hub.await(cursor, wait, authSeen);
+                // A change of the roles or tokens applied before any of these batches is counted by now.
+                long authNow = hub.authChanges();
+                if (authNow != authSeen) {
+                    authSeen = authNow;
+                    why = permission.revoked();
+                    if (why != null) {
+                        break;
+                    }
+                }
+                for (EventHistory.Batch b : batches) {
                     List<KvEvent> mine = new ArrayList<>(1);
                     for (KvEvent e : b.events()) {
                         if (watched.test(e.key())) {
@@ -68,6 +94,9 @@ public final class WatchStream implements Runnable {
                     sink.bookmark(cursor);
                     lastSent = hub.nanoTime();
                 }
+            }
+            if (why != null) {
+                sink.forbidden(cursor, why);
             }
         } catch (HistoryGoneException g) {
             try {

@@ -1,10 +1,8 @@
 package io.raftkv.web;
 
-import io.raftkv.node.NodeStatus;
 import io.raftkv.node.OverloadedException;
 import io.raftkv.node.RaftKvNode;
 import io.raftkv.raft.NotLeaderException;
-import io.raftkv.watch.WatchHub;
 import org.springframework.http.HttpStatus;
 
 import java.time.Duration;
@@ -13,20 +11,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Where a watch may start on this node without being behind what the client has already seen. The
- * leader confirms its leadership and applies up to the read index (a linearizable read barrier). A
- * follower cannot run that barrier itself (the Raft core serves ReadIndex on the leader only), so it
- * applies up to the commit index it has heard of: at most one heartbeat behind the leader. A client
- * that needs more passes {@code from=} the revision it saw.
+ * Where a watch may start on this node without being behind what the client has already seen: a
+ * linearizable read barrier. The leader confirms its leadership with a heartbeat round and applies
+ * up to its read index; a follower asks the leader for that read index (ReadIndex forwarding,
+ * dissertation §6.4) and applies up to it, so any node serves watches without a redirect.
  */
 final class ReadPoint {
     private final RaftKvNode node;
-    private final WatchHub hub;
     private final Duration timeout;
 
-    ReadPoint(RaftKvNode node, WatchHub hub, Duration timeout) {
+    ReadPoint(RaftKvNode node, Duration timeout) {
         this.node = node;
-        this.hub = hub;
         this.timeout = timeout;
     }
 
@@ -39,27 +34,23 @@ final class ReadPoint {
             throw BadRequestException.badRequest("bad-consistency",
                     "consistency must be 'linearizable' (the default) or 'stale', not '" + consistency + "'");
         }
-        NodeStatus s = node.status();
+        long deadline = System.nanoTime() + timeout.toNanos();
         try {
-            if (s.isLeader()) {
+            while (true) {
                 try {
-                    node.readBarrier().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                    node.readBarrier().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                     return;
                 } catch (ExecutionException e) {
                     if (e.getCause() instanceof OverloadedException o) {
                         throw new BadRequestException(HttpStatus.TOO_MANY_REQUESTS, "too-many-requests", o.getMessage());
                     }
-                    if (!(e.getCause() instanceof NotLeaderException)) {
+                    // Leadership moved under the read: ask the new leader while time is left. No leader known, or
+                    // this node stopped: nothing was read, and waiting here would not help.
+                    if (!(e.getCause() instanceof NotLeaderException) || node.status().leader() == null
+                            || System.nanoTime() >= deadline) {
                         throw unavailable();
                     }
-                    s = node.status(); // leadership moved on: wait as a follower does
                 }
-            }
-            if (s.leader() == null) {
-                throw unavailable();
-            }
-            if (!hub.awaitApplied(s.commitIndex(), timeout.toNanos())) {
-                throw unavailable();
             }
         } catch (TimeoutException e) {
             throw unavailable();
@@ -71,7 +62,7 @@ final class ReadPoint {
 
     private BadRequestException unavailable() {
         return new BadRequestException(HttpStatus.SERVICE_UNAVAILABLE, "not-caught-up", "this node could not confirm within "
-                + timeout.toMillis() + " ms that it has applied everything committed (no leader known, or it is behind); "
-                + "retry, use another node, or pass consistency=stale");
+                + timeout.toMillis() + " ms with the leader that it has applied everything committed (no leader known, "
+                + "leadership changed, or it is behind); retry, use another node, or pass consistency=stale");
     }
 }

@@ -7,6 +7,7 @@ import io.raftkv.kv.KvEvent;
 import io.raftkv.node.RaftKvNode;
 import io.raftkv.security.Caller;
 import io.raftkv.security.Callers;
+import io.raftkv.security.LiveReadScope;
 import io.raftkv.watch.InitialState;
 import io.raftkv.watch.WatchHub;
 import io.raftkv.watch.WatchStream;
@@ -39,7 +40,7 @@ final class WatchController {
 
     WatchController(WatchHub hub, RaftKvNode node, RaftKvProperties props, CoordinationProperties coordination) {
         this.hub = hub;
-        this.readPoint = new ReadPoint(node, hub, props.requests().timeout());
+        this.readPoint = new ReadPoint(node, props.requests().timeout());
         this.settings = coordination.watch();
     }
 
@@ -70,6 +71,9 @@ final class WatchController {
         }
         // A prefix watch, like a listing, shows only the keys the caller may read.
         Predicate<String> watched = key != null ? key::equals : k -> k.startsWith(prefix) && caller.canRead(k);
+        // Checked again whenever the roles or tokens change: the stream ends once the caller lost any of it.
+        LiveReadScope scope = key != null ? LiveReadScope.ofKey(caller, key, hub.data()::auth)
+                : LiveReadScope.ofPrefix(caller, prefix, hub.data()::auth);
         readPoint.reach(consistency);
 
         long start;
@@ -112,7 +116,7 @@ final class WatchController {
                 sink.end();
                 return;
             }
-            new WatchStream(hub, watched, startAt, settings.bookmarkInterval(), sink).run();
+            new WatchStream(hub, watched, scope::revoked, startAt, settings.bookmarkInterval(), sink).run();
         });
         if (!started) {
             throw new BadRequestException(HttpStatus.TOO_MANY_REQUESTS, "too-many-watchers", "this node already serves "
@@ -203,12 +207,20 @@ final class WatchController {
         }
 
         @Override
+        public void forbidden(long revision, String why) throws IOException {
+            emitter.send(SseEmitter.event().name("forbidden").data(WatchEvents.forbidden(revision, why), MediaType.APPLICATION_JSON));
+        }
+
+        @Override
         public void end() {
             emitter.complete();
         }
     }
 
-    /** One JSON object per line, the same objects as the SSE {@code data:}; the 410 is {@code {"type":"gone","problem":{...}}}. */
+    /**
+     * One JSON object per line, the same objects as the SSE {@code data:}; the 410 is
+     * {@code {"type":"gone","problem":{...}}} and the 403 {@code {"type":"forbidden","problem":{...}}}.
+     */
     private static final class NdjsonSink implements Sink {
         private final ResponseBodyEmitter emitter;
 
@@ -242,6 +254,11 @@ final class WatchController {
         @Override
         public void gone(long resumeRevision, long oldestRevision) throws IOException {
             line("{\"type\":\"gone\",\"problem\":" + WatchEvents.gone(resumeRevision, oldestRevision) + "}");
+        }
+
+        @Override
+        public void forbidden(long revision, String why) throws IOException {
+            line("{\"type\":\"forbidden\",\"problem\":" + WatchEvents.forbidden(revision, why) + "}");
         }
 
         @Override

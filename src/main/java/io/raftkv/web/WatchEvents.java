@@ -63,6 +63,18 @@ final class WatchEvents {
         return JSON.writeValueAsString(n);
     }
 
+    /** The mid-stream 403: the caller may no longer read what it watches; nothing after {@code revision} was sent. */
+    static String forbidden(long revision, String why) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("type", Problems.TYPE_BASE + "forbidden");
+        n.put("title", "Forbidden");
+        n.put("status", 403);
+        n.put("detail", why + "; the stream ends here. Watch again with a token that may read what you watch "
+                + "(from the revision below to miss nothing you may still read)");
+        n.put("revision", revision);
+        return JSON.writeValueAsString(n);
+    }
+
     static String goneDetail(long from, long oldest) {
         return "the changes after revision " + from + " are no longer in this node's watch history (raftkv.watch.history.*); "
                 + "watch again from revision " + oldest + " or later, after reading the current state (initial=true does both)";

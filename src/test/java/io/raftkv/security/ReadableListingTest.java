@@ -40,7 +40,7 @@ class ReadableListingTest {
             sm.apply(index++, new AuthCommand.PutRole(new Role("r", perms)));
             sm.apply(index++, new AuthCommand.PutToken("t", new byte[32], List.of("r")));
             TokenGrant grant = sm.auth().grantForHash(new byte[32]).orElseThrow();
-            Caller caller = Caller.of(grant);
+            Caller caller = Caller.of(grant, new byte[32]);
             String prefix = rnd.nextBoolean() ? "" : parts[rnd.nextInt(parts.length)];
 
             List<String> expected = new ArrayList<>();

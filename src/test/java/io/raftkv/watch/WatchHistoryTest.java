@@ -95,6 +95,11 @@ class WatchHistoryTest {
         }
 
         @Override
+        public void forbidden(long revision, String why) {
+            sent.add("forbidden " + revision + " " + why);
+        }
+
+        @Override
         public void end() {
             ended.countDown();
         }
@@ -105,7 +110,7 @@ class WatchHistoryTest {
         KvStateMachine sm = new KvStateMachine();
         WatchHub hub = hub(sm, 5, Long.MAX_VALUE, Duration.ofDays(1));
         Client client = new Client(true);
-        assertThat(hub.start(new WatchStream(hub, k -> true, 0, Duration.ofDays(1), client))).isTrue();
+        assertThat(hub.start(new WatchStream(hub, k -> true, () -> null, 0, Duration.ofDays(1), client))).isTrue();
         sm.apply(1, put("a", "1"));
         assertThat(client.writing.await(10, TimeUnit.SECONDS)).isTrue();
         // The client is stuck in its first write: the apply thread goes on regardless.
@@ -116,6 +121,32 @@ class WatchHistoryTest {
         client.release.countDown();
         assertThat(client.ended.await(10, TimeUnit.SECONDS)).isTrue();
         assertThat(new ArrayList<>(client.sent)).containsExactly("events 1", "gone 1 15");
+        hub.close();
+    }
+
+    @Test
+    void aChangeOfTheRolesWakesEveryWatcherToRecheckAndOneThatLostItsPermissionEndsBeforeTheNextEvent() throws Exception {
+        KvStateMachine sm = new KvStateMachine();
+        WatchHub hub = hub(sm, 100, Long.MAX_VALUE, Duration.ofDays(1));
+        // Allowed while no role named "lockdown" exists: the stand-in for the web layer's token check.
+        java.util.concurrent.atomic.AtomicInteger checks = new java.util.concurrent.atomic.AtomicInteger();
+        WatchStream.Permission permission = () -> {
+            checks.incrementAndGet();
+            return sm.auth().role("lockdown").isPresent() ? "locked down" : null;
+        };
+        Client client = new Client(false);
+        hub.start(new WatchStream(hub, k -> true, permission, 0, Duration.ofDays(1), client));
+        sm.apply(1, put("a", "1"));
+        assertThat(client.sent.poll(10, TimeUnit.SECONDS)).isEqualTo("events 1");
+        int checked = checks.get();
+        sm.apply(2, put("a", "2"));
+        assertThat(client.sent.poll(10, TimeUnit.SECONDS)).isEqualTo("events 2");
+        assertThat(checks.get()).as("no auth change: no re-check").isEqualTo(checked);
+        sm.apply(3, new io.raftkv.kv.AuthCommand.PutRole(new io.raftkv.kv.Role("other", List.of())));
+        sm.apply(4, new io.raftkv.kv.AuthCommand.PutRole(new io.raftkv.kv.Role("lockdown", List.of())));
+        sm.apply(5, put("a", "5"));
+        assertThat(client.ended.await(10, TimeUnit.SECONDS)).as("woken by the role change, not only by a key change").isTrue();
+        assertThat(new ArrayList<>(client.sent)).containsExactly("forbidden 2 locked down");
         hub.close();
     }
 
@@ -132,7 +163,7 @@ class WatchHistoryTest {
         WatchHub hub = hub(follower, 100, Long.MAX_VALUE, Duration.ofDays(1));
         follower.apply(1, put("k1", "v"));
         Client client = new Client(false);
-        hub.start(new WatchStream(hub, k -> true, 0, Duration.ofDays(1), client));
+        hub.start(new WatchStream(hub, k -> true, () -> null, 0, Duration.ofDays(1), client));
         assertThat(client.sent.poll(10, TimeUnit.SECONDS)).isEqualTo("events 1");
         follower.restore(new ByteArrayInputStream(snapshot.toByteArray()));
         assertThat(client.ended.await(10, TimeUnit.SECONDS)).isTrue();
