@@ -181,12 +181,17 @@ class RaftDissertationTest {
         // n3's question reaches n1, but the answer is lost; then n2 takes over.
         net.setFilter(m -> !(m instanceof ReadIndexResponse));
         net.raft("n3").readIndex(4);
+        java.util.concurrent.CompletableFuture<Void> client = new java.util.concurrent.CompletableFuture<>();
+        net.node("n3").driver.read(client);
         net.stabilize();
         assertThat(net.takeReadStates("n3")).isEmpty();
         net.heal();
         net.elect("n2");
         assertThat(net.raft("n3").term()).isGreaterThan(oldTerm);
-        assertThat(net.takeFailedReads("n3")).as("the leader it asked is gone: the read fails, never waits").containsExactly(4L);
+        assertThat(net.takeFailedReads("n3")).as("the leader it asked is gone: the read fails, never waits").contains(4L).hasSize(2);
+        assertThat(client).as("the driver answers its caller so the web layer can route again or answer 503")
+                .isCompletedExceptionally();
+        assertThatThrownBy(client::join).hasCauseInstanceOf(NotLeaderException.class);
         net.deliver(new ReadIndexResponse("n1", "n3", oldTerm, 4, net.raft("n1").commitIndex()));
         net.deliver(new ReadIndexResponse("n2", "n3", net.raft("n2").term(), 4, net.raft("n2").commitIndex()));
         net.stabilize();

@@ -71,9 +71,11 @@ class FollowerReadWebTest {
         cluster.stop(cluster.awaitLeader(Duration.ofSeconds(10)));
         cluster.stop(cluster.awaitLeader(Duration.ofSeconds(10)));
         String last = cluster.ids().get(0);
-        HttpResponse<String> refused = cluster.http(last).get("/watch?key=fr/k", null);
-        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(503);
-        assertThat(refused.body()).contains("not-caught-up");
+        // Opened as a stream: a watch served stale would never end, and must fail here, not hang.
+        try (EventStream refused = EventStream.open(cluster.port(last), "/watch?key=fr/k")) {
+            assertThat(refused.response().statusCode()).isEqualTo(503);
+        }
+        assertThat(cluster.http(last).get("/watch?key=fr/k&initial=true", null).body()).contains("not-caught-up");
         try (EventStream s = EventStream.open(cluster.port(last), "/watch?key=fr/k&consistency=stale")) {
             assertThat(s.response().statusCode()).as("a stale watch is the caller's explicit choice").isEqualTo(200);
         }
