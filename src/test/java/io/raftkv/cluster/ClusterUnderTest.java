@@ -41,6 +41,24 @@ public interface ClusterUnderTest extends AutoCloseable {
         throw new UnsupportedOperationException("this cluster cannot lose a node's disk");
     }
 
+    /**
+     * A scale-up, as a StatefulSet does it: a node with an empty data directory under the lowest free
+     * name (a name {@link #removeNode} freed, else the next), started with the cluster's member list.
+     * Returns its name.
+     */
+    default String addNode() {
+        throw new UnsupportedOperationException("this cluster cannot add a node");
+    }
+
+    /**
+     * A scale-down's end for one node, once the cluster has removed it: it is killed and its data
+     * deleted (the pod and, with the chart's retention policy, its claim), and {@link #nodes()} no
+     * longer lists it.
+     */
+    default void removeNode(String node) {
+        throw new UnsupportedOperationException("this cluster cannot remove a node");
+    }
+
     default boolean supportsNetworkFaults() {
         return false;
     }

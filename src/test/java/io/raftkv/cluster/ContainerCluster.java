@@ -345,6 +345,7 @@ public final class ContainerCluster implements ClusterUnderTest {
      * A scale-up: makes and starts the next ordinal's pod with the StatefulSet's member list (which
      * does not name it), as {@code kubectl scale} does. Returns its name.
      */
+    @Override
     public synchronized String addNode() {
         Node n = newNode(nodes.size());
         nodes.put(n.id, n);
@@ -358,6 +359,7 @@ public final class ContainerCluster implements ClusterUnderTest {
      * A scale-down's end for one pod: its container and its claim are deleted (the test removes the
      * highest ordinals, as the StatefulSet controller does).
      */
+    @Override
     public synchronized void removeNode(String id) {
         Node n = node(id);
         kill(id);

@@ -6,6 +6,7 @@ import io.raftkv.jepsen.Nemesis.Loss;
 import io.raftkv.jepsen.Nemesis.LoseDisk;
 import io.raftkv.jepsen.Nemesis.Partition;
 import io.raftkv.jepsen.Nemesis.RemoveLeader;
+import io.raftkv.jepsen.Nemesis.Resize;
 import io.raftkv.jepsen.Nemesis.Pause;
 import io.raftkv.jepsen.Nemesis.RestartAll;
 import io.raftkv.jepsen.Nemesis.ResumeAll;
@@ -87,7 +88,11 @@ public final class Schedules {
             new Base("lose-disk-leader", "crash", 0.2, 0.02, List.of(
                     step(0.2, new LoseDisk(Target.LEADER)), step(0.4, new RestartAll()))),
             new Base("remove-leader-and-rejoin", "crash", 0.8, 0.02, List.of(
-                    step(0.2, new RemoveLeader()), step(0.4, new RestartAll()))));
+                    step(0.2, new RemoveLeader()), step(0.4, new RestartAll()))),
+            // Shrinks 5 -> 3 (the last names go, the leader first handing over if it is one of them),
+            // then grows back to 5 with empty nodes under those names, which join as new members.
+            new Base("shrink-and-grow", "membership", 0.2, 0.02, List.of(
+                    step(0.1, new Resize(3)), step(0.4, new Resize(5)))));
 
     private static List<Step> repeated(Split split) {
         return List.of(step(0.1, new Partition(split)), step(0.3, new Heal()),
