@@ -73,6 +73,11 @@ public interface ClusterUnderTest extends AutoCloseable {
         throw new UnsupportedOperationException("this cluster cannot partition its network");
     }
 
+    /** Resets the TCP connection between peers on the given fraction of the segments that carry data; 0 stops it. */
+    default void setConnectionResets(double probability) {
+        throw new UnsupportedOperationException("this cluster cannot reset its connections");
+    }
+
     /** Drops the given fraction of packets between peers, and delays them. */
     default void setPacketLoss(double fraction, Duration delay) {
         throw new UnsupportedOperationException("this cluster cannot shape its network");

@@ -40,7 +40,7 @@ public final class Nemesis {
     public enum Split { LEADER_MINORITY, LEADER_MAJORITY, RANDOM_MAJORITY }
 
     /** A nemesis action; the schedule says when. */
-    public sealed interface Action permits Kill, LoseDisk, RemoveLeader, Resize, RestartAll, Pause, ResumeAll, Partition, Heal, Loss {
+    public sealed interface Action permits Kill, LoseDisk, RemoveLeader, Resize, RestartAll, Pause, ResumeAll, Partition, Heal, Loss, Resets {
         default boolean network() {
             return false;
         }
@@ -113,6 +113,17 @@ public final class Nemesis {
         }
     }
 
+    /**
+     * Resets the connection between peers on {@code probability} of the segments that carry data, as a
+     * flaky load balancer or NAT does; 0 stops it. It stays in force through partitions until the end.
+     */
+    public record Resets(double probability) implements Action {
+        @Override
+        public boolean network() {
+            return true;
+        }
+    }
+
     /** When a fault was in force, in nanoseconds of the run's clock; {@code end} is the heal. */
     public record Window(String label, String kind, long start, long end) {
     }
@@ -128,6 +139,7 @@ public final class Nemesis {
     private final List<String> events = new ArrayList<>();
     private List<List<String>> partition;
     private Loss loss;
+    private double resets;
 
     public Nemesis(ClusterUnderTest cluster, LongSupplier clock, Random random) {
         this.cluster = cluster;
@@ -164,6 +176,8 @@ public final class Nemesis {
             healPartition();
         } else if (a instanceof Loss l) {
             setLoss(l);
+        } else if (a instanceof Resets r) {
+            setResets(r.probability());
         }
     }
 
@@ -171,12 +185,14 @@ public final class Nemesis {
     public synchronized void healAll() {
         resumeAll();
         restartAll();
-        if (partition != null || loss != null) {
+        if (partition != null || loss != null || resets > 0) {
             cluster.heal();
             partition = null;
             loss = null;
+            resets = 0;
             closeWindows("partition");
             closeWindows("loss");
+            closeWindows("resets");
             event("heal all");
         }
     }
@@ -379,6 +395,21 @@ public final class Nemesis {
         if (loss != null) {
             cluster.setPacketLoss(loss.fraction(), loss.delay());
         }
+        if (resets > 0) {
+            cluster.setConnectionResets(resets);
+        }
+    }
+
+    private void setResets(double probability) {
+        closeWindows("resets");
+        resets = probability;
+        long t = clock.getAsLong();
+        cluster.setConnectionResets(probability);
+        if (probability > 0) {
+            openWindow(String.format("connection resets %.0f%%", probability * 100), "resets", t);
+        } else {
+            event("connection resets off");
+        }
     }
 
     private void setLoss(Loss l) {
@@ -389,6 +420,9 @@ public final class Nemesis {
             event("packet loss off");
             if (partition != null) {
                 cluster.partition(partition.get(0), partition.get(1));
+            }
+            if (resets > 0) {
+                cluster.setConnectionResets(resets);
             }
             return;
         }
