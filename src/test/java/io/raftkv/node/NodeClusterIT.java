@@ -147,6 +147,27 @@ class NodeClusterIT {
     }
 
     @Test
+    void aWatchOnAFollowerStartsAtTheReadIndexItAskedTheLeaderForOverThePeerPort() throws Exception {
+        // The follower learns a new commit index only with the leader's next message: a watch that waited
+        // for the commit index it knew would start behind the write just acknowledged.
+        String leader = cluster.awaitLeader(Duration.ofSeconds(10));
+        URI f = cluster.clientUrl(follower());
+        java.net.http.HttpClient client = http.builder().build();
+        for (int round = 0; round < 10; round++) {
+            HttpResponse<String> put = http.put(cluster.clientUrl(leader), "fw/key", "v" + round);
+            assertThat(put.statusCode()).as(put.body()).isIn(200, 201);
+            long acked = Long.parseLong(put.headers().firstValue("X-Raftkv-Revision").orElseThrow());
+            HttpResponse<InputStream> watch = client.send(HttpRequest.newBuilder(f.resolve("/watch?key=fw/key"))
+                    .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+            try (InputStream stream = watch.body()) {
+                assertThat(watch.statusCode()).as("the follower serves the watch itself").isEqualTo(200);
+                assertThat(Long.parseLong(watch.headers().firstValue("X-Raftkv-Revision").orElseThrow()))
+                        .as("round %d, acknowledged at %d", round, acked).isGreaterThanOrEqualTo(acked);
+            }
+        }
+    }
+
+    @Test
     void conditionalWritesCompareRevisions() {
         HttpResponse<String> created = http.put(node(0), "cas/k", "a", "If-None-Match", "*");
         assertThat(created.statusCode()).isEqualTo(201);
