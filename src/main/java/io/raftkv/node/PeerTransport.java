@@ -58,6 +58,17 @@ public final class PeerTransport implements RaftKvNode.Transport {
     public static final String JOIN_PEER_URL_HEADER = "X-Raftkv-Peer-Url";
 
     /**
+     * How long a batch of messages may wait for its answer. A peer answers as soon as its Raft loop
+     * has the messages (nothing waits for its disk), so an answer this late means a dead connection:
+     * one whose reset never reached this side, or whose state a NAT dropped. The socket's own read
+     * timeout (5 s) would hold the lane far longer than an election timeout.
+     */
+    static final java.time.Duration MESSAGE_CALL_TIMEOUT = java.time.Duration.ofSeconds(1);
+
+    /** The longest pause between attempts to reach a peer that keeps failing. */
+    static final long MAX_BACKOFF_MILLIS = 100;
+
+    /**
      * The largest request body this node's sender ever builds, so a receiver can refuse anything
      * bigger: a batch is at most {@link #MAX_BATCH_BYTES}, or a single message over it, and the
      * largest single message is an AppendEntries with up to {@code maxBytesPerMessage} of entries
@@ -355,7 +366,9 @@ public final class PeerTransport implements RaftKvNode.Transport {
             Request req = peerRequest(base + endpoint)
                     .post(RequestBody.create(MessageCodec.encode(messages), WIRE)).build();
             long start = System.nanoTime();
-            try (Response resp = client.http().newCall(req).execute()) {
+            okhttp3.Call call = client.http().newCall(req);
+            call.timeout().timeout(MESSAGE_CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            try (Response resp = call.execute()) {
                 if (!resp.isSuccessful()) {
                     throw new IOException("HTTP " + resp.code() + " from " + peer + endpoint + refusal(resp));
                 }
@@ -374,9 +387,14 @@ public final class PeerTransport implements RaftKvNode.Transport {
                 if (messages.stream().anyMatch(m -> m instanceof AppendEntries)) {
                     unreachable.accept(peer);
                 }
-                // Back off so a dead peer costs little; what queues meanwhile is mostly heartbeats.
-                long next = Math.min(1000, Math.max(20, backoffMillis * 2));
-                Thread.sleep(next);
+                // The first failure after a success is most likely one dead connection (a reset, a
+                // timed-out answer): the next batch goes at once, on a new one. Repeated failures back
+                // off so a dead peer costs little, but never for longer than a heartbeat period or two:
+                // a longer pause would cost an election on a link that has come back.
+                long next = backoffMillis == 0 ? 1 : Math.min(MAX_BACKOFF_MILLIS, Math.max(10, backoffMillis * 2));
+                if (next > 1) {
+                    Thread.sleep(next);
+                }
                 return next;
             }
         }

@@ -99,6 +99,52 @@ class PeerTransportTest {
         assertThat(directory.clientUrl("n2")).contains("https://n2.client:8443");
     }
 
+    /**
+     * A connection that died without a reset reaching this side (the peer's answer was reset on its
+     * way out, or a NAT dropped the connection's state) shows as an answer that never comes. The lane
+     * gives up after the call timeout, tells the core the peer missed an append, and sends the next
+     * batch at once on a new connection: replication to that peer stalls for about a second, not for
+     * the socket's read timeout (it was 5 s, longer than many elections).
+     */
+    @Test
+    void anAnswerThatNeverComesHoldsTheReplicationLaneOnlyForTheCallTimeout() throws Exception {
+        BlockingQueue<Long> arrived = new LinkedBlockingQueue<>();
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        server.createContext("/", ex -> {
+            ex.getRequestBody().readAllBytes();
+            arrived.add(System.nanoTime());
+            if (requests.incrementAndGet() == 1) {
+                try {
+                    release.await(); // the first answer never comes
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            ex.sendResponseHeaders(204, -1);
+            ex.close();
+        });
+        server.start();
+        BlockingQueue<String> unreachable = new LinkedBlockingQueue<>();
+        transport = new PeerTransport(directory(), "0123456789abcdef", "s3cret", new PeerClient(null), (i, t) -> null,
+                unreachable::add, (p, ok) -> { }, NodeMetrics.noop());
+        try {
+            transport.send(new io.raftkv.raft.AppendEntries("n1", "n2", 1, 0, 0, List.of(), 0));
+            Long first = arrived.poll(10, TimeUnit.SECONDS);
+            assertThat(first).isNotNull();
+            transport.send(new io.raftkv.raft.AppendEntries("n1", "n2", 1, 0, 0, List.of(), 0));
+            Long second = arrived.poll(10, TimeUnit.SECONDS);
+            assertThat(second).as("the next append reaches the peer").isNotNull();
+            assertThat(TimeUnit.NANOSECONDS.toMillis(second - first)).as("ms the lane waited for an answer that never came")
+                    .isBetween(PeerTransport.MESSAGE_CALL_TIMEOUT.toMillis() - 50, PeerTransport.MESSAGE_CALL_TIMEOUT.toMillis() + 1000);
+            assertThat(unreachable.poll(1, TimeUnit.SECONDS)).as("the core hears the append may be lost").isEqualTo("n2");
+        } finally {
+            release.countDown();
+        }
+    }
+
     @Test
     void aMessageForANonMemberMakesNoSenderThreads() throws Exception {
         peer(Map.of());
