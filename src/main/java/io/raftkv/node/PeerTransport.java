@@ -363,40 +363,63 @@ public final class PeerTransport implements RaftKvNode.Transport {
             if (base == null) {
                 return backoffMillis; // no longer a member
             }
-            Request req = peerRequest(base + endpoint)
-                    .post(RequestBody.create(MessageCodec.encode(messages), WIRE)).build();
+            RequestBody body = RequestBody.create(MessageCodec.encode(messages), WIRE);
+            IOException failure;
+            try {
+                exchange(base + endpoint, body, messages.size());
+                return 0;
+            } catch (java.io.InterruptedIOException | Refused e) {
+                failure = e; // late, or the peer said no: another try now would fare no better
+            } catch (IOException e) {
+                // A reset or a connection that died in the pool: once more at once, on a new connection.
+                // Should the first have arrived after all, Raft takes a message twice without harm.
+                try {
+                    exchange(base + endpoint, body, messages.size());
+                    return 0;
+                } catch (IOException again) {
+                    failure = again;
+                }
+            }
+            if (backoffMillis == 0) {
+                log.warn("cannot reach {}: {}", peer, failure.toString());
+            } else {
+                log.debug("still cannot reach {}: {}", peer, failure.toString());
+            }
+            if (messages.stream().anyMatch(m -> m instanceof AppendEntries)) {
+                unreachable.accept(peer);
+            }
+            // The first failure after a success is most likely one dead connection: the next batch
+            // goes at once. Repeated failures back off so a dead peer costs little, but never for
+            // longer than a heartbeat period or two: a longer pause would cost an election on a link
+            // that has come back.
+            long next = backoffMillis == 0 ? 1 : Math.min(MAX_BACKOFF_MILLIS, Math.max(10, backoffMillis * 2));
+            if (next > 1) {
+                Thread.sleep(next);
+            }
+            return next;
+        }
+
+        private void exchange(String url, RequestBody body, int count) throws IOException {
             long start = System.nanoTime();
-            okhttp3.Call call = client.http().newCall(req);
+            okhttp3.Call call = client.http().newCall(peerRequest(url).post(body).build());
             call.timeout().timeout(MESSAGE_CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             try (Response resp = call.execute()) {
                 if (!resp.isSuccessful()) {
-                    throw new IOException("HTTP " + resp.code() + " from " + peer + endpoint + refusal(resp));
+                    throw new Refused("HTTP " + resp.code() + " from " + peer + url.substring(url.indexOf("/raft/")) + refusal(resp));
                 }
-                metrics.peerRequest(lane, System.nanoTime() - start, messages.size());
+                metrics.peerRequest(lane, System.nanoTime() - start, count);
                 // Only what the peer we called says about itself, and only from our own cluster.
                 if (peer.equals(resp.header(PeerDirectory.NODE_HEADER)) && clusterId.equals(resp.header(PeerDirectory.CLUSTER_HEADER))) {
                     directory.learned(peer, resp.header(PeerDirectory.CLIENT_URL_HEADER));
                 }
-                return 0;
-            } catch (IOException e) {
-                if (backoffMillis == 0) {
-                    log.warn("cannot reach {}: {}", peer, e.toString());
-                } else {
-                    log.debug("still cannot reach {}: {}", peer, e.toString());
-                }
-                if (messages.stream().anyMatch(m -> m instanceof AppendEntries)) {
-                    unreachable.accept(peer);
-                }
-                // The first failure after a success is most likely one dead connection (a reset, a
-                // timed-out answer): the next batch goes at once, on a new one. Repeated failures back
-                // off so a dead peer costs little, but never for longer than a heartbeat period or two:
-                // a longer pause would cost an election on a link that has come back.
-                long next = backoffMillis == 0 ? 1 : Math.min(MAX_BACKOFF_MILLIS, Math.max(10, backoffMillis * 2));
-                if (next > 1) {
-                    Thread.sleep(next);
-                }
-                return next;
             }
+        }
+    }
+
+    /** A peer answered, and not with a success. */
+    private static final class Refused extends IOException {
+        Refused(String message) {
+            super(message);
         }
     }
 }
