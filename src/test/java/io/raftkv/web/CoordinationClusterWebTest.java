@@ -26,7 +26,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * every node's watch sends exactly the acknowledged changes in revision order, also after the
  * leader stops; a kept-alive lease's key survives the leader's stop (the new leader extends every
  * lease) and a lease whose keepalives stop is gone soon after its TTL; bank transfers as
- * transactions never change the total. The last tests stop the leader, so the order is fixed.
+ * transactions never change the total; a watch on a follower starts at the leader's read index, and
+ * a node that cannot get one refuses a linearizable watch. The last tests stop leaders, so the order
+ * is fixed.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CoordinationClusterWebTest {
@@ -256,6 +258,54 @@ class CoordinationClusterWebTest {
             }
         } finally {
             watches.values().forEach(EventStream::close);
+        }
+    }
+
+    @Test
+    @Order(4)
+    void aWatchOnAFollowerStartsAtOrAfterAWriteAcknowledgedJustBeforeByTheLeader() throws Exception {
+        // Issue 13: "a watch never starts behind a value the client already saw". A follower learns a new
+        // commit index only with the leader's next message, so one that waited only for the commit index
+        // it knew would start these watches behind the write just acknowledged; it asks the leader for
+        // its read index instead.
+        String leader = cluster.awaitLeader(Duration.ofSeconds(10));
+        List<String> followers = cluster.ids().stream().filter(id -> !id.equals(leader)).toList();
+        for (int i = 0; i < 20; i++) {
+            HttpResponse<String> put = cluster.http(leader).send("PUT", "/kv/fr/k", null, "v" + i, "Content-Type", "text/plain");
+            assertThat(put.statusCode()).as(put.body()).isIn(200, 201);
+            long acked = Long.parseLong(put.headers().firstValue("X-Raftkv-Revision").orElseThrow());
+            String follower = followers.get(i % followers.size());
+            String query = i % 2 == 0 ? "/watch?key=fr/k&initial=true" : "/watch?key=fr/k";
+            try (EventStream s = EventStream.open(cluster.port(follower), query)) {
+                assertThat(s.response().statusCode()).as("%s serves the watch itself", follower).isEqualTo(200);
+                long startsAt = Long.parseLong(s.response().headers().firstValue("X-Raftkv-Revision").orElseThrow());
+                assertThat(startsAt).as("write %d acknowledged at %d, watch on %s", i, acked, follower).isGreaterThanOrEqualTo(acked);
+                if (i % 2 == 0) {
+                    EventStream.Event first = s.next();
+                    assertThat(first.data().path("initial").asBoolean()).isTrue();
+                    assertThat(first.data().path("value").asString()).isEqualTo("v" + i);
+                }
+            }
+        }
+    }
+
+    @Test
+    @Order(5)
+    void aNodeCutOffFromTheLeaderRefusesALinearizableWatchRatherThanStartItBehind() throws Exception {
+        // Stop leaders until one node is left: alone, and for a while still believing in a leader. Its
+        // commit index is all applied, so waiting for it would start the watch at once, behind whatever
+        // the others acknowledged; asking the leader for a read index cannot succeed.
+        while (cluster.ids().size() > 1) {
+            cluster.stop(cluster.awaitLeader(Duration.ofSeconds(10)));
+        }
+        String last = cluster.ids().get(0);
+        // Opened as a stream: a watch served stale would never end, and must fail here, not hang.
+        try (EventStream refused = EventStream.open(cluster.port(last), "/watch?key=fr/k")) {
+            assertThat(refused.response().statusCode()).isEqualTo(503);
+        }
+        assertThat(cluster.http(last).get("/watch?key=fr/k&initial=true", null).body()).contains("not-caught-up");
+        try (EventStream s = EventStream.open(cluster.port(last), "/watch?key=fr/k&consistency=stale")) {
+            assertThat(s.response().statusCode()).as("a stale watch is the caller's explicit choice").isEqualTo(200);
         }
     }
 }
