@@ -5,15 +5,9 @@ import io.raftkv.kv.Leases;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,30 +25,13 @@ class CoordinationSimulationTest {
     void watchEventsAreTheCommittedChangesAndLeasesExpireAlikeEverywhere() throws Exception {
         int seeds = Integer.getInteger("raftkv.coord.seeds", DEFAULT_SEEDS);
         long first = Long.getLong("raftkv.coord.firstSeed", 1);
-        List<SimulationFailure> failures = Collections.synchronizedList(new ArrayList<>());
         long started = System.nanoTime();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Runtime.getRuntime().availableProcessors()));
-        List<Future<Map<String, Long>>> runs = new ArrayList<>();
-        for (long s = first; s < first + seeds; s++) {
-            long seed = s;
-            runs.add(pool.submit(() -> {
-                try {
-                    return run(seed);
-                } catch (SimulationFailure f) {
-                    failures.add(f);
-                    return Map.<String, Long>of();
-                }
-            }));
-        }
+        SeedSweep.Result<Map<String, Long>> sweep = SeedSweep.run(first, seeds, CoordinationSimulationTest::run);
+        List<SimulationFailure> failures = sweep.failures();
         Map<String, Long> counts = new TreeMap<>();
-        for (Future<Map<String, Long>> f : runs) {
-            f.get().forEach((k, v) -> counts.merge(k, v, Long::sum));
-        }
-        pool.shutdown();
-        assertThat(pool.awaitTermination(1, TimeUnit.MINUTES)).isTrue();
+        sweep.outcomes().forEach(c -> c.forEach((k, v) -> counts.merge(k, v, Long::sum)));
         System.out.printf("coordination sweep: %d seeds in %.1f s; %s%n", seeds, (System.nanoTime() - started) / 1e9, counts);
         if (!failures.isEmpty()) {
-            failures.sort((a, b) -> Long.compare(a.seed(), b.seed()));
             System.out.println(failures.get(0).getMessage());
         }
         assertThat(failures).as("failing seeds: %s", failures.stream().map(SimulationFailure::seed).toList()).isEmpty();
