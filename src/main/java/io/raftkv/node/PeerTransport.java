@@ -379,8 +379,16 @@ public final class PeerTransport implements RaftKvNode.Transport {
             try {
                 exchange(base + endpoint, body, messages.size());
                 return 0;
-            } catch (java.io.InterruptedIOException | Refused e) {
-                failure = e; // late, or the peer said no: another try now would fare no better
+            } catch (java.io.InterruptedIOException e) {
+                if (callTimeoutMillis < REPLICATION_CALL_TIMEOUT.toMillis()) {
+                    // A control message's answer is late: it most likely arrived, and the next heartbeat
+                    // supersedes it anyway. Nothing to back off from or to warn about.
+                    log.debug("no answer from {} within {} ms: {}", peer, callTimeoutMillis, e.toString());
+                    return 0;
+                }
+                failure = e; // late: another try now would fare no better
+            } catch (Refused e) {
+                failure = e; // the peer said no: another try now would fare no better
             } catch (IOException e) {
                 // A reset or a connection that died in the pool: once more at once, on a new connection.
                 // Should the first have arrived after all, Raft takes a message twice without harm.
