@@ -15,8 +15,8 @@ import java.util.TreeMap;
 /**
  * What the watchers of one prefix saw, judged against the acknowledged writes and a linearizable
  * read of the prefix at the end. A watcher's segments form chains: an {@code initial=true} start
- * and the resumes after it, up to the next start over (after a 410). Every chain must be in strict
- * revision order (no event twice), resume exactly where it asked, miss no event any other watcher or
+ * and the resumes after it, up to the next start over (after a 410). Every chain must be in
+ * revision order with no event twice (a transaction's events share a revision), resume exactly where it asked, miss no event any other watcher or
  * any acknowledged write shows in its span, and agree with every other watcher on each revision; the
  * last chain replayed from its initial state must equal the final read. A 410 must name an oldest
  * revision past the one asked for.
@@ -27,7 +27,8 @@ final class WatchAnalysis {
     }
 
     private final List<String> violations = new ArrayList<>();
-    private final TreeMap<Long, Event> union = new TreeMap<>();
+    /** Every event any watcher saw, by revision and key (a transaction changes several keys at one revision). */
+    private final TreeMap<Long, Map<String, Event>> union = new TreeMap<>();
 
     private WatchAnalysis() {
     }
@@ -51,15 +52,15 @@ final class WatchAnalysis {
         return a.violations;
     }
 
-    /** Two watchers that saw different events at one revision. */
+    /** Two watchers that saw different events of one key at one revision. */
     private void agreement(Map<String, List<Segment>> watchers) {
-        Map<Long, String> firstSeenBy = new HashMap<>();
+        Map<String, String> firstSeenBy = new HashMap<>();
         watchers.forEach((name, segments) -> segments.forEach(s -> s.events().forEach(e -> {
-            Event before = union.putIfAbsent(e.revision(), e);
+            Event before = union.computeIfAbsent(e.revision(), r -> new HashMap<>()).putIfAbsent(e.key(), e);
             if (before == null) {
-                firstSeenBy.put(e.revision(), name);
+                firstSeenBy.put(e.revision() + " " + e.key(), name);
             } else if (!before.equals(e)) {
-                violations.add("revision " + e.revision() + ": " + firstSeenBy.get(e.revision()) + " saw " + before
+                violations.add("revision " + e.revision() + ": " + firstSeenBy.get(e.revision() + " " + e.key()) + " saw " + before
                         + " but " + name + " saw " + e);
             }
         })));
@@ -92,17 +93,18 @@ final class WatchAnalysis {
         if (first.initial() != null) {
             first.initial().forEach((k, e) -> state.put(k, new Listed(e.value(), e.modRevision())));
         }
-        Map<Long, Event> seen = new HashMap<>();
+        Map<Long, Map<String, Event>> seen = new HashMap<>();
         long previous = first.from();
         for (Segment s : chain) {
             for (Event e : s.events()) {
-                if (e.revision() <= previous) {
-                    violations.add(name + ": " + (seen.containsKey(e.revision()) ? "duplicate " : "out of order ") + e
+                Map<String, Event> atRevision = seen.computeIfAbsent(e.revision(), r -> new HashMap<>());
+                if (e.revision() < previous || e.revision() <= s.from() || atRevision.containsKey(e.key())) {
+                    violations.add(name + ": " + (atRevision.containsKey(e.key()) ? "duplicate " : "out of order ") + e
                             + " on " + s.node() + " after revision " + previous);
                     continue;
                 }
                 previous = e.revision();
-                seen.put(e.revision(), e);
+                atRevision.put(e.key(), e);
                 if (e.type().equals("put")) {
                     state.put(e.key(), new Listed(e.value(), e.modRevision()));
                 } else {
@@ -112,9 +114,11 @@ final class WatchAnalysis {
         }
         long from = first.from();
         long to = previous;
-        for (Event e : union.subMap(from, false, to, true).values()) {
-            if (!seen.containsKey(e.revision())) {
-                violations.add(name + ": missed " + e + " (another watcher saw it) between revisions " + from + " and " + to);
+        for (Map<String, Event> atRevision : union.subMap(from, false, to, true).values()) {
+            for (Event e : atRevision.values()) {
+                if (!seen.getOrDefault(e.revision(), Map.of()).containsKey(e.key())) {
+                    violations.add(name + ": missed " + e + " (another watcher saw it) between revisions " + from + " and " + to);
+                }
             }
         }
         for (Op w : writes) {
@@ -122,8 +126,8 @@ final class WatchAnalysis {
                     || (w.kind() == KvOp.Kind.DELETE && w.status() != 204)) {
                 continue;
             }
-            Event e = seen.get(w.revision());
-            boolean matches = e != null && e.key().equals(w.key()) && (w.kind() == KvOp.Kind.DELETE
+            Event e = seen.getOrDefault(w.revision(), Map.of()).get(w.key());
+            boolean matches = e != null && (w.kind() == KvOp.Kind.DELETE
                     ? e.type().equals("delete") : e.type().equals("put") && Objects.equals(e.value(), w.value()));
             if (!matches) {
                 violations.add(name + ": the acknowledged " + w + " shows as " + e);

@@ -63,6 +63,22 @@ class WatchAnalysisTest {
     }
 
     @Test
+    void aTransactionsEventsShareARevisionButNoneComesTwice() {
+        Event a9 = new Event(9, "put", "p/a", "t1", 9);
+        Event b9 = new Event(9, "put", "p/b", "t2", 9);
+        Map<String, Listed> after = Map.of("p/a", new Listed("t1", 9), "p/b", new Listed("t2", 9));
+        List<Op> writes = new ArrayList<>(WRITES);
+        writes.add(put("p/a", "t1", 9));
+        writes.add(put("p/b", "t2", 9));
+        List<Segment> whole = List.of(start(4, List.of(A5, B6, A7, B8, a9, b9)));
+        List<Segment> resumed = List.of(start(4, List.of(A5, B6, A7, B8)), resume(8, 8, List.of(a9, b9)));
+        assertThat(WatchAnalysis.check(Map.of("w1", whole, "w2", resumed), Map.of(), writes, after)).isEmpty();
+        List<Segment> repeated = List.of(start(4, List.of(A5, B6, A7, B8, a9)), resume(9, 9, List.of(a9, b9)));
+        assertThat(WatchAnalysis.check(Map.of("w1", whole, "w2", repeated), Map.of(), writes, after))
+                .anyMatch(v -> v.contains("duplicate")).anyMatch(v -> v.contains("missed"));
+    }
+
+    @Test
     void watchersThatDisagreeAreCaught() {
         Event other = new Event(6, "put", "p/b", "other", 6);
         assertThat(check(List.of(start(4, List.of(A5, B6, A7, B8))), List.of(start(4, List.of(A5, other, A7, B8)))))

@@ -1,5 +1,6 @@
 package io.raftkv.jepsen;
 
+import io.raftkv.check.KvOp;
 import io.raftkv.cluster.ClusterUnderTest;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -10,14 +11,15 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
 /**
- * Issue 13's check (a): one watcher per node follows a prefix that three writers change (PUT and
- * DELETE, a unique value per write) while the schedule's faults run. Watchers reconnect with
+ * Issue 13's check (a): one watcher per node follows a prefix that three writers change (PUT,
+ * DELETE and two-key transactions, a unique value per write) while the schedule's faults run. Watchers reconnect with
  * {@code Last-Event-ID} when their node dies or stalls and cut their own streams at random. After
  * the heal a last write (the fence) is made, every watcher is followed up to it, and the prefix is
  * read linearizably; {@link WatchAnalysis} judges the rest.
@@ -52,10 +54,12 @@ final class WatchCheck {
         threads.forEach(Thread::start);
         long loadEnd = schedule.load().toNanos();
         List<Thread> writers = new ArrayList<>();
+        List<Op> txnPuts = Collections.synchronizedList(new ArrayList<>());
         for (int c = 0; c < 3; c++) {
             RecordingClient client = new RecordingClient(c, nodes, history, RecordingClient.Config.defaults(), random.nextLong());
+            CoordHttp txns = new CoordHttp(nodes, history, c, random.nextLong(), Duration.ofMillis(1500));
             long s = random.nextLong();
-            writers.add(daemon(() -> write(client, prefix, loadEnd, history, new Random(s)), "watch-writer-" + c));
+            writers.add(daemon(() -> write(client, txns, txnPuts, prefix, loadEnd, history, new Random(s)), "watch-writer-" + c));
         }
         Faults faults = new Faults(cluster, schedule, history, random.nextLong());
         writers.forEach(Thread::start);
@@ -86,7 +90,8 @@ final class WatchCheck {
                 segments.put(w.name(), w.segments());
                 gones.put(w.name(), w.gones());
             });
-            List<Op> ops = history.ops();
+            List<Op> ops = new ArrayList<>(history.ops());
+            ops.addAll(txnPuts);
             violations.addAll(WatchAnalysis.check(segments, gones, ops, list(nodes, history, prefix)));
             int events = segments.values().stream().flatMap(List::stream).mapToInt(s -> s.events().size()).sum();
             int streams = segments.values().stream().mapToInt(List::size).sum();
@@ -96,13 +101,40 @@ final class WatchCheck {
         }
     }
 
-    private static void write(RecordingClient client, String prefix, long loadEnd, History history, Random random) {
+    /**
+     * PUTs and DELETEs of six keys, and now and then a transaction that puts two of them at one
+     * revision (its acknowledged puts are recorded as PUTs at that revision).
+     */
+    private static void write(RecordingClient client, CoordHttp txns, List<Op> txnPuts, String prefix, long loadEnd,
+                              History history, Random random) {
         int n = 0;
         while (history.now() < loadEnd) {
-            String key = prefix + "k" + random.nextInt(6);
-            client.run(random.nextInt(5) == 0 ? client.deleteCall(key) : client.putCall(key, "c" + client.id() + "-" + (++n)));
+            int k = random.nextInt(6);
+            String key = prefix + "k" + k;
+            int what = random.nextInt(10);
+            if (what < 2) {
+                client.run(client.deleteCall(key));
+            } else if (what < 4) {
+                String other = prefix + "k" + (k + 1 + random.nextInt(5)) % 6;
+                String v1 = "c" + client.id() + "-" + (++n);
+                String v2 = "c" + client.id() + "-" + (++n);
+                CoordHttp.Call c = txns.call("POST", "/txn", "{\"compare\":[],\"success\":[{\"op\":\"put\",\"key\":\"" + key
+                        + "\",\"value\":\"" + v1 + "\"},{\"op\":\"put\",\"key\":\"" + other + "\",\"value\":\"" + v2
+                        + "\"}],\"failure\":[]}", Map.of("Idempotency-Key", prefix + v1), st -> st == 200, Duration.ofSeconds(10));
+                if (c.ok()) {
+                    txnPuts.add(txnPut(client.id(), key, v1, c));
+                    txnPuts.add(txnPut(client.id(), other, v2, c));
+                }
+            } else {
+                client.run(client.putCall(key, "c" + client.id() + "-" + (++n)));
+            }
             CoordHttp.sleep(20 + random.nextInt(120));
         }
+    }
+
+    private static Op txnPut(int client, String key, String value, CoordHttp.Call c) {
+        return new Op(client, -1, KvOp.Kind.PUT, key, value, null, false, c.sentAt(), c.settled().answeredAt(), KvOp.Outcome.OK,
+                200, c.settled().revision(), null, List.of(), "a put of a transaction");
     }
 
     /** The prefix as a linearizable listing shows it (values are base64 there). */
