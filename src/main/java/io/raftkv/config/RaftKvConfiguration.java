@@ -47,7 +47,7 @@ public class RaftKvConfiguration {
         Path dataDir = p.dataPath();
         RaftKvProperties.Timing t = p.timing();
         RaftConfig raft = new RaftConfig(p.nodeId(), t.electionTicks(), t.heartbeatTicks(), RaftKvProperties.MAX_BYTES_PER_MESSAGE, 64,
-                t.electionTicks() * 10, true, true);
+                t.electionTicks() * 10, true, true, RaftConfig.DEFAULT_PROMOTION_MAX_LAG);
         RaftKvNode.Settings settings = new RaftKvNode.Settings(p.nodeId(), advertise, dataDir,
                 ClusterSpec.parse(p.cluster(), p.nodeId(), p.peerPort(), p.peerAdvertiseUrl()), raft, p.peerSecret(),
                 p.snapshot().entries(), p.snapshot().trailingEntries(), p.requests().stepDownGrace(),

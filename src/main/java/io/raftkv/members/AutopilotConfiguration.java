@@ -29,14 +29,6 @@ import java.time.Clock;
 @EnableConfigurationProperties(AutopilotProperties.class)
 public class AutopilotConfiguration {
 
-    /** The size {@code PUT /cluster/size} sets through the log, unless the StatefulSet gives it. */
-    @Bean
-    @ConditionalOnBooleanProperty(name = "raftkv.autopilot.kubernetes.enabled", havingValue = false, matchIfMissing = true)
-    @ConditionalOnMissingBean(DesiredSize.class)
-    StoredDesiredSize storedDesiredSize() {
-        return new StoredDesiredSize();
-    }
-
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnBooleanProperty("raftkv.autopilot.kubernetes.enabled")
     static class FromStatefulSet {

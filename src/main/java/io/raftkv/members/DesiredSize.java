@@ -12,12 +12,4 @@ public interface DesiredSize {
 
     /** @throws DesiredSizeUnavailableException when the source cannot be read now (autopilot then waits) */
     OptionalInt get();
-
-    /** @throws IllegalArgumentException naming the range, for a size nobody may set */
-    static int check(int size) {
-        if (size < 1 || size > MAX) {
-            throw new IllegalArgumentException("the cluster size must be from 1 to " + MAX + " voters (got " + size + ")");
-        }
-        return size;
-    }
 }

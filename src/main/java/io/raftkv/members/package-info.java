@@ -14,7 +14,7 @@
  *       {@link io.raftkv.members.Decision} for {@code /cluster} and health;
  *       {@link io.raftkv.members.AutopilotSchedule} runs it periodically.</li>
  *   <li>{@link io.raftkv.members.DesiredSize}: a value replicated through the log
- *       ({@link io.raftkv.members.StoredDesiredSize}) or the node's StatefulSet's
+ *       ({@link io.raftkv.members.MembershipDesiredSize}, set by {@code PUT /cluster/size}) or the node's StatefulSet's
  *       {@code spec.replicas} ({@link io.raftkv.members.StatefulSetReplicas}, fabric8).</li>
  * </ul>
  *

@@ -58,6 +58,17 @@ public final class PeerTransport implements RaftKvNode.Transport {
     public static final String JOIN_PEER_URL_HEADER = "X-Raftkv-Peer-Url";
 
     /**
+     * How long a batch of messages may wait for its answer. A peer answers as soon as its Raft loop
+     * has the messages (nothing waits for its disk), so an answer this late means a dead connection:
+     * one whose reset never reached this side, or whose state a NAT dropped. The socket's own read
+     * timeout (5 s) would hold the lane far longer than an election timeout.
+     */
+    static final java.time.Duration MESSAGE_CALL_TIMEOUT = java.time.Duration.ofSeconds(1);
+
+    /** The longest pause between attempts to reach a peer that keeps failing. */
+    static final long MAX_BACKOFF_MILLIS = 100;
+
+    /**
      * The largest request body this node's sender ever builds, so a receiver can refuse anything
      * bigger: a batch is at most {@link #MAX_BATCH_BYTES}, or a single message over it, and the
      * largest single message is an AppendEntries with up to {@code maxBytesPerMessage} of entries
@@ -352,33 +363,63 @@ public final class PeerTransport implements RaftKvNode.Transport {
             if (base == null) {
                 return backoffMillis; // no longer a member
             }
-            Request req = peerRequest(base + endpoint)
-                    .post(RequestBody.create(MessageCodec.encode(messages), WIRE)).build();
-            long start = System.nanoTime();
-            try (Response resp = client.http().newCall(req).execute()) {
-                if (!resp.isSuccessful()) {
-                    throw new IOException("HTTP " + resp.code() + " from " + peer + endpoint + refusal(resp));
+            RequestBody body = RequestBody.create(MessageCodec.encode(messages), WIRE);
+            IOException failure;
+            try {
+                exchange(base + endpoint, body, messages.size());
+                return 0;
+            } catch (java.io.InterruptedIOException | Refused e) {
+                failure = e; // late, or the peer said no: another try now would fare no better
+            } catch (IOException e) {
+                // A reset or a connection that died in the pool: once more at once, on a new connection.
+                // Should the first have arrived after all, Raft takes a message twice without harm.
+                try {
+                    exchange(base + endpoint, body, messages.size());
+                    return 0;
+                } catch (IOException again) {
+                    failure = again;
                 }
-                metrics.peerRequest(lane, System.nanoTime() - start, messages.size());
+            }
+            if (backoffMillis == 0) {
+                log.warn("cannot reach {}: {}", peer, failure.toString());
+            } else {
+                log.debug("still cannot reach {}: {}", peer, failure.toString());
+            }
+            if (messages.stream().anyMatch(m -> m instanceof AppendEntries)) {
+                unreachable.accept(peer);
+            }
+            // The first failure after a success is most likely one dead connection: the next batch
+            // goes at once. Repeated failures back off so a dead peer costs little, but never for
+            // longer than a heartbeat period or two: a longer pause would cost an election on a link
+            // that has come back.
+            long next = backoffMillis == 0 ? 1 : Math.min(MAX_BACKOFF_MILLIS, Math.max(10, backoffMillis * 2));
+            if (next > 1) {
+                Thread.sleep(next);
+            }
+            return next;
+        }
+
+        private void exchange(String url, RequestBody body, int count) throws IOException {
+            long start = System.nanoTime();
+            okhttp3.Call call = client.http().newCall(peerRequest(url).post(body).build());
+            call.timeout().timeout(MESSAGE_CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            try (Response resp = call.execute()) {
+                if (!resp.isSuccessful()) {
+                    throw new Refused("HTTP " + resp.code() + " from " + peer + url.substring(url.indexOf("/raft/")) + refusal(resp));
+                }
+                metrics.peerRequest(lane, System.nanoTime() - start, count);
                 // Only what the peer we called says about itself, and only from our own cluster.
                 if (peer.equals(resp.header(PeerDirectory.NODE_HEADER)) && clusterId.equals(resp.header(PeerDirectory.CLUSTER_HEADER))) {
                     directory.learned(peer, resp.header(PeerDirectory.CLIENT_URL_HEADER));
                 }
-                return 0;
-            } catch (IOException e) {
-                if (backoffMillis == 0) {
-                    log.warn("cannot reach {}: {}", peer, e.toString());
-                } else {
-                    log.debug("still cannot reach {}: {}", peer, e.toString());
-                }
-                if (messages.stream().anyMatch(m -> m instanceof AppendEntries)) {
-                    unreachable.accept(peer);
-                }
-                // Back off so a dead peer costs little; what queues meanwhile is mostly heartbeats.
-                long next = Math.min(1000, Math.max(20, backoffMillis * 2));
-                Thread.sleep(next);
-                return next;
             }
+        }
+    }
+
+    /** A peer answered, and not with a success. */
+    private static final class Refused extends IOException {
+        Refused(String message) {
+            super(message);
         }
     }
 }

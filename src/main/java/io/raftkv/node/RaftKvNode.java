@@ -355,26 +355,11 @@ public final class RaftKvNode implements AutoCloseable {
 
     /**
      * Makes learner {@code id} a voter; fails as {@link #addLearner} does, when it is no learner, and
-     * (retryable) while it is more than {@link #PROMOTE_MAX_LAG} entries behind or silent: a voter that
-     * cannot yet keep up would slow every commit, or stop them (etcd refuses the same way).
+     * (retryable) while it is behind the leader or silent: the core's rule, {@code RaftConfig.promotionMaxLag}.
      */
     public CompletableFuture<Void> promote(String id) {
-        CompletableFuture<WriteResult> applied = new CompletableFuture<>();
-        loop.submit(d -> {
-            MemberView v = d.members().stream().filter(x -> x.id().equals(id)).findFirst().orElse(null);
-            if (v != null && !v.voter() && (v.lag() > PROMOTE_MAX_LAG || !v.recentlyActive())) {
-                applied.completeExceptionally(new MembershipChangeException(true, "learner " + id + " is " + v.lag()
-                        + " entries behind the leader" + (v.recentlyActive() ? "" : " and has not answered lately")
-                        + "; it can be promoted once it has caught up"));
-                return;
-            }
-            d.proposeMembership(m -> m.promote(id), applied);
-        });
-        return applied.thenApply(r -> null);
+        return changeMembership(m -> m.promote(id));
     }
-
-    /** How far behind the leader's log a learner may be and still be promoted. */
-    static final long PROMOTE_MAX_LAG = 1000;
 
     /**
      * Takes member {@code id} out for good (its id can never come back). This node, when it leads, is

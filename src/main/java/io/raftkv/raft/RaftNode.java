@@ -241,9 +241,31 @@ public final class RaftNode {
         if (why != null) {
             throw new MembershipChangeException(false, why);
         }
+        requirePromotedCaughtUp(next);
         long index = log.lastIndex() + 1;
         appendAsLeader(List.of(new Entry(index, term, EntryType.MEMBERSHIP, next.encode())));
         return new Proposal(index, term);
+    }
+
+    /**
+     * A learner becomes a voter only while it keeps up: at most {@code promotionMaxLag} entries behind
+     * this leader's log and heard from within the last election timeout. Promoting one that is behind
+     * makes every commit wait for it, and with one other voter down there is no quorum at all until
+     * it has caught up (etcd refuses the same way).
+     */
+    private void requirePromotedCaughtUp(Membership next) {
+        for (String id : next.ids()) {
+            if (!membership.isLearner(id)) {
+                continue;
+            }
+            Progress pr = progress.get(id);
+            long lag = pr == null ? log.lastIndex() : log.lastIndex() - pr.match;
+            if (pr == null || lag > cfg.promotionMaxLag() || !pr.recentActive) {
+                throw new MembershipChangeException(true, "learner " + id + " is " + lag + " entries behind the leader"
+                        + (pr != null && pr.recentActive ? "" : " and has not answered lately")
+                        + "; it can be promoted once it has caught up (within " + cfg.promotionMaxLag() + " entries)");
+            }
+        }
     }
 
     /** Whether a membership change is in the log but not yet committed. */

@@ -41,6 +41,24 @@ public interface ClusterUnderTest extends AutoCloseable {
         throw new UnsupportedOperationException("this cluster cannot lose a node's disk");
     }
 
+    /**
+     * A scale-up, as a StatefulSet does it: a node with an empty data directory under the lowest free
+     * name (a name {@link #removeNode} freed, else the next), started with the cluster's member list.
+     * Returns its name.
+     */
+    default String addNode() {
+        throw new UnsupportedOperationException("this cluster cannot add a node");
+    }
+
+    /**
+     * A scale-down's end for one node, once the cluster has removed it: it is killed and its data
+     * deleted (the pod and, with the chart's retention policy, its claim), and {@link #nodes()} no
+     * longer lists it.
+     */
+    default void removeNode(String node) {
+        throw new UnsupportedOperationException("this cluster cannot remove a node");
+    }
+
     default boolean supportsNetworkFaults() {
         return false;
     }
@@ -53,6 +71,11 @@ public interface ClusterUnderTest extends AutoCloseable {
     /** Removes every partition, packet loss and delay. */
     default void heal() {
         throw new UnsupportedOperationException("this cluster cannot partition its network");
+    }
+
+    /** Resets the TCP connection between peers on the given fraction of the segments that carry data; 0 stops it. */
+    default void setConnectionResets(double probability) {
+        throw new UnsupportedOperationException("this cluster cannot reset its connections");
     }
 
     /** Drops the given fraction of packets between peers, and delays them. */

@@ -345,6 +345,7 @@ public final class ContainerCluster implements ClusterUnderTest {
      * A scale-up: makes and starts the next ordinal's pod with the StatefulSet's member list (which
      * does not name it), as {@code kubectl scale} does. Returns its name.
      */
+    @Override
     public synchronized String addNode() {
         Node n = newNode(nodes.size());
         nodes.put(n.id, n);
@@ -358,6 +359,7 @@ public final class ContainerCluster implements ClusterUnderTest {
      * A scale-down's end for one pod: its container and its claim are deleted (the test removes the
      * highest ordinals, as the StatefulSet controller does).
      */
+    @Override
     public synchronized void removeNode(String id) {
         Node n = node(id);
         kill(id);
@@ -620,9 +622,34 @@ public final class ContainerCluster implements ClusterUnderTest {
      * a delay set by {@link #setPacketLoss} shows twice. Both nodes must be running, not paused.
      */
     public OptionalLong connectMillis(String from, String to, Duration timeout) {
-        String script = "s=$(date +%s%N); exec 3<>/dev/tcp/" + node(to).ip + "/" + PEER_PORT
-                + " || exit 1; e=$(date +%s%N); echo $(( (e - s) / 1000000 ))";
-        String exec = docker.execCreateCmd(node(from).containerId)
+        Exec r = exec(from, timeout, "s=$(date +%s%N); exec 3<>/dev/tcp/" + node(to).ip + "/" + PEER_PORT
+                + " || exit 1; e=$(date +%s%N); echo $(( (e - s) / 1000000 ))");
+        if (r.exit() != 0) {
+            return OptionalLong.empty();
+        }
+        try {
+            return OptionalLong.of(Long.parseLong(r.output().strip()));
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException("unexpected output from the connection probe in " + from + ": " + r.output());
+        }
+    }
+
+    /**
+     * Whether an HTTP request sent from {@code from}'s container to {@code to}'s peer port gets a
+     * status line back within {@code timeout} (any status: the probe has no peer credentials).
+     */
+    public boolean peerAnswers(String from, String to, Duration timeout) {
+        Exec r = exec(from, timeout, "exec 3<>/dev/tcp/" + node(to).ip + "/" + PEER_PORT
+                + " || exit 1; printf 'GET /raft/info HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n' >&3 || exit 2; head -c 12 <&3");
+        return r.exit() == 0 && r.output().startsWith("HTTP/1.1 ");
+    }
+
+    private record Exec(long exit, String output) {
+    }
+
+    /** Runs a bash script inside the node's container ({@code docker exec}), for at most {@code timeout}. */
+    private Exec exec(String node, Duration timeout, String script) {
+        String exec = docker.execCreateCmd(node(node).containerId)
                 .withCmd("timeout", String.format(Locale.ROOT, "%.3f", timeout.toMillis() / 1000.0), "bash", "-c", script)
                 .withAttachStdout(true).withAttachStderr(true).exec().getId();
         StringBuilder out = new StringBuilder();
@@ -638,14 +665,7 @@ public final class ContainerCluster implements ClusterUnderTest {
             throw new IllegalStateException("interrupted", e);
         }
         Long exit = docker.inspectExecCmd(exec).exec().getExitCodeLong();
-        if (exit == null || exit != 0) {
-            return OptionalLong.empty();
-        }
-        try {
-            return OptionalLong.of(Long.parseLong(out.toString().strip()));
-        } catch (NumberFormatException e) {
-            throw new IllegalStateException("unexpected output from the connection probe in " + from + ": " + out);
-        }
+        return new Exec(exit == null ? -1 : exit, out.toString());
     }
 
     @Override
@@ -676,6 +696,22 @@ public final class ContainerCluster implements ClusterUnderTest {
         NetworkFaults f = requireFaults();
         synchronized (f) {
             f.shape(fraction, delay);
+            applyFaults(f);
+        }
+    }
+
+    /**
+     * Resets the connection on {@code probability} of the data-carrying TCP segments each node sends
+     * to the other nodes (see {@link NetworkFaults}); 0 stops it. Partitions, loss and delay stay.
+     */
+    @Override
+    public void setConnectionResets(double probability) {
+        if (!(probability >= 0 && probability <= 1)) {
+            throw new IllegalArgumentException("the reset probability must be within [0, 1], not " + probability);
+        }
+        NetworkFaults f = requireFaults();
+        synchronized (f) {
+            f.resets(probability);
             applyFaults(f);
         }
     }

@@ -109,6 +109,22 @@ class ContainerClusterFaultsIT {
     }
 
     @Test
+    void connectionResetsKillPeerConnectionsThatCarryDataAndSpareThisHost() {
+        List<String> n = cluster.nodes();
+        assertThat(cluster.peerAnswers(n.get(0), n.get(1), Duration.ofSeconds(5))).as("a peer answers before").isTrue();
+
+        cluster.setConnectionResets(1.0);
+        // The handshake still works (no data): the connection dies at its first request.
+        assertThat(cluster.canReach(n.get(0), n.get(1))).as("connecting, with every write reset").isTrue();
+        assertThat(cluster.peerAnswers(n.get(0), n.get(1), Duration.ofSeconds(5))).as("a request, with every write reset").isFalse();
+        assertThat(cluster.views().keySet()).as("this host still reaches every node").containsExactlyInAnyOrderElementsOf(n);
+
+        cluster.setConnectionResets(0);
+        assertThat(cluster.peerAnswers(n.get(0), n.get(1), Duration.ofSeconds(5))).as("once resets are off").isTrue();
+        cluster.awaitReady(Duration.ofSeconds(30));
+    }
+
+    @Test
     void aRestartedNodeGetsTheFaultsInForceAgain() {
         String leader = cluster.awaitLeader(Duration.ofSeconds(10));
         String node = cluster.nodes().stream().filter(n -> !n.equals(leader)).findFirst().orElseThrow();

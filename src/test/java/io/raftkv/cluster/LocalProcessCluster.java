@@ -26,6 +26,8 @@ public final class LocalProcessCluster implements ClusterUnderTest {
 
     private final Map<String, Node> nodes = new LinkedHashMap<>();
     private final Map<String, Process> processes = new LinkedHashMap<>();
+    /** Nodes {@link #removeNode} took out: stopped, empty, and not listed until {@link #addNode} reuses them. */
+    private final java.util.SortedSet<String> retired = new java.util.TreeSet<>();
     private String clusterSpec;
     /** The raftkv.cluster each node was started with: a node added later names the members before it and itself. */
     private final Map<String, String> specs = new java.util.HashMap<>();
@@ -90,10 +92,19 @@ public final class LocalProcessCluster implements ClusterUnderTest {
     }
 
     /**
-     * Makes and starts one more node, {@code n<k+1>}, with {@code raftkv.cluster} naming every node so
-     * far and itself: it finds the running cluster and joins it as a learner. Plain HTTP only.
+     * Starts a node again under the lowest name {@link #removeNode} freed, with an empty data
+     * directory (it must join as a new member), or else makes and starts one more, {@code n<k+1>}, with
+     * {@code raftkv.cluster} naming every node so far and itself: it finds the running cluster and
+     * joins it as a learner. Plain HTTP only.
      */
+    @Override
     public synchronized String addNode() {
+        if (!retired.isEmpty()) {
+            String id = retired.first();
+            retired.remove(id);
+            start(id);
+            return id;
+        }
         String id = "n" + (nodes.size() + 1);
         Node n = new Node(id, freePort(), freePort(), baseDir.resolve(id), baseDir.resolve(id + ".log"));
         nodes.put(id, n);
@@ -112,8 +123,14 @@ public final class LocalProcessCluster implements ClusterUnderTest {
     }
 
     @Override
-    public List<String> nodes() {
-        return List.copyOf(nodes.keySet());
+    public synchronized List<String> nodes() {
+        return nodes.keySet().stream().filter(id -> !retired.contains(id)).toList();
+    }
+
+    @Override
+    public synchronized void removeNode(String id) {
+        loseDisk(id);
+        retired.add(id);
     }
 
     /** Issues (again) the certificate of node {@code id}; a running node picks it up without a restart. */

@@ -36,6 +36,9 @@ import java.util.concurrent.TimeUnit;
  *       namespaces, so a cut holds even while one side restarts). Dropping, not rejecting,
  *       is what a broken link does: senders see timeouts, not refusals.</li>
  *   <li>loss: {@code -m statistic --mode random --probability p -j DROP} on packets to peers.</li>
+ *   <li>connection resets: {@code -j REJECT --reject-with tcp-reset} on a random fraction of the
+ *       TCP segments that end a write to a peer (PSH set; not bare ACKs nor handshakes): the sending socket is reset, as a
+ *       flaky load balancer or NAT does to a connection, and the peer's end dies at its next write.</li>
  *   <li>delay: this kernel has no {@code sch_netem}, so packets to peers go to an {@code NFQUEUE}
  *       that a small helper ({@code nfqueue-delay.py}, run in the node's namespace) releases after
  *       the delay. {@code --queue-bypass} lets packets through unhindered if the helper is gone.</li>
@@ -51,6 +54,7 @@ final class NetworkFaults {
     private final Map<String, String> ipOf;
     private final Set<Set<String>> cut = new HashSet<>();
     private double loss;
+    private double resets;
     private Duration delay = Duration.ZERO;
     private final Map<String, Delayer> delayers = new HashMap<>();
     private Path delayScript;
@@ -119,7 +123,7 @@ final class NetworkFaults {
     }
 
     synchronized boolean any() {
-        return !cut.isEmpty() || loss > 0 || !delay.isZero();
+        return !cut.isEmpty() || loss > 0 || resets > 0 || !delay.isZero();
     }
 
     synchronized void cut(String a, String b) {
@@ -131,7 +135,12 @@ final class NetworkFaults {
     synchronized void clear() {
         cut.clear();
         loss = 0;
+        resets = 0;
         delay = Duration.ZERO;
+    }
+
+    synchronized void resets(double probability) {
+        resets = probability;
     }
 
     synchronized void shape(double fraction, Duration d) {
@@ -147,7 +156,7 @@ final class NetworkFaults {
         StringBuilder rules = new StringBuilder("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n");
         List<String> others = ipOf.keySet().stream().filter(o -> !o.equals(id)).sorted().toList();
         List<String> cutOff = others.stream().filter(o -> !connected(id, o)).toList();
-        boolean shaped = loss > 0 || !delay.isZero();
+        boolean shaped = loss > 0 || resets > 0 || !delay.isZero();
         if (!cutOff.isEmpty()) {
             rules.append(':').append(PARTITION).append(" - [0:0]\n")
                     .append("-A INPUT -j ").append(PARTITION).append('\n')
@@ -161,6 +170,12 @@ final class NetworkFaults {
             rules.append(':').append(PEERS).append(" - [0:0]\n");
             for (String o : others) {
                 rules.append("-A OUTPUT -d ").append(ipOf.get(o)).append("/32 -j ").append(PEERS).append('\n');
+            }
+            if (resets > 0) {
+                // PSH marks the segment that ends each write: one per chunk a sender hands over, never a
+                // bare ACK or a handshake (a SYN with options is as long as a small data segment).
+                rules.append("-A ").append(PEERS).append(" -p tcp --tcp-flags PSH PSH -m statistic --mode random --probability ")
+                        .append(String.format(Locale.ROOT, "%.6f", Math.min(1.0, resets))).append(" -j REJECT --reject-with tcp-reset\n");
             }
             if (loss > 0) {
                 rules.append("-A ").append(PEERS).append(" -m statistic --mode random --probability ")

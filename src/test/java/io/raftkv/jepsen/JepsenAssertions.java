@@ -28,7 +28,8 @@ final class JepsenAssertions {
     private static boolean passes(JepsenRun.Result r) {
         return r.linearizability().linearizable() && r.lostWrites().isEmpty() && r.duplicateApplications().isEmpty()
                 && r.unexpectedAnswers().isEmpty() && r.failureRate() <= r.schedule().failureBudget()
-                && r.inconclusiveReplays() == 0;
+                && r.inconclusiveReplays() == 0
+                && (r.schedule().maxWriteGap() == null || r.longestWriteGap().seconds() <= r.schedule().maxWriteGap().toNanos() / 1e9);
     }
 
     static void assertAll(JepsenRun.Result r, Path dir) {
@@ -46,6 +47,12 @@ final class JepsenAssertions {
                         r.schedule().failureBudget() * 100, where)
                 .isLessThanOrEqualTo(r.schedule().failureBudget());
         soft.assertThat(r.clientOps().size()).as("the clients did some work" + where).isGreaterThan(50);
+        if (r.schedule().maxWriteGap() != null) {
+            Analysis.Gap gap = r.longestWriteGap();
+            soft.assertThat(gap.seconds()).as("the longest time without a successful write (%.2f s .. %.2f s) within %s%s",
+                    gap.start() / 1e9, gap.end() / 1e9, r.schedule().maxWriteGap(), where)
+                    .isLessThanOrEqualTo(r.schedule().maxWriteGap().toNanos() / 1e9);
+        }
         soft.assertAll();
     }
 }

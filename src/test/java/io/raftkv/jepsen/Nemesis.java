@@ -40,7 +40,7 @@ public final class Nemesis {
     public enum Split { LEADER_MINORITY, LEADER_MAJORITY, RANDOM_MAJORITY }
 
     /** A nemesis action; the schedule says when. */
-    public sealed interface Action permits Kill, LoseDisk, RemoveLeader, RestartAll, Pause, ResumeAll, Partition, Heal, Loss {
+    public sealed interface Action permits Kill, LoseDisk, RemoveLeader, Resize, RestartAll, Pause, ResumeAll, Partition, Heal, Loss, Resets {
         default boolean network() {
             return false;
         }
@@ -64,6 +64,17 @@ public final class Nemesis {
      * promotes when the desired size asks for it.
      */
     public record RemoveLeader() implements Action {
+    }
+
+    /**
+     * Changes the cluster's size through {@code PUT /cluster/size}, as {@code kubectl scale} of the
+     * StatefulSet does: to grow, it starts nodes with empty data directories ({@link ClusterUnderTest#addNode})
+     * and waits until the autopilot has made them voters; to shrink, it waits until the autopilot has
+     * removed the members past the size (the leader hands over first if it is one of them) and then
+     * deletes those nodes ({@link ClusterUnderTest#removeNode}). The whole change is a fault window:
+     * a leader handing over may answer 503.
+     */
+    public record Resize(int size) implements Action {
     }
 
     /** Starts every killed node again on its data. */
@@ -102,6 +113,17 @@ public final class Nemesis {
         }
     }
 
+    /**
+     * Resets the connection between peers on {@code probability} of the segments that carry data, as a
+     * flaky load balancer or NAT does; 0 stops it. It stays in force through partitions until the end.
+     */
+    public record Resets(double probability) implements Action {
+        @Override
+        public boolean network() {
+            return true;
+        }
+    }
+
     /** When a fault was in force, in nanoseconds of the run's clock; {@code end} is the heal. */
     public record Window(String label, String kind, long start, long end) {
     }
@@ -117,6 +139,7 @@ public final class Nemesis {
     private final List<String> events = new ArrayList<>();
     private List<List<String>> partition;
     private Loss loss;
+    private double resets;
 
     public Nemesis(ClusterUnderTest cluster, LongSupplier clock, Random random) {
         this.cluster = cluster;
@@ -134,6 +157,8 @@ public final class Nemesis {
             });
         } else if (a instanceof RemoveLeader) {
             removeLeader();
+        } else if (a instanceof Resize r) {
+            resize(r.size());
         } else if (a instanceof RestartAll) {
             restartAll();
         } else if (a instanceof Pause p) {
@@ -151,6 +176,8 @@ public final class Nemesis {
             healPartition();
         } else if (a instanceof Loss l) {
             setLoss(l);
+        } else if (a instanceof Resets r) {
+            setResets(r.probability());
         }
     }
 
@@ -158,12 +185,14 @@ public final class Nemesis {
     public synchronized void healAll() {
         resumeAll();
         restartAll();
-        if (partition != null || loss != null) {
+        if (partition != null || loss != null || resets > 0) {
             cluster.heal();
             partition = null;
             loss = null;
+            resets = 0;
             closeWindows("partition");
             closeWindows("loss");
+            closeWindows("resets");
             event("heal all");
         }
     }
@@ -217,6 +246,93 @@ public final class Nemesis {
         cluster.loseDisk(node);
         killed.add(node);
         event("lost the disk of " + node);
+    }
+
+    private void resize(int size) {
+        String label = "resize to " + size;
+        openWindow(label, "kill", clock.getAsLong());
+        java.net.http.HttpResponse<String> set = admin("PUT", "/cluster/size", "{\"size\":" + size + "}");
+        if (set == null || set.statusCode() != 200) {
+            throw new IllegalStateException("PUT /cluster/size " + size + " answered " + (set == null ? "nothing" : set.statusCode() + ": " + set.body()));
+        }
+        while (cluster.nodes().size() < size) {
+            event("started " + cluster.addNode() + " with an empty data directory");
+        }
+        String members = awaitMembers(size);
+        for (String n : cluster.nodes()) {
+            if (!members.contains("\"name\":\"" + n + "\"")) {
+                cluster.removeNode(n);
+                event("deleted " + n + ", which the cluster removed");
+            }
+        }
+        closeWindow(label);
+    }
+
+    /** Waits (up to a minute) until the cluster has {@code size} voters and no learners; returns {@code /cluster/members}. */
+    private String awaitMembers(int size) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        String members = "";
+        while (System.nanoTime() < deadline) {
+            java.net.http.HttpResponse<String> r = admin("GET", "/cluster/members", null);
+            if (r != null && r.statusCode() == 200) {
+                members = r.body();
+                if (count(members, "\"role\":\"voter\"") == size && count(members, "\"role\":\"learner\"") == 0) {
+                    java.util.regex.Matcher m = VOTER.matcher(members);
+                    List<String> voters = new ArrayList<>();
+                    while (m.find()) {
+                        voters.add(m.group(1));
+                    }
+                    event(size + " voters: " + voters);
+                    return members;
+                }
+            }
+            sleepQuietly(200);
+        }
+        throw new IllegalStateException("the cluster did not reach " + size + " voters within a minute: " + members);
+    }
+
+    private static final java.util.regex.Pattern VOTER = java.util.regex.Pattern.compile("\"id\":\"([^\"]+)\",\"name\":\"[^\"]*\",\"role\":\"voter\"");
+
+    private static int count(String text, String what) {
+        return text.split(java.util.regex.Pattern.quote(what), -1).length - 1;
+    }
+
+    /** One admin request to a running node (redirects followed to the leader); null when none answered. */
+    private java.net.http.HttpResponse<String> admin(String method, String path, String json) {
+        List<String> up = new ArrayList<>(cluster.nodes());
+        up.removeAll(killed);
+        up.removeAll(paused);
+        Collections.shuffle(up, random);
+        for (String n : up) {
+            java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(cluster.clientUrl(n).resolve(path))
+                    .timeout(Duration.ofSeconds(10));
+            b = json == null ? b.method(method, java.net.http.HttpRequest.BodyPublishers.noBody())
+                    : b.header("Content-Type", "application/json").method(method, java.net.http.HttpRequest.BodyPublishers.ofString(json));
+            try {
+                java.net.http.HttpResponse<String> r = Redirects.send(ADMIN, b.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() < 500) {
+                    if (json != null) {
+                        event(method + " " + path + " " + json + ": HTTP " + r.statusCode());
+                    }
+                    return r;
+                }
+            } catch (java.io.IOException e) {
+                // that node is down or busy: ask the next
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        return null;
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     private static final java.net.http.HttpClient ADMIN = java.net.http.HttpClient.newBuilder()
@@ -279,6 +395,21 @@ public final class Nemesis {
         if (loss != null) {
             cluster.setPacketLoss(loss.fraction(), loss.delay());
         }
+        if (resets > 0) {
+            cluster.setConnectionResets(resets);
+        }
+    }
+
+    private void setResets(double probability) {
+        closeWindows("resets");
+        resets = probability;
+        long t = clock.getAsLong();
+        cluster.setConnectionResets(probability);
+        if (probability > 0) {
+            openWindow(String.format("connection resets %.0f%%", probability * 100), "resets", t);
+        } else {
+            event("connection resets off");
+        }
     }
 
     private void setLoss(Loss l) {
@@ -289,6 +420,9 @@ public final class Nemesis {
             event("packet loss off");
             if (partition != null) {
                 cluster.partition(partition.get(0), partition.get(1));
+            }
+            if (resets > 0) {
+                cluster.setConnectionResets(resets);
             }
             return;
         }

@@ -15,9 +15,15 @@ import java.util.List;
  * @param steps        the nemesis actions, in order of {@link Step#at}
  * @param network      whether it needs network faults (partitions, packet loss)
  * @param failureBudget the largest share of operations that may fail (0 for simple and unreliable)
+ * @param maxWriteGap  the longest time the load may go without a successful write; null: no bound
  */
 public record Schedule(String name, String family, double readFraction, Duration load, List<Step> steps,
-                       boolean network, double failureBudget) {
+                       boolean network, double failureBudget, Duration maxWriteGap) {
+
+    public Schedule(String name, String family, double readFraction, Duration load, List<Step> steps,
+                    boolean network, double failureBudget) {
+        this(name, family, readFraction, load, steps, network, failureBudget, null);
+    }
 
     /** One nemesis action at {@code at} (0..1) of the load. */
     public record Step(double at, Nemesis.Action action) {
@@ -33,7 +39,7 @@ public record Schedule(String name, String family, double readFraction, Duration
     }
 
     public Schedule withLoad(Duration d) {
-        return new Schedule(name, family, readFraction, d, steps, network, failureBudget);
+        return new Schedule(name, family, readFraction, d, steps, network, failureBudget, maxWriteGap);
     }
 
     @Override

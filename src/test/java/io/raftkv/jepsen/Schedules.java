@@ -6,6 +6,8 @@ import io.raftkv.jepsen.Nemesis.Loss;
 import io.raftkv.jepsen.Nemesis.LoseDisk;
 import io.raftkv.jepsen.Nemesis.Partition;
 import io.raftkv.jepsen.Nemesis.RemoveLeader;
+import io.raftkv.jepsen.Nemesis.Resize;
+import io.raftkv.jepsen.Nemesis.Resets;
 import io.raftkv.jepsen.Nemesis.Pause;
 import io.raftkv.jepsen.Nemesis.RestartAll;
 import io.raftkv.jepsen.Nemesis.ResumeAll;
@@ -34,11 +36,16 @@ public final class Schedules {
     public static final Duration SHORT_LOAD = Duration.ofSeconds(12);
     public static final Duration SOAK_LOAD = Duration.ofSeconds(40);
     private static final Duration DELAY = Duration.ofMillis(Long.getLong("jepsen.delayMillis", 5));
+    private static final Duration RESET_GAP = Duration.ofSeconds(2);
 
     private Schedules() {
     }
 
-    private record Base(String name, String family, double shortReads, double budget, List<Step> steps) {
+    private record Base(String name, String family, double shortReads, double budget, List<Step> steps, Duration maxWriteGap) {
+        Base(String name, String family, double shortReads, double budget, List<Step> steps) {
+            this(name, family, shortReads, budget, steps, null);
+        }
+
         boolean network() {
             return steps.stream().anyMatch(s -> s.action().network());
         }
@@ -75,6 +82,11 @@ public final class Schedules {
             new Base("partition-random-majority-repeated", "partition", 0.8, 0.02, repeated(Split.RANDOM_MAJORITY)),
             new Base("partition-leader-minority", "partition", 0.2, 0.02, List.of(
                     step(0.25, new Partition(Split.LEADER_MINORITY)), step(0.6, new Heal()))),
+            // Peer connections reset at random, as a flaky load balancer or NAT does: writes must keep
+            // going (no gap over 2 s) and at most 1% of operations may fail.
+            new Base("resets-5", "resets", 0.2, 0.01, List.of(step(0, new Resets(0.05))), RESET_GAP),
+            new Base("resets-10", "resets", 0.8, 0.01, List.of(step(0, new Resets(0.10))), RESET_GAP),
+            new Base("resets-15", "resets", 0.2, 0.01, List.of(step(0, new Resets(0.15))), RESET_GAP),
             new Base("advanced", "advanced", 0.8, 0.02, List.of(
                     step(0, new Loss(0.05, DELAY)),
                     step(0.1, new Partition(Split.RANDOM_MAJORITY)), step(0.25, new Heal()),
@@ -87,7 +99,11 @@ public final class Schedules {
             new Base("lose-disk-leader", "crash", 0.2, 0.02, List.of(
                     step(0.2, new LoseDisk(Target.LEADER)), step(0.4, new RestartAll()))),
             new Base("remove-leader-and-rejoin", "crash", 0.8, 0.02, List.of(
-                    step(0.2, new RemoveLeader()), step(0.4, new RestartAll()))));
+                    step(0.2, new RemoveLeader()), step(0.4, new RestartAll()))),
+            // Shrinks 5 -> 3 (the last names go, the leader first handing over if it is one of them),
+            // then grows back to 5 with empty nodes under those names, which join as new members.
+            new Base("shrink-and-grow", "membership", 0.2, 0.02, List.of(
+                    step(0.1, new Resize(3)), step(0.4, new Resize(5)))));
 
     private static List<Step> repeated(Split split) {
         return List.of(step(0.1, new Partition(split)), step(0.3, new Heal()),
@@ -127,7 +143,7 @@ public final class Schedules {
             for (double reads : mixes) {
                 String name = b.name() + "-r" + Math.round(reads * 100);
                 if (wanted.test(name)) {
-                    out.add(new Schedule(name, b.family(), reads, d, b.steps(), b.network(), b.budget()));
+                    out.add(new Schedule(name, b.family(), reads, d, b.steps(), b.network(), b.budget(), b.maxWriteGap()));
                 }
             }
         }

@@ -40,7 +40,8 @@ public final class Timeline {
             "kill", new Color(214, 39, 40, 45),
             "pause", new Color(148, 103, 189, 50),
             "partition", new Color(255, 187, 0, 60),
-            "loss", new Color(100, 100, 160, 25));
+            "loss", new Color(100, 100, 160, 25),
+            "resets", new Color(23, 190, 207, 35));
 
     private Timeline() {
     }

@@ -19,20 +19,20 @@ class AutopilotConfigurationTest {
             .withConfiguration(AutoConfigurations.of(AutopilotConfiguration.class));
 
     @Test
-    void withoutAMembershipPortThereIsNoReconcilerOnlyTheStoredSize() {
+    void withoutAMembershipPortThereIsNoReconciler() {
         runner.run(ctx -> {
             assertThat(ctx).hasNotFailed().doesNotHaveBean(Reconciler.class).doesNotHaveBean(AutopilotSchedule.class);
-            assertThat(ctx).hasSingleBean(StoredDesiredSize.class).doesNotHaveBean(KubernetesClient.class);
+            assertThat(ctx).doesNotHaveBean(DesiredSize.class).doesNotHaveBean(KubernetesClient.class);
         });
     }
 
     @Test
     void aMembershipPortGetsAReconcilerItsScheduleAndHealth() {
-        runner.withBean(MembershipPort.class, () -> new MembershipTwin("n1")).run(ctx -> {
+        // The node's wiring gives the desired size from the log (RaftKvConfiguration); here a twin.
+        runner.withBean(MembershipPort.class, () -> new MembershipTwin("n1")).withBean(DesiredSize.class, DesiredSizeTwin::new).run(ctx -> {
             assertThat(ctx).hasSingleBean(Reconciler.class).hasSingleBean(AutopilotSchedule.class);
             assertThat(ctx).hasBean("autopilotHealthIndicator").doesNotHaveBean(KubernetesClient.class);
             assertThat(ctx.getBean(AutopilotSchedule.class).isRunning()).isTrue();
-            assertThat(ctx.getBean(DesiredSize.class)).isInstanceOf(StoredDesiredSize.class);
         });
     }
 
@@ -53,7 +53,6 @@ class AutopilotConfigurationTest {
                         "raftkv.autopilot.kubernetes.stateful-set=raftkv", "raftkv.autopilot.interval=1h")
                 .run(ctx -> {
                     assertThat(ctx.getBean(DesiredSize.class)).isInstanceOf(StatefulSetReplicas.class);
-                    assertThat(ctx).doesNotHaveBean(StoredDesiredSize.class);
                     assertThat(server.getRequestCount()).as("no API call at start-up").isEqualTo(before);
                 });
     }

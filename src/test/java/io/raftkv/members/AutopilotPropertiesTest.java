@@ -66,14 +66,4 @@ class AutopilotPropertiesTest {
         }
         assertThat(root).hasMessageContaining(message);
     }
-
-    @Test
-    void aStoredSizeOutOfRangeIsRefusedWithTheRange() {
-        StoredDesiredSize size = new StoredDesiredSize();
-
-        assertThat(catchThrowable(() -> size.apply(0))).hasMessage("the cluster size must be from 1 to 99 voters (got 0)");
-        assertThat(size.get()).isEmpty();
-        size.apply(5);
-        assertThat(size.get()).hasValue(5);
-    }
 }

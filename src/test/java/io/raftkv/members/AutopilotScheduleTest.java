@@ -12,8 +12,8 @@ class AutopilotScheduleTest {
     @Test
     void reconcilesRepeatedlyWhileRunningAndNotAfterStop() throws InterruptedException {
         MembershipTwin twin = new MembershipTwin("raftkv-0", "raftkv-1", "raftkv-2", "raftkv-3", "raftkv-4");
-        StoredDesiredSize size = new StoredDesiredSize();
-        size.apply(3);
+        DesiredSizeTwin size = new DesiredSizeTwin();
+        size.set(3);
         Reconciler r = new Reconciler(twin, size, new Planner(Duration.ZERO, Duration.ofMinutes(2), Duration.ZERO),
                 new CatchUpTracker(250), 3, Duration.ofSeconds(5), Clock.systemUTC());
         AutopilotSchedule schedule = new AutopilotSchedule(r, Duration.ofMillis(100));
@@ -27,7 +27,7 @@ class AutopilotScheduleTest {
 
         assertThat(twin.calls()).as("two reconciles, one removal each").containsExactly("remove raftkv-4", "remove raftkv-3");
         assertThat(schedule.isRunning()).isFalse();
-        size.apply(4);
+        size.set(4);
         twin.join("raftkv-3~5e5e5e");
         twin.catchUp("raftkv-3~5e5e5e");
         Thread.sleep(500); // five intervals in which a running schedule would promote it

@@ -22,7 +22,7 @@ class ReconcilerTest {
     static final Duration STABLE = Duration.ofSeconds(10);
 
     private final MutableClock clock = new MutableClock();
-    private final StoredDesiredSize size = new StoredDesiredSize();
+    private final DesiredSizeTwin size = new DesiredSizeTwin();
     private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
     private final Logger logger = (Logger) LoggerFactory.getLogger(Reconciler.class);
 
@@ -69,7 +69,7 @@ class ReconcilerTest {
     void growsToTheStoredSizeAndShrinksBack() {
         MembershipTwin twin = new MembershipTwin("raftkv-0", "raftkv-1", "raftkv-2");
         Reconciler r = reconciler(twin, size, clock);
-        size.apply(5);
+        size.set(5);
         twin.join("raftkv-3");
         twin.join("raftkv-4");
         r.reconcileOnce();
@@ -77,7 +77,7 @@ class ReconcilerTest {
         twin.catchUp("raftkv-4");
 
         assertThat(reconcileUntilQuiet(r, clock)).containsExactly("promote raftkv-3", "promote raftkv-4");
-        size.apply(3);
+        size.set(3);
         assertThat(reconcileUntilQuiet(r, clock)).containsExactly("remove raftkv-4", "remove raftkv-3");
         assertThat(twin.voters()).containsExactly("raftkv-0", "raftkv-1", "raftkv-2");
         assertThat(r.lastDecision().reason()).isEqualTo("3 voters, as desired");
@@ -102,7 +102,7 @@ class ReconcilerTest {
         twin.join("raftkv-3");
         twin.catchUp("raftkv-3");
         twin.leading(false);
-        size.apply(4);
+        size.set(4);
         Reconciler r = reconciler(twin, size, clock);
 
         assertThat(reconcileUntilQuiet(r, clock)).isEmpty();
@@ -113,7 +113,7 @@ class ReconcilerTest {
     @Test
     void aFailedStepIsShownAndLoggedOncePerReason() {
         MembershipTwin twin = new MembershipTwin("raftkv-0", "raftkv-1", "raftkv-2", "raftkv-3");
-        size.apply(3);
+        size.set(3);
         Reconciler r = reconciler(twin, size, clock);
 
         for (int i = 0; i < 3; i++) {
@@ -133,7 +133,7 @@ class ReconcilerTest {
     @Test
     void aStepThatNeverFinishesIsReportedAfterTheStepTimeout() {
         MembershipTwin twin = new MembershipTwin("raftkv-0", "raftkv-1", "raftkv-2", "raftkv-3");
-        size.apply(3);
+        size.set(3);
         MembershipPort hanging = new Delegating(twin) {
             @Override
             public CompletableFuture<?> remove(String memberId) {
@@ -151,7 +151,7 @@ class ReconcilerTest {
     @Test
     void leadershipLostDuringAStepIsNoProblem() {
         MembershipTwin twin = new MembershipTwin("raftkv-0", "raftkv-1", "raftkv-2", "raftkv-3");
-        size.apply(3);
+        size.set(3);
         twin.failNextChange(new NotLeaderException("raftkv-1", "not the leader"));
         Reconciler r = reconciler(twin, size, clock);
 

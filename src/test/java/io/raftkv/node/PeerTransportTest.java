@@ -99,6 +99,113 @@ class PeerTransportTest {
         assertThat(directory.clientUrl("n2")).contains("https://n2.client:8443");
     }
 
+    /**
+     * A connection that died without a reset reaching this side (the peer's answer was reset on its
+     * way out, or a NAT dropped the connection's state) shows as an answer that never comes. The lane
+     * gives up after the call timeout, tells the core the peer missed an append, and sends the next
+     * batch at once on a new connection: replication to that peer stalls for about a second, not for
+     * the socket's read timeout (it was 5 s, longer than many elections).
+     */
+    @Test
+    void anAnswerThatNeverComesHoldsTheReplicationLaneOnlyForTheCallTimeout() throws Exception {
+        BlockingQueue<Long> arrived = new LinkedBlockingQueue<>();
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        server.createContext("/", ex -> {
+            ex.getRequestBody().readAllBytes();
+            arrived.add(System.nanoTime());
+            if (requests.incrementAndGet() == 1) {
+                try {
+                    release.await(); // the first answer never comes
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            ex.sendResponseHeaders(204, -1);
+            ex.close();
+        });
+        server.start();
+        BlockingQueue<String> unreachable = new LinkedBlockingQueue<>();
+        transport = new PeerTransport(directory(), "0123456789abcdef", "s3cret", new PeerClient(null), (i, t) -> null,
+                unreachable::add, (p, ok) -> { }, NodeMetrics.noop());
+        try {
+            transport.send(new io.raftkv.raft.AppendEntries("n1", "n2", 1, 0, 0, List.of(), 0));
+            Long first = arrived.poll(10, TimeUnit.SECONDS);
+            assertThat(first).isNotNull();
+            transport.send(new io.raftkv.raft.AppendEntries("n1", "n2", 1, 0, 0, List.of(), 0));
+            Long second = arrived.poll(10, TimeUnit.SECONDS);
+            assertThat(second).as("the next append reaches the peer").isNotNull();
+            assertThat(TimeUnit.NANOSECONDS.toMillis(second - first)).as("ms the lane waited for an answer that never came")
+                    .isBetween(PeerTransport.MESSAGE_CALL_TIMEOUT.toMillis() - 50, PeerTransport.MESSAGE_CALL_TIMEOUT.toMillis() + 1000);
+            assertThat(unreachable.poll(1, TimeUnit.SECONDS)).as("the core hears the append may be lost").isEqualTo("n2");
+        } finally {
+            release.countDown();
+        }
+    }
+
+    /**
+     * A connection reset under a request (a flaky load balancer or NAT) costs no message: the batch is
+     * sent again at once on a new connection, so a heartbeat is not lost to one reset and the core is
+     * not told the peer missed an append.
+     */
+    @Test
+    void aBatchWhoseConnectionIsResetIsSentAgainAtOnceOnANewConnection() throws Exception {
+        BlockingQueue<String> unreachable = new LinkedBlockingQueue<>();
+        BlockingQueue<Integer> bodies = new LinkedBlockingQueue<>();
+        try (java.net.ServerSocket raw = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread peer = new Thread(() -> {
+                try {
+                    for (int connection = 1; ; connection++) {
+                        try (java.net.Socket s = raw.accept()) {
+                            bodies.add(readRequestBody(s.getInputStream()));
+                            if (connection == 1) {
+                                s.setSoLinger(true, 0); // close with a reset, the request unanswered
+                            } else {
+                                s.getOutputStream().write("HTTP/1.1 204 No Content\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                                s.getOutputStream().flush();
+                                readRequestBody(s.getInputStream()); // keep it open until the client is done
+                            }
+                        }
+                    }
+                } catch (java.io.IOException e) {
+                    // the test is over: the server socket was closed
+                }
+            }, "resetting-peer");
+            peer.setDaemon(true);
+            peer.start();
+            PeerDirectory directory = new PeerDirectory("n1", "http://n1.client:8080", new Membership(List.of(
+                    new Peer("n1", "http://127.0.0.1:1"), new Peer("n2", "http://127.0.0.1:" + raw.getLocalPort()))));
+            transport = new PeerTransport(directory, "0123456789abcdef", "s3cret", new PeerClient(null), (i, t) -> null,
+                    unreachable::add, (p, ok) -> { }, NodeMetrics.noop());
+            long sent = System.nanoTime();
+            transport.send(new io.raftkv.raft.AppendEntries("n1", "n2", 1, 0, 0, List.of(), 0));
+            Integer first = bodies.poll(10, TimeUnit.SECONDS);
+            Integer second = bodies.poll(10, TimeUnit.SECONDS);
+            assertThat(first).as("the request reached the peer, whose connection then reset").isNotNull().isPositive();
+            assertThat(second).as("the same batch again, on a new connection").isEqualTo(first);
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent)).as("ms until it was sent again").isLessThan(1000);
+            assertThat(unreachable.poll(300, TimeUnit.MILLISECONDS)).as("the core is not told the append was lost").isNull();
+        }
+    }
+
+    /** Reads one HTTP/1.1 request with a Content-Length body; returns the body's length. */
+    private static int readRequestBody(java.io.InputStream in) throws java.io.IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int c = in.read();
+            if (c < 0) {
+                throw new java.io.EOFException("the connection ended");
+            }
+            head.append((char) c);
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-length: (\\d+)").matcher(head);
+        int length = m.find() ? Integer.parseInt(m.group(1)) : 0;
+        in.readNBytes(length);
+        return length;
+    }
+
     @Test
     void aMessageForANonMemberMakesNoSenderThreads() throws Exception {
         peer(Map.of());

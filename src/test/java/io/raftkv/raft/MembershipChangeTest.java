@@ -79,6 +79,46 @@ class MembershipChangeTest {
     }
 
     @Test
+    void aLearnerThatIsBehindOrSilentIsNotPromotedUntilItHasCaughtUp() {
+        // §4.2.1: a new server joins without a vote until it has caught up, or it would hold up commits.
+        TestNetwork net = new TestNetwork(3, 9, new RaftConfig("n1", 15, 5, 1 << 20, 64, 150, true, true, 10));
+        net.elect("n1");
+        net.join("n4");
+        net.raft("n1").proposeMembership(net.raft("n1").membership().withLearner(peer("n4")));
+        net.stabilize();
+        net.crash("n4");
+        for (int i = 0; i < 11; i++) {
+            net.raft("n1").propose(put("k" + i, "v"));
+        }
+        net.stabilize();
+        assertThatThrownBy(() -> net.raft("n1").proposeMembership(net.raft("n1").membership().promote("n4")))
+                .isInstanceOf(MembershipChangeException.class).hasMessageContaining("11 entries behind the leader")
+                .matches(e -> ((MembershipChangeException) e).retryable());
+        assertThat(net.raft("n1").membership().isLearner("n4")).isTrue();
+
+        net.tick("n1", 2 * 15);
+        net.restart("n4");
+        net.raft("n1").propose(put("k", "v"));
+        net.stabilize();
+        assertThat(net.raft("n1").lastIndex() - net.raft("n1").matchIndexes().get("n4")).isZero();
+        Proposal promote = net.raft("n1").proposeMembership(net.raft("n1").membership().promote("n4"));
+        net.stabilize();
+        assertThat(net.raft("n1").commitIndex()).isGreaterThanOrEqualTo(promote.index());
+        assertThat(net.raft("n1").membership().isVoter("n4")).isTrue();
+    }
+
+    @Test
+    void aLearnerNotHeardFromWithinAnElectionTimeoutIsNotPromotedEvenWhenItsLogIsComplete() {
+        TestNetwork net = withLearner(5);
+        net.crash("n4");
+        net.tick("n1", 2 * RaftConfig.defaults("n1").electionTicks());
+        net.stabilize();
+        assertThatThrownBy(() -> net.raft("n1").proposeMembership(net.raft("n1").membership().promote("n4")))
+                .isInstanceOf(MembershipChangeException.class).hasMessageContaining("0 entries behind")
+                .hasMessageContaining("has not answered lately");
+    }
+
+    @Test
     void onlyOneMembershipChangeMayBeUncommittedAtATime() {
         // §4.1: a leader does not start a change until the previous one has committed.
         TestNetwork net = withLearner(4);

@@ -312,7 +312,7 @@ class RaftDissertationTest {
 
     @Test
     void messagesRespectTheByteCapAndTheInFlightWindow() {
-        RaftConfig small = new RaftConfig("n1", 15, 5, 1000, 3, 150, true, true);
+        RaftConfig small = new RaftConfig("n1", 15, 5, 1000, 3, 150, true, true, RaftConfig.DEFAULT_PROMOTION_MAX_LAG);
         TestNetwork net = new TestNetwork(3, 52, small);
         net.elect("n1");
         net.takeSent();

@@ -25,7 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * names) or of the dissertation (Ongaro 2014), in the spirit of etcd's raft_paper_test.go.
  */
 class RaftPaperTest {
-    private static final RaftConfig NO_PREVOTE = new RaftConfig("n1", 15, 5, 1 << 20, 64, 150, true, false);
+    private static final RaftConfig NO_PREVOTE = new RaftConfig("n1", 15, 5, 1 << 20, 64, 150, true, false, RaftConfig.DEFAULT_PROMOTION_MAX_LAG);
 
     private static byte[] put(String key, String value) {
         return new KvCommand(KvCommand.Kind.PUT, key, value, null).encode();

@@ -83,7 +83,7 @@ class RaftSimulationTest {
                     "write UNAVAILABLE", "write NOT_APPLIED", "write UNKNOWN", "read OK", "read REDIRECT", "read UNAVAILABLE",
                     "membership lost disk", "membership decommission", "membership rejoined as a new member",
                     "membership add", "membership promote", "membership remove", "membership remove the leader",
-                    "membership refused while another is open");
+                    "membership refused while another is open", "membership promote refused: learner behind");
         }
     }
 

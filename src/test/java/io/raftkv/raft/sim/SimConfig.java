@@ -32,7 +32,7 @@ public record SimConfig(int nodes, int clients, int keys, long faultMs, long nem
     }
 
     public static SimConfig quiet(int nodes) {
-        return new SimConfig(nodes, 3, 3, 0, 1000, 0, 0, 5, false, false, false, 0, 0, 5_000, RaftConfig.defaults("n1"));
+        return new SimConfig(nodes, 3, 3, 0, 1000, 0, 0, 5, false, false, false, 0, 0, 5_000, withSimLag(RaftConfig.defaults("n1")));
     }
 
     /**
@@ -41,7 +41,7 @@ public record SimConfig(int nodes, int clients, int keys, long faultMs, long nem
      * with a byte cap that splits every batch, or with other tick ratios.
      */
     private static RaftConfig randomRaft(Random r) {
-        RaftConfig d = RaftConfig.defaults("n1");
+        RaftConfig d = withSimLag(RaftConfig.defaults("n1"));
         if (r.nextInt(2) == 0) {
             return d;
         }
@@ -51,7 +51,18 @@ public record SimConfig(int nodes, int clients, int keys, long faultMs, long nem
                 r.nextBoolean() ? d.maxBytesPerMessage() : 1 + r.nextInt(200),
                 r.nextBoolean() ? d.maxInflightMessages() : 1 + r.nextInt(4),
                 election * (2 + r.nextInt(10)),
-                r.nextInt(3) != 0, r.nextInt(3) != 0);
+                r.nextInt(3) != 0, r.nextInt(3) != 0, PROMOTION_MAX_LAG);
+    }
+
+    /**
+     * The simulator's logs are short: a production cap of a thousand entries would let every learner
+     * be promoted at once, so the core's rule against promoting one that is behind would go untried.
+     */
+    public static final long PROMOTION_MAX_LAG = 5;
+
+    private static RaftConfig withSimLag(RaftConfig c) {
+        return new RaftConfig(c.id(), c.electionTicks(), c.heartbeatTicks(), c.maxBytesPerMessage(), c.maxInflightMessages(),
+                c.snapshotTimeoutTicks(), c.checkQuorum(), c.preVote(), PROMOTION_MAX_LAG);
     }
 
     public static SimConfig random(long seed) {

@@ -1163,13 +1163,37 @@ public final class Simulation {
                 return;
             }
         }
-        Map<String, Long> match = raft.matchIndexes();
-        for (Peer p : m.learners()) {
-            if (m.voters().size() < cfg.nodes() && match.getOrDefault(p.id(), 0L) >= raft.commitIndex()) {
-                proposeMembership(l, x -> x.promote(p.id()), "promote " + p.id());
-                return;
-            }
+        // Any learner, caught up or not: the core must refuse one that is behind (MembershipChangeException).
+        if (m.voters().size() < cfg.nodes() && !m.learners().isEmpty()) {
+            Peer p = m.learners().get(rnd.nextInt(m.learners().size()));
+            promote(l, p.id());
         }
+    }
+
+    /**
+     * Proposes promoting {@code learner} and checks, in the same step, that the core took it only if
+     * the learner was within {@code promotionMaxLag} entries of the leader's log then.
+     */
+    private void promote(SimNode leader, String learner) {
+        trace.add(now, leader.id(), "AUTOPILOT promote " + learner);
+        CompletableFuture<Boolean> answer = new CompletableFuture<>();
+        answer.whenComplete((v, e) -> {
+            trace.add(now, leader.id(), "AUTOPILOT promote " + learner + ": " + (e == null ? "applied" : e.toString()));
+            String kind = e == null ? "membership promote"
+                    : !(e instanceof MembershipChangeException c && c.retryable()) ? "membership promote refused"
+                    : e.getMessage().contains("behind the leader") ? "membership promote refused: learner behind"
+                    : "membership refused while another is open";
+            answers.merge(kind, 1L, Long::sum);
+        });
+        input(leader, d -> {
+            RaftNode raft = leader.local.raft;
+            long lag = raft.lastIndex() - raft.matchIndexes().getOrDefault(learner, 0L);
+            d.proposeMembership(x -> x.promote(learner), answer);
+            if (raft.membership().isVoter(learner) && raft.membershipChangePending() && lag > cfg.raft().promotionMaxLag()) {
+                fail("RULE promote only a caught-up learner: " + learner + " was promoted while " + lag
+                        + " entries behind the leader's log (at most " + cfg.raft().promotionMaxLag() + ")");
+            }
+        });
     }
 
     private void proposeMembership(SimNode leader, java.util.function.UnaryOperator<Membership> change, String what) {
