@@ -4,7 +4,6 @@ import io.raftkv.cluster.ClusterUnderTest;
 
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,14 +59,6 @@ final class Faults implements AutoCloseable {
         }
         cluster.awaitLeader(Duration.ofSeconds(60));
         cluster.awaitReady(Duration.ofSeconds(120));
-    }
-
-    /** The faults and the elections seen, by start: when something was wrong. */
-    List<Nemesis.Window> windows() {
-        List<Nemesis.Window> all = new ArrayList<>(nemesis.windows());
-        all.addAll(monitor.elections());
-        all.sort((a, b) -> Long.compare(a.start(), b.start()));
-        return all;
     }
 
     List<Nemesis.Window> elections() {
