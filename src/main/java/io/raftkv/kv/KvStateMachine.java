@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.locks.StampedLock;
 import java.util.function.Supplier;
 
 /**
@@ -43,6 +44,8 @@ public final class KvStateMachine {
     private final MessageDigest sha256;
 
     private volatile Keyspace keyspace = new Keyspace();
+    /** Held for writing while one entry changes keys, so that a page of {@link #list} is read at one revision. */
+    private final StampedLock entryLock = new StampedLock();
     /** Used by the apply thread; volatile only so that {@link #idempotencyKeyCount()} sees a restore. */
     private volatile IdempotencyTable idempotency;
     private volatile long appliedIndex;
@@ -116,8 +119,19 @@ public final class KvStateMachine {
     public WriteResult apply(long index, KvCommand cmd) {
         Objects.requireNonNull(cmd, "cmd");
         requireAfterApplied(index);
-        WriteResult result = once(cmd.idempotencyKey(), cmd.proposedAtMillis(), () -> fingerprint(cmd), () -> execute(index, cmd));
+        WriteResult result = exclusively(() -> once(cmd.idempotencyKey(), cmd.proposedAtMillis(), () -> fingerprint(cmd),
+                () -> execute(index, cmd)));
         return applied(index, result);
+    }
+
+    /** Runs one entry's changes of keys while no page of {@link #list} is being read. Apply thread only. */
+    private WriteResult exclusively(Supplier<WriteResult> change) {
+        long stamp = entryLock.writeLock();
+        try {
+            return change.get();
+        } finally {
+            entryLock.unlockWrite(stamp);
+        }
     }
 
     /**
@@ -265,9 +279,9 @@ public final class KvStateMachine {
         Objects.requireNonNull(txn, "txn");
         requireAfterApplied(index);
         // The fingerprint is the encoding without what a retry changes: the idempotency key and the time.
-        WriteResult result = once(txn.idempotencyKey(), txn.proposedAtMillis(),
+        WriteResult result = exclusively(() -> once(txn.idempotencyKey(), txn.proposedAtMillis(),
                 () -> fingerprint(new TxnCommand(txn.compare(), txn.success(), txn.failure(), null, 0).encode()),
-                () -> execute(index, txn, null));
+                () -> execute(index, txn, null)));
         return applied(index, result);
     }
 
@@ -330,13 +344,13 @@ public final class KvStateMachine {
         } else if (cmd instanceof LeaseCommand.GrantWith g) {
             TxnCommand txn = g.txn();
             // A retry may come in a later term and at a later time: neither makes it another request.
-            result = once(txn.idempotencyKey(), txn.proposedAtMillis(),
+            result = exclusively(() -> once(txn.idempotencyKey(), txn.proposedAtMillis(),
                     () -> fingerprint(new LeaseCommand.GrantWith(0, g.ttlMillis(), new TxnCommand(txn.compare(), txn.success(),
                             txn.failure(), null, 0)).encode()),
-                    () -> execute(index, txn, g));
+                    () -> execute(index, txn, g)));
         } else {
             ls.observeTerm(cmd.term());
-            result = executeLease(index, cmd, ls);
+            result = exclusively(() -> executeLease(index, cmd, ls));
         }
         return applied(index, result);
     }
@@ -433,9 +447,11 @@ public final class KvStateMachine {
      * Up to {@code limit} keys that start with {@code prefix}, strictly after {@code startAfter}, in
      * code point order (the same as UTF-8 byte order). Any thread.
      *
-     * <p>A page is read while the apply thread may be writing, without stopping it: each item is a
-     * whole, committed version no older than {@link #appliedIndex()} was when the call began, but
-     * writes applied during the call may be visible for some keys of the page and not others.
+     * <p>A page is read between two entries, so it never shows part of a transaction or of a lease's
+     * expiry: first without stopping the apply thread, and if an entry changed keys meanwhile, again
+     * while holding the next one off (a page is bounded by {@code limit}). Each item is a committed
+     * version no older than {@link #appliedIndex()} was when the call began. Pages of one listing
+     * may be read at different revisions.
      *
      * @param prefix     null or "" for all keys
      * @param startAfter null to start at the first key; otherwise the previous page's {@link Page#nextStartAfter()}
@@ -446,6 +462,22 @@ public final class KvStateMachine {
             throw new IllegalArgumentException("limit must be at least 1, got " + limit);
         }
         String p = prefix == null ? "" : Utf8.requireWellFormed(prefix, "prefix");
+        long stamp = entryLock.tryOptimisticRead();
+        if (stamp != 0) {
+            Page page = page(p, startAfter, limit);
+            if (entryLock.validate(stamp)) {
+                return page;
+            }
+        }
+        stamp = entryLock.readLock();
+        try {
+            return page(p, startAfter, limit);
+        } finally {
+            entryLock.unlockRead(stamp);
+        }
+    }
+
+    private Page page(String p, String startAfter, int limit) {
         NavigableMap<String, KeyValue> map = keyspace.map;
         // Every key with the prefix sorts at or after the prefix itself, and they are contiguous.
         NavigableMap<String, KeyValue> tail = startAfter != null && Utf8.compareCodePoints(startAfter, p) >= 0

@@ -60,12 +60,21 @@ public final class PeerTransport implements RaftKvNode.Transport {
     public static final String JOIN_PEER_URL_HEADER = "X-Raftkv-Peer-Url";
 
     /**
-     * How long a batch of messages may wait for its answer. A peer answers as soon as its Raft loop
-     * has the messages (nothing waits for its disk), so an answer this late means a dead connection:
-     * one whose reset never reached this side, or whose state a NAT dropped. The socket's own read
-     * timeout (5 s) would hold the lane far longer than an election timeout.
+     * How long a batch of appends may wait for its answer. A peer answers as soon as its Raft loop has
+     * the messages (nothing waits for its disk), so an answer this late means a dead connection: one
+     * whose reset never reached this side, or whose state a NAT dropped. The socket's own read timeout
+     * (5 s) would hold the lane far longer than an election timeout. Giving up costs a probe round
+     * trip (the core is told the append may be lost), so this stays well above a busy peer's delay.
      */
-    static final java.time.Duration MESSAGE_CALL_TIMEOUT = java.time.Duration.ofSeconds(1);
+    static final java.time.Duration REPLICATION_CALL_TIMEOUT = java.time.Duration.ofSeconds(1);
+
+    /**
+     * How long heartbeats, votes and their answers wait for the peer's 204. The answer only says the
+     * request arrived, and the next heartbeat supersedes this one within a heartbeat period, so the
+     * lane stops waiting early and moves on: with resets on 15% of peer writes, every control worker
+     * sat out a second-long wait often enough that heartbeats missed election timeouts.
+     */
+    static final java.time.Duration CONTROL_CALL_TIMEOUT = java.time.Duration.ofMillis(200);
 
     /** The longest pause between attempts to reach a peer that keeps failing. */
     static final long MAX_BACKOFF_MILLIS = 100;
@@ -264,7 +273,7 @@ public final class PeerTransport implements RaftKvNode.Transport {
     /**
      * A peer's two lanes. Replication (AppendEntries and their answers) keeps its order on one
      * connection, because a reordered append costs the leader a probe round trip. Everything else
-     * (heartbeats, votes, TimeoutNow) may arrive in any order, so it travels over two connections
+     * (heartbeats, votes, TimeoutNow) may arrive in any order, so it travels over three connections
      * at once: a lost packet stalls a TCP connection for a retransmit timeout (200 ms or more, longer
      * than an election timeout), and heartbeats stuck behind it would cost a needless election.
      */
@@ -273,8 +282,8 @@ public final class PeerTransport implements RaftKvNode.Transport {
         private final Lane control;
 
         PeerSender(String peer) {
-            replication = new Lane(peer, "replication", 1);
-            control = new Lane(peer, "control", 2);
+            replication = new Lane(peer, "replication", 1, REPLICATION_CALL_TIMEOUT);
+            control = new Lane(peer, "control", 3, CONTROL_CALL_TIMEOUT);
         }
 
         void enqueue(Message m) {
@@ -293,11 +302,13 @@ public final class PeerTransport implements RaftKvNode.Transport {
         private final String lane;
         private final BlockingDeque<Message> queue = new LinkedBlockingDeque<>();
         private final List<Thread> threads = new ArrayList<>();
+        private final long callTimeoutMillis;
         private volatile boolean running = true;
 
-        Lane(String peer, String name, int workers) {
+        Lane(String peer, String name, int workers, java.time.Duration callTimeout) {
             this.peer = peer;
             this.lane = name;
+            this.callTimeoutMillis = callTimeout.toMillis();
             for (int i = 0; i < workers; i++) {
                 Thread t = new Thread(this::work, "raftkv-send-" + peer + "-" + name + (workers > 1 ? "-" + i : ""));
                 t.setDaemon(true);
@@ -371,8 +382,16 @@ public final class PeerTransport implements RaftKvNode.Transport {
             try {
                 exchange(base + endpoint, body, messages.size());
                 return 0;
-            } catch (java.io.InterruptedIOException | Refused e) {
-                failure = e; // late, or the peer said no: another try now would fare no better
+            } catch (java.io.InterruptedIOException e) {
+                if (callTimeoutMillis < REPLICATION_CALL_TIMEOUT.toMillis()) {
+                    // A control message's answer is late: it most likely arrived, and the next heartbeat
+                    // supersedes it anyway. Nothing to back off from or to warn about.
+                    log.debug("no answer from {} within {} ms: {}", peer, callTimeoutMillis, e.toString());
+                    return 0;
+                }
+                failure = e; // late: another try now would fare no better
+            } catch (Refused e) {
+                failure = e; // the peer said no: another try now would fare no better
             } catch (IOException e) {
                 // A reset or a connection that died in the pool: once more at once, on a new connection.
                 // Should the first have arrived after all, Raft takes a message twice without harm.
@@ -405,7 +424,7 @@ public final class PeerTransport implements RaftKvNode.Transport {
         private void exchange(String url, RequestBody body, int count) throws IOException {
             long start = System.nanoTime();
             okhttp3.Call call = client.http().newCall(peerRequest(url).post(body).build());
-            call.timeout().timeout(MESSAGE_CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            call.timeout().timeout(callTimeoutMillis, TimeUnit.MILLISECONDS);
             try (Response resp = call.execute()) {
                 if (!resp.isSuccessful()) {
                     throw new Refused("HTTP " + resp.code() + " from " + peer + url.substring(url.indexOf("/raft/")) + refusal(resp));

@@ -25,5 +25,12 @@
  * <p>{@link io.raftkv.jepsen.Report} writes {@code target/jepsen/<schedule>/} (summary.md,
  * summary.json, history.txt with every HTTP exchange, timeline.png) and the table
  * {@code target/jepsen/summary.md}. Time 0 of a run is its {@code startedAt}, to line up with node logs.
+ *
+ * <p>Issue 13's coordination checks bring their own loads and judges, under a schedule's faults
+ * ({@link io.raftkv.jepsen.Faults}): watches ({@link io.raftkv.jepsen.WatchCheck}, judged by
+ * {@link io.raftkv.jepsen.WatchAnalysis}), leases ({@link io.raftkv.jepsen.LeaseCheck},
+ * {@link io.raftkv.jepsen.LeaseAnalysis}) and transactions as bank transfers
+ * ({@link io.raftkv.jepsen.BankCheck}, {@link io.raftkv.jepsen.BankAnalysis}); they run in
+ * {@code JepsenCoordinationIT} (processes) and {@code JepsenCoordinationNetworkIT} (containers, partitions).
  */
 package io.raftkv.jepsen;

@@ -138,7 +138,7 @@ class PeerTransportTest {
             Long second = arrived.poll(10, TimeUnit.SECONDS);
             assertThat(second).as("the next append reaches the peer").isNotNull();
             assertThat(TimeUnit.NANOSECONDS.toMillis(second - first)).as("ms the lane waited for an answer that never came")
-                    .isBetween(PeerTransport.MESSAGE_CALL_TIMEOUT.toMillis() - 50, PeerTransport.MESSAGE_CALL_TIMEOUT.toMillis() + 1000);
+                    .isBetween(PeerTransport.REPLICATION_CALL_TIMEOUT.toMillis() - 50, PeerTransport.REPLICATION_CALL_TIMEOUT.toMillis() + 1000);
             assertThat(unreachable.poll(1, TimeUnit.SECONDS)).as("the core hears the append may be lost").isEqualTo("n2");
         } finally {
             release.countDown();

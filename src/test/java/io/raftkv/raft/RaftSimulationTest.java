@@ -1,6 +1,7 @@
 package io.raftkv.raft;
 
 import io.raftkv.raft.sim.FaultyDiskStorage;
+import io.raftkv.raft.sim.SeedSweep;
 import io.raftkv.raft.sim.SimConfig;
 import io.raftkv.raft.sim.Simulation;
 import io.raftkv.raft.sim.SimulationFailure;
@@ -13,10 +14,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -32,41 +29,23 @@ class RaftSimulationTest {
     void randomizedSweepKeepsEveryInvariantAndEveryHistoryLinearizable() throws Exception {
         int seeds = Integer.getInteger("raftkv.sim.seeds", DEFAULT_SEEDS);
         long first = Long.getLong("raftkv.sim.firstSeed", 1);
-        List<SimulationFailure> failures = Collections.synchronizedList(new ArrayList<>());
         long started = System.nanoTime();
         int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        List<Future<Simulation.Outcome>> runs = new ArrayList<>();
-        for (long s = first; s < first + seeds; s++) {
-            long seed = s;
-            runs.add(pool.submit(() -> {
-                try {
-                    return simulation(seed).run();
-                } catch (SimulationFailure f) {
-                    failures.add(f);
-                    return null;
-                }
-            }));
-        }
+        SeedSweep.Result<Simulation.Outcome> sweep = SeedSweep.run(first, seeds, seed -> simulation(seed).run());
+        List<SimulationFailure> failures = sweep.failures();
         long ops = 0;
         long unknown = 0;
         Map<String, Long> answers = new TreeMap<>();
-        for (Future<Simulation.Outcome> f : runs) {
-            Simulation.Outcome o = f.get();
-            if (o != null) {
-                ops += o.operations();
-                unknown += o.unknownOperations();
-                o.answers().forEach((k, v) -> answers.merge(k, v, Long::sum));
-            }
+        for (Simulation.Outcome o : sweep.outcomes()) {
+            ops += o.operations();
+            unknown += o.unknownOperations();
+            o.answers().forEach((k, v) -> answers.merge(k, v, Long::sum));
         }
-        pool.shutdown();
-        assertThat(pool.awaitTermination(1, TimeUnit.MINUTES)).isTrue();
         double secs = (System.nanoTime() - started) / 1e9;
         System.out.printf("simulation sweep: %d seeds in %.1f s (%.0f seeds/min on %d threads), %d client operations, %d with unknown outcome%n",
                 seeds, secs, seeds / secs * 60, threads, ops, unknown);
         System.out.println("the drivers' answers: " + answers);
         if (!failures.isEmpty()) {
-            failures.sort((a, b) -> Long.compare(a.seed(), b.seed()));
             Map<String, Long> kinds = new TreeMap<>();
             for (SimulationFailure f : failures) {
                 String problem = f.getMessage().replaceFirst("^seed \\d+: ", "");

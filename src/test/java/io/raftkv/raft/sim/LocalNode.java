@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.function.ObjLongConsumer;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -47,6 +48,13 @@ public final class LocalNode {
     public NodeDriver<Boolean> driver;
     public DirectApplier<Boolean> applier;
     public SimStateMachine sm;
+    /**
+     * Makes, at each start, what the driver applies to around {@link #sm}: the simulator's model
+     * itself, or a scenario's richer machine that keeps it in step (see {@link CoordStateMachine}).
+     */
+    public BiFunction<LocalNode, SimStateMachine, StateMachine<Boolean>> machine = (n, s) -> s;
+    /** What this life's driver applies to. */
+    public StateMachine<Boolean> applied;
     public boolean up;
     /** Take a snapshot every this many applied entries (0: never), keeping {@link #trailingEntries} in the log. */
     public long snapshotEvery;
@@ -69,9 +77,10 @@ public final class LocalNode {
         storage.recover();
         raft = new RaftNode(cfg, storage, random);
         sm = new SimStateMachine(wiring.onApply());
+        applied = machine.apply(this, sm);
         Proposals<Boolean> proposals = new Proposals<>(wiring.clock(), stepDownGrace, METRICS);
         NodeDriver<?>[] self = new NodeDriver<?>[1];
-        applier = new DirectApplier<>(sm, storage.snapshots().latest(), proposals, snap -> self[0].snapshotTaken(snap),
+        applier = new DirectApplier<>(applied, storage.snapshots().latest(), proposals, snap -> self[0].snapshotTaken(snap),
                 snapshotEvery, METRICS);
         driver = new NodeDriver<>(raft, storage, wiring.outbox(), wiring.applier().apply(applier), proposals, METRICS,
                 wiring.clock(), trailingEntries, wiring.observer());
@@ -107,6 +116,7 @@ public final class LocalNode {
         driver = null;
         applier = null;
         sm = null;
+        applied = null;
         storage = null;
     }
 

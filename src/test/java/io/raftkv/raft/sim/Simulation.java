@@ -425,13 +425,21 @@ public final class Simulation {
     private long appendEntriesWithEntries;
     private final Membership bootstrap;
     private int incarnations;
+    /** What each node's driver applies to, around the simulator's model (see {@link LocalNode#machine}). */
+    private final java.util.function.BiFunction<LocalNode, SimStateMachine, io.raftkv.node.StateMachine<Boolean>> machines;
 
     public Simulation(long seed, SimConfig cfg) {
         this(seed, cfg, MEMORY);
     }
 
     public Simulation(long seed, SimConfig cfg, StorageFactory storage) {
+        this(seed, cfg, storage, (n, s) -> s);
+    }
+
+    public Simulation(long seed, SimConfig cfg, StorageFactory storage,
+                      java.util.function.BiFunction<LocalNode, SimStateMachine, io.raftkv.node.StateMachine<Boolean>> machines) {
         quietDriverLogs();
+        this.machines = machines;
         this.seed = seed;
         this.cfg = cfg;
         this.rnd = new Random(seed);
@@ -451,6 +459,7 @@ public final class Simulation {
             local.snapshotEvery = cfg.snapshotEvery();
             local.trailingEntries = cfg.trailingEntries();
             local.stepDownGrace = java.time.Duration.ofMillis(STEP_DOWN_GRACE_MS);
+            local.machine = machines;
             SimNode node = new SimNode(id, local);
             nodes.put(id, node);
             node.start();
@@ -1113,6 +1122,7 @@ public final class Simulation {
         fresh.snapshotEvery = cfg.snapshotEvery();
         fresh.trailingEntries = cfg.trailingEntries();
         fresh.stepDownGrace = java.time.Duration.ofMillis(STEP_DOWN_GRACE_MS);
+        fresh.machine = machines;
         node.local = fresh;
         node.diskLost = false;
         node.start();
@@ -1260,6 +1270,22 @@ public final class Simulation {
 
     public void restartNode(String id) {
         restart(nodes.get(id));
+    }
+
+    /** Runs {@code task} after {@code delayMs} of simulated time, among the other events: a scenario's own workload. */
+    public void after(long delayMs, Runnable task) {
+        schedule(delayMs, task);
+    }
+
+    /** Hands {@code command} to the driver of the process {@code name}, as its web layer would; null if it is down or ending. */
+    public CompletableFuture<Boolean> propose(String name, byte[] command) {
+        SimNode n = nodes.get(name);
+        if (!n.local.up || n.ending) {
+            return null;
+        }
+        List<CompletableFuture<Boolean>> answer = new ArrayList<>(1);
+        input(n, d -> answer.add(d.propose(command)));
+        return answer.isEmpty() ? null : answer.get(0);
     }
 
     public void cut(String a, String b) {
