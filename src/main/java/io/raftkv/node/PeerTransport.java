@@ -14,6 +14,7 @@ import io.raftkv.raft.TimeoutNow;
 import io.raftkv.raft.storage.SnapshotChunk;
 import io.raftkv.raft.storage.SnapshotSource;
 import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
@@ -60,13 +61,13 @@ public final class PeerTransport implements RaftKvNode.Transport {
     public static final String JOIN_PEER_URL_HEADER = "X-Raftkv-Peer-Url";
 
     /**
-     * How long a batch of appends may wait for its answer. A peer answers as soon as its Raft loop has
+     * How long a batch of appends, once written, may wait for its answer. A peer answers as soon as its Raft loop has
      * the messages (nothing waits for its disk), so an answer this late means a dead connection: one
      * whose reset never reached this side, or whose state a NAT dropped. The socket's own read timeout
      * (5 s) would hold the lane far longer than an election timeout. Giving up costs a probe round
      * trip (the core is told the append may be lost), so this stays well above a busy peer's delay.
      */
-    static final java.time.Duration REPLICATION_CALL_TIMEOUT = java.time.Duration.ofSeconds(1);
+    static final java.time.Duration REPLICATION_ANSWER_TIMEOUT = java.time.Duration.ofSeconds(1);
 
     /**
      * How long heartbeats, votes and their answers wait for the peer's 204. The answer only says the
@@ -74,7 +75,7 @@ public final class PeerTransport implements RaftKvNode.Transport {
      * lane stops waiting early and moves on: with resets on 15% of peer writes, every control worker
      * sat out a second-long wait often enough that heartbeats missed election timeouts.
      */
-    static final java.time.Duration CONTROL_CALL_TIMEOUT = java.time.Duration.ofMillis(200);
+    static final java.time.Duration CONTROL_ANSWER_TIMEOUT = java.time.Duration.ofMillis(200);
 
     /** The longest pause between attempts to reach a peer that keeps failing. */
     static final long MAX_BACKOFF_MILLIS = 100;
@@ -282,8 +283,8 @@ public final class PeerTransport implements RaftKvNode.Transport {
         private final Lane control;
 
         PeerSender(String peer) {
-            replication = new Lane(peer, "replication", 1, REPLICATION_CALL_TIMEOUT);
-            control = new Lane(peer, "control", 3, CONTROL_CALL_TIMEOUT);
+            replication = new Lane(peer, "replication", 1, REPLICATION_ANSWER_TIMEOUT);
+            control = new Lane(peer, "control", 3, CONTROL_ANSWER_TIMEOUT);
         }
 
         void enqueue(Message m) {
@@ -302,13 +303,15 @@ public final class PeerTransport implements RaftKvNode.Transport {
         private final String lane;
         private final BlockingDeque<Message> queue = new LinkedBlockingDeque<>();
         private final List<Thread> threads = new ArrayList<>();
-        private final long callTimeoutMillis;
+        private final long answerTimeoutMillis;
+        private OkHttpClient base;
+        private OkHttpClient timed;
         private volatile boolean running = true;
 
-        Lane(String peer, String name, int workers, java.time.Duration callTimeout) {
+        Lane(String peer, String name, int workers, java.time.Duration answerTimeout) {
             this.peer = peer;
             this.lane = name;
-            this.callTimeoutMillis = callTimeout.toMillis();
+            this.answerTimeoutMillis = answerTimeout.toMillis();
             for (int i = 0; i < workers; i++) {
                 Thread t = new Thread(this::work, "raftkv-send-" + peer + "-" + name + (workers > 1 ? "-" + i : ""));
                 t.setDaemon(true);
@@ -383,10 +386,11 @@ public final class PeerTransport implements RaftKvNode.Transport {
                 exchange(base + endpoint, body, messages.size());
                 return 0;
             } catch (java.io.InterruptedIOException e) {
-                if (callTimeoutMillis < REPLICATION_CALL_TIMEOUT.toMillis()) {
+                if (answerTimeoutMillis < REPLICATION_ANSWER_TIMEOUT.toMillis()) {
                     // A control message's answer is late: it most likely arrived, and the next heartbeat
-                    // supersedes it anyway. Nothing to back off from or to warn about.
-                    log.debug("no answer from {} within {} ms: {}", peer, callTimeoutMillis, e.toString());
+                    // supersedes it anyway. Nothing to back off from or to warn about (a peer that cannot
+                    // be reached at all is reported by the replication lane).
+                    log.debug("no answer from {} within {} ms: {}", peer, answerTimeoutMillis, e.toString());
                     return 0;
                 }
                 failure = e; // late: another try now would fare no better
@@ -421,11 +425,24 @@ public final class PeerTransport implements RaftKvNode.Transport {
             return next;
         }
 
+        /**
+         * The peer client, waiting at most the lane's time for an answer once the request is written.
+         * A read timeout rather than a call timeout: connecting and writing keep their own limits, so
+         * a slow start on a busy host does not cancel a request before it is sent. Made again when
+         * the peer client is (a renewed certificate); it shares the connection pool.
+         */
+        private OkHttpClient http() {
+            OkHttpClient current = client.http();
+            if (current != base) {
+                timed = current.newBuilder().readTimeout(java.time.Duration.ofMillis(answerTimeoutMillis)).build();
+                base = current;
+            }
+            return timed;
+        }
+
         private void exchange(String url, RequestBody body, int count) throws IOException {
             long start = System.nanoTime();
-            okhttp3.Call call = client.http().newCall(peerRequest(url).post(body).build());
-            call.timeout().timeout(callTimeoutMillis, TimeUnit.MILLISECONDS);
-            try (Response resp = call.execute()) {
+            try (Response resp = http().newCall(peerRequest(url).post(body).build()).execute()) {
                 if (!resp.isSuccessful()) {
                     throw new Refused("HTTP " + resp.code() + " from " + peer + url.substring(url.indexOf("/raft/")) + refusal(resp));
                 }
