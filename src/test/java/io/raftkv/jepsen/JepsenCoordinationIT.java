@@ -12,13 +12,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * Issue 13's Jepsen-style checks of watches, leases and transactions against five local raftkv
@@ -32,11 +29,7 @@ class JepsenCoordinationIT {
     @BeforeAll
     static void startCluster() throws IOException {
         Path base = Path.of("target", "jepsen-cluster", "coordination");
-        if (Files.exists(base)) {
-            try (Stream<Path> s = Files.walk(base)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+        org.springframework.util.FileSystemUtils.deleteRecursively(base);
         List<String> settings = new ArrayList<>(List.of("--raftkv.watch.bookmark-interval=500ms"));
         Schedules.nodeSettings().forEach((k, v) -> settings.add("--" + k + "=" + v));
         cluster = new LocalProcessCluster(5, base, settings.toArray(String[]::new));

@@ -8,12 +8,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -28,11 +25,7 @@ class JepsenLocalIT {
     @BeforeAll
     static void startCluster() throws IOException {
         Path base = Path.of("target", "jepsen-cluster", "local");
-        if (Files.exists(base)) {
-            try (Stream<Path> s = Files.walk(base)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+        org.springframework.util.FileSystemUtils.deleteRecursively(base);
         // A quick autopilot, so a node that lost its disk is a voter again before the next schedule.
         java.util.Map<String, String> settings = new java.util.LinkedHashMap<>(java.util.Map.of(
                 "raftkv.autopilot.interval", "500ms", "raftkv.autopilot.stable-for", "1s"));
