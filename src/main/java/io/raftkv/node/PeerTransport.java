@@ -283,8 +283,8 @@ public final class PeerTransport implements RaftKvNode.Transport {
         private final Lane control;
 
         PeerSender(String peer) {
-            replication = new Lane(peer, "replication", 1, REPLICATION_ANSWER_TIMEOUT);
-            control = new Lane(peer, "control", 3, CONTROL_ANSWER_TIMEOUT);
+            replication = new Lane(peer, "replication", 1, REPLICATION_ANSWER_TIMEOUT, false);
+            control = new Lane(peer, "control", 3, CONTROL_ANSWER_TIMEOUT, true);
         }
 
         void enqueue(Message m) {
@@ -304,14 +304,20 @@ public final class PeerTransport implements RaftKvNode.Transport {
         private final BlockingDeque<Message> queue = new LinkedBlockingDeque<>();
         private final List<Thread> threads = new ArrayList<>();
         private final long answerTimeoutMillis;
-        private OkHttpClient base;
-        private OkHttpClient timed;
+        /**
+         * Whether a late answer is no failure: a heartbeat or vote most likely arrived, and the next
+         * heartbeat supersedes it anyway, so there is nothing to back off from or warn about.
+         */
+        private final boolean lateAnswerIsFine;
+        /** The peer client with this lane's read timeout, and the client it was made from; lane workers share it. */
+        private volatile TimedClient timed;
         private volatile boolean running = true;
 
-        Lane(String peer, String name, int workers, java.time.Duration answerTimeout) {
+        Lane(String peer, String name, int workers, java.time.Duration answerTimeout, boolean lateAnswerIsFine) {
             this.peer = peer;
             this.lane = name;
             this.answerTimeoutMillis = answerTimeout.toMillis();
+            this.lateAnswerIsFine = lateAnswerIsFine;
             for (int i = 0; i < workers; i++) {
                 Thread t = new Thread(this::work, "raftkv-send-" + peer + "-" + name + (workers > 1 ? "-" + i : ""));
                 t.setDaemon(true);
@@ -376,20 +382,18 @@ public final class PeerTransport implements RaftKvNode.Transport {
         }
 
         private long post(String endpoint, List<Message> messages, long backoffMillis) throws InterruptedException {
-            String base = directory.peerUrl(peer).map(client::withScheme).orElse(null);
-            if (base == null) {
+            String peerUrl = directory.peerUrl(peer).map(client::withScheme).orElse(null);
+            if (peerUrl == null) {
                 return backoffMillis; // no longer a member
             }
             RequestBody body = RequestBody.create(MessageCodec.encode(messages), WIRE);
             IOException failure;
             try {
-                exchange(base + endpoint, body, messages.size());
+                exchange(peerUrl, endpoint, body, messages.size());
                 return 0;
             } catch (java.io.InterruptedIOException e) {
-                if (answerTimeoutMillis < REPLICATION_ANSWER_TIMEOUT.toMillis()) {
-                    // A control message's answer is late: it most likely arrived, and the next heartbeat
-                    // supersedes it anyway. Nothing to back off from or to warn about (a peer that cannot
-                    // be reached at all is reported by the replication lane).
+                if (lateAnswerIsFine) {
+                    // A peer that cannot be reached at all is reported by the replication lane.
                     log.debug("no answer from {} within {} ms: {}", peer, answerTimeoutMillis, e.toString());
                     return 0;
                 }
@@ -400,7 +404,7 @@ public final class PeerTransport implements RaftKvNode.Transport {
                 // A reset or a connection that died in the pool: once more at once, on a new connection.
                 // Should the first have arrived after all, Raft takes a message twice without harm.
                 try {
-                    exchange(base + endpoint, body, messages.size());
+                    exchange(peerUrl, endpoint, body, messages.size());
                     return 0;
                 } catch (IOException again) {
                     failure = again;
@@ -433,18 +437,19 @@ public final class PeerTransport implements RaftKvNode.Transport {
          */
         private OkHttpClient http() {
             OkHttpClient current = client.http();
-            if (current != base) {
-                timed = current.newBuilder().readTimeout(java.time.Duration.ofMillis(answerTimeoutMillis)).build();
-                base = current;
+            TimedClient t = timed;
+            if (t == null || t.from() != current) {
+                t = new TimedClient(current, current.newBuilder().readTimeout(java.time.Duration.ofMillis(answerTimeoutMillis)).build());
+                timed = t;
             }
-            return timed;
+            return t.client();
         }
 
-        private void exchange(String url, RequestBody body, int count) throws IOException {
+        private void exchange(String peerUrl, String endpoint, RequestBody body, int count) throws IOException {
             long start = System.nanoTime();
-            try (Response resp = http().newCall(peerRequest(url).post(body).build()).execute()) {
+            try (Response resp = http().newCall(peerRequest(peerUrl + endpoint).post(body).build()).execute()) {
                 if (!resp.isSuccessful()) {
-                    throw new Refused("HTTP " + resp.code() + " from " + peer + url.substring(url.indexOf("/raft/")) + refusal(resp));
+                    throw new Refused("HTTP " + resp.code() + " from " + peer + endpoint + refusal(resp));
                 }
                 metrics.peerRequest(lane, System.nanoTime() - start, count);
                 // Only what the peer we called says about itself, and only from our own cluster.
@@ -453,6 +458,9 @@ public final class PeerTransport implements RaftKvNode.Transport {
                 }
             }
         }
+    }
+
+    private record TimedClient(OkHttpClient from, OkHttpClient client) {
     }
 
     /** A peer answered, and not with a success. */

@@ -70,6 +70,12 @@ final class ClusterController {
                    long appliedIndex, List<Member> members, Integer failureTolerance) {
     }
 
+    /** @param progress the leader's view of {@code p}; null unless this node leads */
+    private Member member(Peer p, String role, boolean self, MemberView progress) {
+        return new Member(p.id(), p.address(), directory.clientUrl(p.id()).orElse(null), role, self,
+                progress == null ? null : progress.matchIndex(), progress == null ? null : progress.lag());
+    }
+
     @GetMapping(value = "/cluster", produces = MediaType.APPLICATION_JSON_VALUE)
     Cluster cluster() {
         NodeStatus s = board.current();
@@ -78,9 +84,7 @@ final class ClusterController {
         views.forEach(v -> byId.put(v.id(), v));
         List<Member> members = new ArrayList<>();
         for (Peer p : s.membership().learners()) {
-            MemberView v = byId.get(p.id());
-            members.add(new Member(p.id(), p.address(), directory.clientUrl(p.id()).orElse(null), "learner", p.id().equals(s.id()),
-                    v == null ? null : v.matchIndex(), v == null ? null : v.lag()));
+            members.add(member(p, "learner", p.id().equals(s.id()), byId.get(p.id())));
         }
         for (Peer p : s.membership().voters()) {
             boolean self = p.id().equals(s.id());
@@ -93,9 +97,7 @@ final class ClusterController {
                 // Without a leader this node cannot tell who follows and who campaigns.
                 role = s.leader() != null ? Role.FOLLOWER.label() : "unknown";
             }
-            MemberView v = byId.get(p.id());
-            members.add(new Member(p.id(), p.address(), directory.clientUrl(p.id()).orElse(null), role, self,
-                    v == null ? null : v.matchIndex(), v == null ? null : v.lag()));
+            members.add(member(p, role, self, byId.get(p.id())));
         }
         return new Cluster(s.id(), s.role().label(), s.leader(),
                 directory.clientUrl(s.leader()).orElse(null), s.term(), s.commitIndex(), s.appliedIndex(), members,

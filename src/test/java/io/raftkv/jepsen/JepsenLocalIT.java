@@ -34,27 +34,8 @@ class JepsenLocalIT {
                 .map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new));
         cluster.awaitLeader(Duration.ofSeconds(60));
         // The autopilot keeps five voters: a member removed (and back as a new one) is replaced.
-        setDesiredSize(cluster, 5);
+        new Nemesis(cluster, System::nanoTime, new java.util.Random(0)).perform(new Nemesis.Resize(5));
         JepsenRun.warmUp(cluster, Duration.ofSeconds(5));
-    }
-
-    private static void setDesiredSize(LocalProcessCluster c, int size) {
-        try {
-            java.net.http.HttpResponse<String> r = io.raftkv.cluster.Redirects.send(java.net.http.HttpClient.newBuilder()
-                            .followRedirects(java.net.http.HttpClient.Redirect.NEVER).build(),
-                    java.net.http.HttpRequest.newBuilder(c.clientUrl(c.nodes().get(0)).resolve("/cluster/size"))
-                            .header("Content-Type", "application/json")
-                            .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"size\":" + size + "}")).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != 200) {
-                throw new IllegalStateException("PUT /cluster/size answered " + r.statusCode() + ": " + r.body());
-            }
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 
     @AfterAll
