@@ -7,6 +7,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
@@ -54,6 +56,19 @@ public final class IdentityCheck {
      */
     static Optional<Answer> ask(PeerClient client, String peerUrl, String selfId, String selfClientUrl, String secret,
                                 String clusterId) {
+        return probe(client, peerUrl, selfId, selfClientUrl, secret, clusterId).answer();
+    }
+
+    /**
+     * What asking one member gave: its answer if any, and whether anything listened at its address
+     * (false when the connection was refused or its name does not resolve: no node runs there now).
+     */
+    record Reply(Optional<Answer> answer, boolean listening) {
+    }
+
+    /** As {@link #ask}, also telling a member that is not running from one that did not answer. */
+    static Reply probe(PeerClient client, String peerUrl, String selfId, String selfClientUrl, String secret,
+                       String clusterId) {
         Request.Builder b = new Request.Builder().url(client.withScheme(peerUrl) + "/raft/info").get()
                 .header(PeerDirectory.NODE_HEADER, selfId)
                 .header(PeerDirectory.CLIENT_URL_HEADER, selfClientUrl);
@@ -66,12 +81,15 @@ public final class IdentityCheck {
         try (Response resp = client.http().newCall(b.build()).execute()) {
             if (resp.code() != 200) {
                 log.debug("{} answered /raft/info with HTTP {}", peerUrl, resp.code());
-                return Optional.empty();
+                return new Reply(Optional.empty(), true);
             }
-            return Answer.parse(resp.body().string());
+            return new Reply(Answer.parse(resp.body().string()), true);
+        } catch (ConnectException | UnknownHostException e) {
+            log.debug("nothing listens at {}: {}", peerUrl, e.toString());
+            return new Reply(Optional.empty(), false);
         } catch (IOException | IllegalArgumentException e) {
             log.debug("cannot ask {} about {}: {}", peerUrl, selfId, e.toString());
-            return Optional.empty();
+            return new Reply(Optional.empty(), true);
         }
     }
 

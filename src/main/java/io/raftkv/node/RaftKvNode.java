@@ -218,16 +218,24 @@ public final class RaftKvNode implements AutoCloseable {
         Optional<IdentityCheck.Answer> existing = Optional.empty();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
         Set<String> answered = new HashSet<>();
-        while (existing.isEmpty() && answered.size() < others.size() && System.nanoTime() < deadline) {
+        // Waiting is for a member that runs but answers slowly. When none of those still to answer even
+        // listens, no running member is there to find (in a new cluster they are all starting as this one
+        // is, and open their peer port only once started): bootstrap at once. That costs no safety: the
+        // directory starts unconfirmed and takes no part until every member has answered.
+        boolean unansweredListening = true;
+        while (existing.isEmpty() && answered.size() < others.size() && unansweredListening && System.nanoTime() < deadline) {
+            unansweredListening = false;
             for (Peer p : others) {
-                Optional<IdentityCheck.Answer> a = IdentityCheck.ask(client, p.address(), s.id(), s.clientUrl(), s.peerSecret(), null);
+                IdentityCheck.Reply r = IdentityCheck.probe(client, p.address(), s.id(), s.clientUrl(), s.peerSecret(), null);
+                Optional<IdentityCheck.Answer> a = r.answer();
                 a.ifPresent(x -> answered.add(p.id()));
+                unansweredListening |= !answered.contains(p.id()) && r.listening();
                 if (a.isPresent() && (a.get().heardFromYou() || !a.get().clusterId().equals(derived))) {
                     existing = a;
                     break;
                 }
             }
-            if (existing.isEmpty() && answered.size() < others.size()) {
+            if (existing.isEmpty() && answered.size() < others.size() && unansweredListening) {
                 try {
                     Thread.sleep(200);
                 } catch (InterruptedException e) {
