@@ -28,6 +28,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.context.event.ContextClosedEvent;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -40,7 +41,7 @@ public class RaftKvConfiguration {
     @Bean
     RaftKvNode raftKvNode(RaftKvProperties p, @Value("${server.port:8080}") int serverPort,
                           @Value("${server.ssl.bundle:}") String clientBundle, SslBundles sslBundles, MeterRegistry registry,
-                          ObjectProvider<NodeParts> parts) throws IOException {
+                          ObjectProvider<NodeParts> parts, CoordinationProperties coordination) throws IOException {
         String scheme = clientBundle.isBlank() ? "http" : "https";
         String advertise = p.advertiseUrl() == null || p.advertiseUrl().isBlank()
                 ? scheme + "://localhost:" + serverPort : p.advertiseUrl().replaceAll("/+$", "");
@@ -59,6 +60,9 @@ public class RaftKvConfiguration {
             log.warn("raftkv.limits.max-store-size ({} bytes) is more than a fifth of the max heap ({} bytes): a snapshot"
                     + " of a full store may not fit in the heap; raise -Xmx or lower the quota", limits.storeQuotaBytes(), maxHeap);
         }
+        long memoryLimit = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
+        MemoryBudget.problems(maxHeap, memoryLimit, limits.storeQuotaBytes(), limits.backpressure().maxPendingWriteBytes(),
+                coordination.watch().history().maxBytes(maxHeap)).forEach(problem -> log.warn("{}: {}", p.nodeId(), problem));
         log.info("{}: store quota {} bytes; at most {} writes ({} bytes) pending, {} entries of apply backlog, {} reads waiting",
                 p.nodeId(), limits.storeQuotaBytes(), limits.backpressure().maxPendingWrites(),
                 limits.backpressure().maxPendingWriteBytes(), limits.backpressure().maxApplyBacklog(),
