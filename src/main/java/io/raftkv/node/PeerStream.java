@@ -166,7 +166,7 @@ final class PeerStream {
                     lost.accept(t.toString());
                 }
             } else if (response != null) {
-                opened.completeExceptionally(new PeerRefusal("HTTP " + response.code() + " from " + peer
+                opened.completeExceptionally(new PeerRefusal(response.code(), "HTTP " + response.code() + " from " + peer
                         + StreamFrames.PATH + PeerRefusal.detail(response)));
             } else {
                 opened.completeExceptionally(t instanceof IOException io ? io : new IOException(t));

@@ -13,7 +13,6 @@ import io.raftkv.raft.RequestVoteResponse;
 import io.raftkv.raft.TimeoutNow;
 import io.raftkv.raft.storage.SnapshotChunk;
 import io.raftkv.raft.storage.SnapshotSource;
-import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
@@ -37,16 +36,16 @@ import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
- * Sends Raft messages to peers over HTTP. Each peer has its own queues and sender threads, so a
- * slow or dead peer never blocks the Raft loop or the other peers. Messages are one-way (answers come
- * back as messages of their own); everything queued while a request is on the wire goes in the next
- * request. Replication and control messages travel in separate lanes (see {@link PeerSender}), and
- * snapshots stream in chunks on a thread of their own, so neither holds up heartbeats. Failed sends
- * are dropped: Raft retransmits what matters.
+ * Sends Raft messages to peers over long-lived streams ({@link PeerStream}, a WebSocket on each
+ * peer's peer port). Each peer has its own queues and sender threads, so a slow or dead peer never
+ * blocks the Raft loop or the other peers. Messages are one-way (answers come back as messages of
+ * their own, on the peer's streams to us); everything queued while a sender was busy goes in its
+ * next batch. Replication and control messages travel in separate lanes (see {@link PeerSender}),
+ * and snapshots stream in chunks of HTTP requests on a thread of their own, so neither holds up
+ * heartbeats. Lost messages are not resent here: Raft retransmits what matters.
  */
 public final class PeerTransport implements RaftKvNode.Transport {
     private static final Logger log = LoggerFactory.getLogger(PeerTransport.class);
-    static final MediaType WIRE = MediaType.get("application/x-raftkv-raft");
     private static final int MAX_QUEUED = 20_000;
     private static final int MAX_BATCH_MESSAGES = 4096;
     /** A batch stops growing before its encoded size would pass this, unless it holds only one message. */
@@ -174,7 +173,7 @@ public final class PeerTransport implements RaftKvNode.Transport {
                         .header(SnapshotHeaders.SNAPSHOT_TERM, Long.toString(m.snapshot().term()))
                         .header(SnapshotHeaders.OFFSET, Long.toString(chunk.offset()))
                         .header(SnapshotHeaders.LAST, Boolean.toString(chunk.last()))
-                        .post(RequestBody.create(chunk.data(), WIRE)).build();
+                        .post(RequestBody.create(chunk.data(), LegacyPeerPosts.WIRE)).build();
                 try (Response resp = client.http().newCall(req).execute()) {
                     if (!resp.isSuccessful()) {
                         throw new IOException("HTTP " + resp.code() + " for chunk at " + chunk.offset() + PeerRefusal.detail(resp));
@@ -218,7 +217,7 @@ public final class PeerTransport implements RaftKvNode.Transport {
     @Override
     public Optional<String> requestJoin(String peer, String url, String selfPeerUrl) {
         Request req = peerRequest(client.withScheme(url) + "/raft/join").header(JOIN_PEER_URL_HEADER, selfPeerUrl)
-                .post(RequestBody.create(new byte[0], WIRE)).build();
+                .post(RequestBody.create(new byte[0], LegacyPeerPosts.WIRE)).build();
         try (Response resp = client.http().newCall(req).execute()) {
             if (resp.code() == 200) {
                 return Optional.empty();
@@ -280,6 +279,8 @@ public final class PeerTransport implements RaftKvNode.Transport {
         private final List<Thread> threads = new ArrayList<>();
         private final List<PeerStream> streams = new ArrayList<>();
         private volatile boolean running = true;
+        /** Until when the peer is sent requests instead of streams (it runs an earlier version); 0 for streams. */
+        private volatile long legacyUntilMillis;
 
         Lane(String peer, String name, int workers) {
             this.peer = peer;
@@ -339,7 +340,20 @@ public final class PeerTransport implements RaftKvNode.Transport {
         private long deliver(PeerStream stream, List<Message> batch, long backoffMillis) throws InterruptedException {
             IOException failure;
             try {
-                stream.send(MessageCodec.encode(batch));
+                if (System.currentTimeMillis() < legacyUntilMillis) {
+                    postToEarlierVersion(batch);
+                } else {
+                    try {
+                        stream.send(MessageCodec.encode(batch));
+                    } catch (PeerRefusal r) {
+                        if (r.status() != 404) {
+                            throw r;
+                        }
+                        log.info("{} has no stream endpoint (an earlier version, during an upgrade?): sending it requests", peer);
+                        legacyUntilMillis = System.currentTimeMillis() + LegacyPeerPosts.RETRY_STREAMS_AFTER_MILLIS;
+                        postToEarlierVersion(batch);
+                    }
+                }
                 metrics.peerBatch(lane, batch.size());
                 return 0;
             } catch (IOException e) {
@@ -362,6 +376,13 @@ public final class PeerTransport implements RaftKvNode.Transport {
                 Thread.sleep(next);
             }
             return next;
+        }
+
+        private void postToEarlierVersion(List<Message> batch) throws IOException {
+            String base = directory.peerUrl(peer).map(client::withScheme).orElse(null);
+            if (base != null) {
+                LegacyPeerPosts.post(client.http(), PeerTransport.this::peerRequest, base, batch);
+            }
         }
 
         private Request handshake() {

@@ -32,8 +32,9 @@ import java.util.function.Consumer;
 
 /**
  * The peer endpoints, matched exactly on the raw request URI (no decoding, no path parameters, no
- * dot segments): anything else is 404. Messages are one-way: a request is accepted (204) once handed
- * to the Raft loop; answers travel as requests of their own. A plain servlet, not Spring MVC: the
+ * dot segments): anything else is 404. Messages are one-way: they arrive over a stream the sender
+ * opened ({@code GET /raft/stream}), or from a node of an earlier version as a request accepted (204)
+ * once handed to the Raft loop; answers travel the same way in the other direction. A plain servlet, not Spring MVC: the
  * replication path stays short and nothing else is routed here.
  */
 final class PeerServlet extends HttpServlet {

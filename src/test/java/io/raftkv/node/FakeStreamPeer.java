@@ -35,6 +35,8 @@ import java.util.function.Function;
 final class FakeStreamPeer implements AutoCloseable {
     final BlockingQueue<Map<String, String>> upgrades = new LinkedBlockingQueue<>();
     final BlockingQueue<List<Message>> batches = new LinkedBlockingQueue<>();
+    /** The paths of the POSTs that carried messages. */
+    final BlockingQueue<String> posts = new LinkedBlockingQueue<>();
     final List<Session> sessions = new CopyOnWriteArrayList<>();
     private final Tomcat tomcat = new Tomcat();
     private final Map<String, String> answerHeaders = new ConcurrentHashMap<>();
@@ -50,6 +52,12 @@ final class FakeStreamPeer implements AutoCloseable {
         Tomcat.addServlet(ctx, "peer", new HttpServlet() {
             @Override
             protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+                if ("POST".equals(req.getMethod())) { // as a node of an earlier version takes messages
+                    posts.add(req.getRequestURI());
+                    batches.add(MessageCodec.decode(req.getInputStream().readAllBytes()));
+                    resp.setStatus(204);
+                    return;
+                }
                 Map<String, String> headers = new ConcurrentHashMap<>();
                 Collections.list(req.getHeaderNames()).forEach(h -> headers.put(h.toLowerCase(), req.getHeader(h)));
                 upgrades.add(headers);

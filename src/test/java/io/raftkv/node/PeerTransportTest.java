@@ -187,6 +187,24 @@ class PeerTransportTest {
         assertThat(peer.batches.poll(10, TimeUnit.SECONDS)).as("once the peer takes streams again").containsExactly(append(2));
     }
 
+    /**
+     * A peer of an earlier version has no stream endpoint (404): it is sent requests as before, so a
+     * cluster in the middle of a rolling upgrade keeps committing.
+     */
+    @Test
+    void aPeerOfAnEarlierVersionIsSentRequests() throws Exception {
+        peer = new FakeStreamPeer();
+        peer.refuse(n -> 404);
+        transport = transport(directory(peer.port()));
+        transport.send(append(1));
+        assertThat(peer.batches.poll(10, TimeUnit.SECONDS)).containsExactly(append(1));
+        assertThat(peer.posts.poll()).isEqualTo("/raft/append");
+        transport.send(new io.raftkv.raft.RequestVote("n1", "n2", 2, 1, 1, false, false));
+        assertThat(peer.batches.poll(10, TimeUnit.SECONDS)).hasSize(1);
+        assertThat(peer.posts.poll()).isEqualTo("/raft/vote");
+        assertThat(unreachable).isEmpty();
+    }
+
     @Test
     void aMessageForANonMemberMakesNoSenderThreads() throws Exception {
         peer = new FakeStreamPeer();
