@@ -31,7 +31,18 @@ public final class PeerClient {
     /** The client for requests, and the one for streams (same pool and TLS, plus pings); swapped together. */
     private record Clients(OkHttpClient http, OkHttpClient streams) {
         Clients(OkHttpClient http) {
-            this(http, http.newBuilder().pingInterval(STREAM_PING_INTERVAL).build());
+            this(http, http.newBuilder().pingInterval(STREAM_PING_INTERVAL).dispatcher(streamDispatcher()).build());
+        }
+
+        /**
+         * An open WebSocket holds its dispatcher slot for as long as it lives, and OkHttp runs at most
+         * 64 calls at once by default: four streams per peer would reach that at 17 members.
+         */
+        private static okhttp3.Dispatcher streamDispatcher() {
+            okhttp3.Dispatcher d = new okhttp3.Dispatcher();
+            d.setMaxRequests(4096);
+            d.setMaxRequestsPerHost(4096);
+            return d;
         }
     }
 
