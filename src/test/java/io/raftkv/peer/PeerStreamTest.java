@@ -39,8 +39,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * request, and each batch on an open stream is held to the rules a request body was.
  */
 class PeerStreamTest {
-    private static final Membership THREE = new Membership(List.of(new Peer("n1", "http://127.0.0.1:1"),
-            new Peer("n2", "http://127.0.0.1:2"), new Peer("n3", "http://127.0.0.1:3")));
 
     @TempDir
     Path dir;
@@ -51,11 +49,7 @@ class PeerStreamTest {
 
     @BeforeEach
     void open() throws Exception {
-        RaftStorage existing = DurableStorage.open(dir);
-        existing.bootstrap(THREE);
-        DurableStorage.close(existing);
-        node = RaftKvNode.open(new RaftKvNode.Settings("n1", "http://127.0.0.1:9", dir, THREE, RaftConfig.defaults("n1"), "s",
-                1000, 100, Duration.ofSeconds(1), IdempotencyPolicy.defaults(), "", null), NodeMetrics.noop());
+        node = PeerTestNodes.existingMember(dir);
         node.start(); // steps what arrives, so a batch that got through would show in the node's term
         PeerServlet servlet = new PeerServlet(node, new PeerGate(node.clusterId(), "s", false, node.directory()::membership), 1000, refused::add);
         server = new PeerServer(0, servlet, "", null, 4, 16);
