@@ -24,7 +24,7 @@ import java.util.function.Supplier;
  * round trip per request. Opened on first use and again after it fails; a batch is handed over as
  * one or more {@link StreamFrames}.
  *
- * <p>Used by one sender thread at a time. OkHttp's threads call the listener: a stream that fails
+ * <p>Used by one sender thread at a time; {@link #close} may come from any. OkHttp's threads call the listener: a stream that fails
  * after it opened reports to {@code lost}, since what was handed to it may never have arrived.
  */
 final class PeerStream {
@@ -49,7 +49,8 @@ final class PeerStream {
     private final Supplier<Request> handshake;
     private final Consumer<Response> answered;
     private final Consumer<String> lost;
-    private Attempt current;
+    /** The stream in use; written by the sender thread, and read by {@link #close} from the one stopping the node. */
+    private volatile Attempt current;
 
     /**
      * @param handshake the upgrade request to send (with the peer headers), or null once the peer is no member
@@ -83,12 +84,6 @@ final class PeerStream {
                 throw new IOException("the stream to " + peer + " closed while a batch was written");
             }
         }
-    }
-
-    /** Whether a stream is open (as far as this side knows). */
-    boolean isOpen() {
-        Attempt a = current;
-        return a != null && !a.dead && !a.abandoned;
     }
 
     void close() {
