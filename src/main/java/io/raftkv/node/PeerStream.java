@@ -24,7 +24,7 @@ import java.util.function.Supplier;
  * round trip per request. Opened on first use and again after it fails; a batch is handed over as
  * one or more {@link StreamFrames}.
  *
- * <p>Used by one sender thread at a time; {@link #close} may come from any. OkHttp's threads call the listener: a stream that fails
+ * <p>Used by one sender thread at a time (its lane sees to that); {@link #close} may come from any. OkHttp's threads call the listener: a stream that fails
  * after it opened reports to {@code lost}, since what was handed to it may never have arrived.
  */
 final class PeerStream {
@@ -84,6 +84,29 @@ final class PeerStream {
                 throw new IOException("the stream to " + peer + " closed while a batch was written");
             }
         }
+    }
+
+    /**
+     * Whether a batch of one frame can be handed over now without waiting: the stream is open and
+     * OkHttp's queue has room. Any thread may ask; the answer may be stale by the time it is used.
+     */
+    boolean canSendNow() {
+        Attempt a = current;
+        return a != null && !a.dead && !a.abandoned && a.socket.queueSize() <= QUEUE_HIGH_WATER;
+    }
+
+    /**
+     * Hands a batch that fits one frame to the open stream without opening, retrying or waiting;
+     * false if it was not handed over (no open stream, no room, too large, or the stream just closed).
+     * A batch this refuses was not sent at all, so it may go whole on another try.
+     */
+    boolean trySend(byte[] batch) {
+        Attempt a = current;
+        if (batch.length > StreamFrames.CHUNK_BYTES || a == null || a.dead || a.abandoned
+                || a.socket.queueSize() > QUEUE_HIGH_WATER) {
+            return false;
+        }
+        return a.socket.send(StreamFrames.frame(batch, 0, batch.length, true));
     }
 
     void close() {
