@@ -30,12 +30,6 @@ import java.util.function.Supplier;
 final class PeerStream {
     private static final Logger log = LoggerFactory.getLogger(PeerStream.class);
 
-    /**
-     * How long opening a stream (connect, TLS, upgrade) may take. The upgrade's answer is the one
-     * thing a stream waits for; one that is lost (a reset on the peer's side) must not hold the lane
-     * for the socket's read timeout.
-     */
-    static final Duration OPEN_TIMEOUT = Duration.ofSeconds(1);
 
     /**
      * Bytes OkHttp may hold unsent before the sender waits. OkHttp closes a WebSocket whose queue
@@ -45,6 +39,7 @@ final class PeerStream {
     static final long QUEUE_HIGH_WATER = 4L << 20;
 
     private final String peer;
+    private final Duration openTimeout;
     private final PeerClient client;
     private final Supplier<Request> handshake;
     private final Consumer<Response> answered;
@@ -53,12 +48,16 @@ final class PeerStream {
     private volatile Attempt current;
 
     /**
+     * @param openTimeout how long opening a stream (connect, TLS, upgrade) may take: the upgrade's
+     *                    answer is the one thing a stream waits for, and one that is lost (reset on
+     *                    the peer's side) must not hold its sender for the socket's read timeout
      * @param handshake the upgrade request to send (with the peer headers), or null once the peer is no member
      * @param answered  given the upgrade's answer, to learn what the peer says about itself
      * @param lost      told why an open stream failed or was closed by the peer
      */
-    PeerStream(String peer, PeerClient client, Supplier<Request> handshake, Consumer<Response> answered, Consumer<String> lost) {
+    PeerStream(String peer, Duration openTimeout, PeerClient client, Supplier<Request> handshake, Consumer<Response> answered, Consumer<String> lost) {
         this.peer = peer;
+        this.openTimeout = openTimeout;
         this.client = client;
         this.handshake = handshake;
         this.answered = answered;
@@ -127,10 +126,10 @@ final class PeerStream {
         Attempt a = new Attempt();
         a.socket = client.streams().newWebSocket(req, a);
         try {
-            a.opened.get(OPEN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            a.opened.get(openTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             a.socket.cancel();
-            throw new IOException("no answer to the stream upgrade from " + peer + " within " + OPEN_TIMEOUT.toMillis() + " ms");
+            throw new IOException("no answer to the stream upgrade from " + peer + " within " + openTimeout.toMillis() + " ms");
         } catch (ExecutionException e) {
             a.socket.cancel();
             throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());

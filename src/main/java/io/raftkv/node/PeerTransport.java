@@ -58,6 +58,19 @@ public final class PeerTransport implements RaftKvNode.Transport {
     /** On {@code POST /raft/join}: the peer URL the joining member is reached at. */
     public static final String JOIN_PEER_URL_HEADER = "X-Raftkv-Peer-Url";
 
+    /**
+     * How long a replication stream may take to open. Generous: a busy peer may be slow to answer
+     * the upgrade, and giving up costs the leader a probe.
+     */
+    static final java.time.Duration REPLICATION_OPEN_TIMEOUT = java.time.Duration.ofSeconds(1);
+
+    /**
+     * How long a control stream may take to open. Short: its sender holds the heartbeats it took
+     * meanwhile, and another try on a new connection is what gets them through when the answer to
+     * the upgrade was lost (with resets on 15% of peer writes, a second-long wait here cost elections).
+     */
+    static final java.time.Duration CONTROL_OPEN_TIMEOUT = java.time.Duration.ofMillis(300);
+
     /** The longest pause between attempts to reach a peer that keeps failing. */
     static final long MAX_BACKOFF_MILLIS = 100;
 
@@ -251,8 +264,8 @@ public final class PeerTransport implements RaftKvNode.Transport {
         private final Lane control;
 
         PeerSender(String peer) {
-            replication = new Lane(peer, "replication", 1);
-            control = new Lane(peer, "control", 3);
+            replication = new Lane(peer, "replication", 1, REPLICATION_OPEN_TIMEOUT);
+            control = new Lane(peer, "control", 3, CONTROL_OPEN_TIMEOUT);
         }
 
         void enqueue(Message m) {
@@ -287,12 +300,12 @@ public final class PeerTransport implements RaftKvNode.Transport {
         /** Until when the peer is sent requests instead of streams (it runs an earlier version); 0 for streams. */
         private volatile long legacyUntilMillis;
 
-        Lane(String peer, String name, int workers) {
+        Lane(String peer, String name, int workers, java.time.Duration openTimeout) {
             this.peer = peer;
             this.lane = name;
             this.busy = new boolean[workers];
             for (int i = 0; i < workers; i++) {
-                PeerStream stream = new PeerStream(peer, client, this::handshake, this::answered, this::lost);
+                PeerStream stream = new PeerStream(peer, openTimeout, client, this::handshake, this::answered, this::lost);
                 streams.add(stream);
                 int index = i;
                 Thread t = new Thread(() -> work(index), "raftkv-send-" + peer + "-" + name + (workers > 1 ? "-" + i : ""));
