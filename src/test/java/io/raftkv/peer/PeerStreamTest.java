@@ -1,6 +1,7 @@
 package io.raftkv.peer;
 
 import io.raftkv.kv.IdempotencyPolicy;
+import io.raftkv.node.BlackholeProxy;
 import io.raftkv.node.MessageCodec;
 import io.raftkv.node.NodeMetrics;
 import io.raftkv.node.RaftKvNode;
@@ -163,6 +164,31 @@ class PeerStreamTest {
         ws.send(ByteString.of(piece));
         ws.send(ByteString.of(piece));
         assertThat(seen.events.poll(10, TimeUnit.SECONDS)).asString().startsWith("1008").contains("at most 1000 bytes");
+    }
+
+    /**
+     * A stream whose sender vanished without a reset reaching this side (its connection was reset on
+     * the sender's side only, or a NAT dropped it) is closed within seconds, so such streams cannot
+     * fill the peer server's connections; a live sender's pings keep an idle stream open.
+     */
+    @Test
+    void aStreamWhoseSenderVanishedIsClosedButPingsKeepAnIdleOneOpen() throws Exception {
+        OkHttpClient pinging = http.newBuilder().pingInterval(Duration.ofSeconds(1)).build();
+        try (BlackholeProxy proxy = new BlackholeProxy(server.port())) {
+            Seen seen = new Seen();
+            pinging.newWebSocket(new Request.Builder().url("http://127.0.0.1:" + proxy.port() + StreamFrames.PATH)
+                    .header("Authorization", "Bearer s").header("X-Raftkv-Cluster", node.clusterId())
+                    .header("X-Raftkv-Node", "n2").build(), seen);
+            assertThat(opened(seen).code()).isEqualTo(101);
+            Thread.sleep(PeerStreamEndpoint.IDLE_TIMEOUT_MILLIS + 2000);
+            assertThat(proxy.closedByTarget()).as("an idle stream whose sender pings stays open").isZero();
+            proxy.swallowOpenConnections();
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PeerStreamEndpoint.IDLE_TIMEOUT_MILLIS + 5000);
+            while (proxy.closedByTarget() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(proxy.closedByTarget()).as("the peer server closed the silent stream").isEqualTo(1);
+        }
     }
 
     @Test
