@@ -11,6 +11,7 @@ import io.raftkv.node.RaftKvNode;
 import io.raftkv.security.Caller;
 import io.raftkv.security.Callers;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.InvalidMediaTypeException;
@@ -43,10 +44,12 @@ final class KvController {
     private final LeaderRouter router;
     private final RaftKvProperties.Limits limits;
     private final LeasedPuts leased;
+    private final DirectAnswers answers;
 
-    KvController(RaftKvNode node, LeaderRouter router, RaftKvProperties props) {
+    KvController(RaftKvNode node, LeaderRouter router, RaftKvProperties props, DirectAnswers answers) {
         this.node = node;
         this.router = router;
+        this.answers = answers;
         this.limits = props.limits();
         this.leased = new LeasedPuts(node, router);
     }
@@ -74,8 +77,12 @@ final class KvController {
     record Listing(List<Item> items, String next) {
     }
 
+    /*
+     * Writes and linearizable reads wait for Raft: their answers are written by DirectAnswers when
+     * ready, not by a second dispatch of the request.
+     */
     @PutMapping("/kv/**")
-    CompletableFuture<ResponseEntity<Object>> put(HttpServletRequest req,
+    void put(HttpServletRequest req, HttpServletResponse resp,
                                                   @RequestHeader(value = HttpHeaders.IF_MATCH, required = false) String ifMatch,
                                                   @RequestHeader(value = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch,
                                                   @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey,
@@ -89,17 +96,18 @@ final class KvController {
         String contentType = contentType(req);
         byte[] value = body(req);
         if (lease != null || ttl != null) {
-            return leased.put(req, key, value, contentType, pre, idem, lease, ttl);
+            answers.send(req, resp, leased.put(req, key, value, contentType, pre, idem, lease, ttl));
+            return;
         }
         KvCommand cmd = new KvCommand.Put(key, value, contentType, pre, idem, System.currentTimeMillis());
-        return router.onLeader(req, LeaderRouter.Kind.WRITE, () -> node.write(cmd), r -> answer(key, r));
+        answers.send(req, resp, router.onLeader(req, LeaderRouter.Kind.WRITE, () -> node.write(cmd), r -> answer(key, r)));
     }
 
     @DeleteMapping("/kv/**")
-    CompletableFuture<ResponseEntity<Object>> delete(HttpServletRequest req,
-                                                     @RequestHeader(value = HttpHeaders.IF_MATCH, required = false) String ifMatch,
-                                                     @RequestHeader(value = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch,
-                                                     @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey) {
+    void delete(HttpServletRequest req, HttpServletResponse resp,
+                @RequestHeader(value = HttpHeaders.IF_MATCH, required = false) String ifMatch,
+                @RequestHeader(value = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch,
+                @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey) {
         String key = key(req);
         Callers.requireWrite(key);
         if (ifNoneMatch != null) {
@@ -108,7 +116,7 @@ final class KvController {
         Precondition pre = Conditions.forWrite(ifMatch, null);
         String idem = Conditions.idempotencyKey(idempotencyKey);
         KvCommand cmd = new KvCommand.Delete(key, pre, idem, System.currentTimeMillis());
-        return router.onLeader(req, LeaderRouter.Kind.WRITE, () -> node.write(cmd), r -> answer(key, r));
+        answers.send(req, resp, router.onLeader(req, LeaderRouter.Kind.WRITE, () -> node.write(cmd), r -> answer(key, r)));
     }
 
     /*
@@ -134,13 +142,13 @@ final class KvController {
     }
 
     @GetMapping("/kv/**")
-    CompletableFuture<ResponseEntity<Object>> get(HttpServletRequest req,
-                                                  @RequestParam(value = "consistency", required = false) String consistency,
-                                                  @RequestHeader(value = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch) {
+    void get(HttpServletRequest req, HttpServletResponse resp,
+             @RequestParam(value = "consistency", required = false) String consistency,
+             @RequestHeader(value = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch) {
         String key = key(req);
         Callers.requireRead(key);
         requireLinearizable(consistency);
-        return router.onLeader(req, LeaderRouter.Kind.READ, node::readBarrier, v -> value(key, ifNoneMatch));
+        answers.send(req, resp, router.onLeader(req, LeaderRouter.Kind.READ, node::readBarrier, v -> value(key, ifNoneMatch)));
     }
 
     @GetMapping("/kv")

@@ -11,7 +11,10 @@ import org.apache.coyote.http11.AbstractHttp11Protocol;
 import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.annotation.Bean;
+import org.springframework.web.servlet.HandlerExceptionResolver;
+import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerAdapter;
 import org.springframework.context.annotation.Configuration;
 
 /**
@@ -52,6 +55,13 @@ class WebConfiguration {
     @Bean
     WebServerFactoryCustomizer<TomcatServletWebServerFactory> securityHeaders() {
         return factory -> factory.addContextCustomizers(context -> context.getPipeline().addValve(new SecurityHeaders()));
+    }
+
+    /** Writes answers that wait for Raft without a second dispatch (see {@link DirectAnswers}). */
+    @Bean
+    DirectAnswers directAnswers(RequestMappingHandlerAdapter adapter,
+                                @Qualifier("handlerExceptionResolver") HandlerExceptionResolver resolver) {
+        return new DirectAnswers(adapter, resolver);
     }
 
     /** The client port's request counters, from Tomcat's own (see {@link ClientRequestStats}). */
