@@ -10,6 +10,7 @@ import io.raftkv.kv.WriteResult;
 import io.raftkv.node.RaftKvNode;
 import io.raftkv.security.Caller;
 import io.raftkv.security.Callers;
+import tools.jackson.databind.json.JsonMapper;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.HttpHeaders;
@@ -39,6 +40,7 @@ import java.util.concurrent.CompletableFuture;
 @RestController
 final class KvController {
     static final String REVISION_HEADER = "X-Raftkv-Revision";
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final RaftKvNode node;
     private final LeaderRouter router;
@@ -177,7 +179,9 @@ final class KvController {
             if (w.created()) {
                 b.location(URI.create(KeyPath.PREFIX + KeyPath.encode(key)));
             }
-            return b.contentType(MediaType.APPLICATION_JSON).body(new Written(key, w.revision(), w.created()));
+            // As bytes: the answer then goes out with a Content-Length in one write. Handed to the
+            // JSON converter, it was flushed before its length was known and went out chunked.
+            return b.contentType(MediaType.APPLICATION_JSON).body(JSON.writeValueAsBytes(new Written(key, w.revision(), w.created())));
         }
         if (r instanceof WriteResult.Deleted d) {
             return ResponseEntity.noContent().header(REVISION_HEADER, Long.toString(d.revision())).build();

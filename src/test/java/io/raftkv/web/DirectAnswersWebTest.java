@@ -65,6 +65,7 @@ class DirectAnswersWebTest extends OneNodeWebTest {
         assertThat(put.headers().firstValue("Location")).hasValue("/kv/direct/a");
         assertThat(put.headers().firstValue("Content-Type")).hasValueSatisfying(ct -> assertThat(ct).startsWith("application/json"));
         assertThat(put.body()).contains("\"key\":\"direct/a\"", "\"created\":true");
+        assertThat(put.headers().firstValue("Content-Length")).as("sent whole, not chunked").hasValue(Integer.toString(put.body().length()));
         hasTheFirstPassHeaders(put);
 
         HttpResponse<String> get = http().get("/kv/direct/a", null);
