@@ -15,6 +15,7 @@ import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.annotation.Bean;
 import org.springframework.web.servlet.HandlerExceptionResolver;
 import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerAdapter;
+import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
 import org.springframework.context.annotation.Configuration;
 
 /**
@@ -62,6 +63,12 @@ class WebConfiguration {
     DirectAnswers directAnswers(RequestMappingHandlerAdapter adapter,
                                 @Qualifier("handlerExceptionResolver") HandlerExceptionResolver resolver) {
         return new DirectAnswers(adapter, resolver);
+    }
+
+    /** The handlers of GET, PUT and DELETE /kv/{key}, found before Spring MVC's general lookup (see {@link KvRoutes}). */
+    @Bean
+    KvRoutes kvRoutes(@Qualifier("requestMappingHandlerMapping") RequestMappingHandlerMapping mvc) {
+        return new KvRoutes(mvc);
     }
 
     /** The client port's request counters, from Tomcat's own (see {@link ClientRequestStats}). */
