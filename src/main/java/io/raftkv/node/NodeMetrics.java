@@ -62,12 +62,15 @@ public final class NodeMetrics {
                 .tag("reason", reason).register(registry).increment();
     }
 
-    /** One peer request: how long it took to be accepted, and how many messages it carried. */
-    void peerRequest(String lane, long nanos, int messages) {
-        Timer.builder("raft.peer.request.latency").description("time for a peer to accept one request of messages")
-                .tag("lane", lane).publishPercentileHistogram().maximumExpectedValue(Duration.ofSeconds(5))
-                .register(registry).record(nanos, TimeUnit.NANOSECONDS);
-        io.micrometer.core.instrument.DistributionSummary.builder("raft.peer.request.messages")
-                .description("messages per peer request").tag("lane", lane).register(registry).record(messages);
+    /** One batch of messages handed to a peer stream. */
+    void peerBatch(String lane, int messages) {
+        io.micrometer.core.instrument.DistributionSummary.builder("raft.peer.batch.messages")
+                .description("messages per batch sent to a peer").tag("lane", lane).register(registry).record(messages);
+    }
+
+    /** A stream to a peer was opened: more than a few per peer means connections keep dying. */
+    void peerStreamOpened(String lane) {
+        Counter.builder("raft.peer.streams.opened").description("streams opened to peers (reconnects included)")
+                .tag("lane", lane).register(registry).increment();
     }
 }

@@ -18,11 +18,36 @@ public final class PeerClient {
     public record Tls(SSLSocketFactory socketFactory, X509TrustManager trustManager) {
     }
 
-    private volatile OkHttpClient http;
+    /**
+     * How often a peer stream sends a WebSocket ping. A stream whose pong has not come back by the next
+     * ping is given up and opened again: that is how a connection that died without a reset (a NAT that
+     * dropped its state, a cable pulled) is noticed, since the stream's own traffic is one-way.
+     */
+    static final Duration STREAM_PING_INTERVAL = Duration.ofSeconds(1);
+
+    private volatile Clients clients;
     private final boolean tls;
 
+    /** The client for requests, and the one for streams (same pool and TLS, plus pings); swapped together. */
+    private record Clients(OkHttpClient http, OkHttpClient streams) {
+        Clients(OkHttpClient http) {
+            this(http, http.newBuilder().pingInterval(STREAM_PING_INTERVAL).dispatcher(streamDispatcher()).build());
+        }
+
+        /**
+         * An open WebSocket holds its dispatcher slot for as long as it lives, and OkHttp runs at most
+         * 64 calls at once by default: four streams per peer would reach that at 17 members.
+         */
+        private static okhttp3.Dispatcher streamDispatcher() {
+            okhttp3.Dispatcher d = new okhttp3.Dispatcher();
+            d.setMaxRequests(4096);
+            d.setMaxRequestsPerHost(4096);
+            return d;
+        }
+    }
+
     public PeerClient(Tls tls) {
-        this.http = build(tls);
+        this.clients = new Clients(build(tls));
         this.tls = tls != null;
     }
 
@@ -42,12 +67,18 @@ public final class PeerClient {
     }
 
     OkHttpClient http() {
-        return http;
+        return clients.http();
     }
 
+    /** The client peer streams are opened with: pings every {@link #STREAM_PING_INTERVAL}. */
+    OkHttpClient streams() {
+        return clients.streams();
+    }
+
+    /** Open streams keep the certificate they were opened with until they are opened again. */
     public void useTls(Tls tls) {
-        OkHttpClient old = http;
-        http = build(tls);
+        OkHttpClient old = clients.http();
+        clients = new Clients(build(tls));
         old.connectionPool().evictAll();
     }
 

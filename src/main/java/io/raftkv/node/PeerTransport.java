@@ -13,7 +13,6 @@ import io.raftkv.raft.RequestVoteResponse;
 import io.raftkv.raft.TimeoutNow;
 import io.raftkv.raft.storage.SnapshotChunk;
 import io.raftkv.raft.storage.SnapshotSource;
-import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
@@ -37,16 +36,16 @@ import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
- * Sends Raft messages to peers over HTTP. Each peer has its own queues and sender threads, so a
- * slow or dead peer never blocks the Raft loop or the other peers. Messages are one-way (answers come
- * back as messages of their own); everything queued while a request is on the wire goes in the next
- * request. Replication and control messages travel in separate lanes (see {@link PeerSender}), and
- * snapshots stream in chunks on a thread of their own, so neither holds up heartbeats. Failed sends
- * are dropped: Raft retransmits what matters.
+ * Sends Raft messages to peers over long-lived streams ({@link PeerStream}, a WebSocket on each
+ * peer's peer port). Each peer has its own queues and sender threads, so a slow or dead peer never
+ * blocks the Raft loop or the other peers. Messages are one-way (answers come back as messages of
+ * their own, on the peer's streams to us); everything queued while a sender was busy goes in its
+ * next batch. Replication and control messages travel in separate lanes (see {@link PeerSender}),
+ * and snapshots stream in chunks of HTTP requests on a thread of their own, so neither holds up
+ * heartbeats. Lost messages are not resent here: Raft retransmits what matters.
  */
 public final class PeerTransport implements RaftKvNode.Transport {
     private static final Logger log = LoggerFactory.getLogger(PeerTransport.class);
-    static final MediaType WIRE = MediaType.get("application/x-raftkv-raft");
     private static final int MAX_QUEUED = 20_000;
     private static final int MAX_BATCH_MESSAGES = 4096;
     /** A batch stops growing before its encoded size would pass this, unless it holds only one message. */
@@ -59,23 +58,6 @@ public final class PeerTransport implements RaftKvNode.Transport {
     public static final int SNAPSHOT_CHUNK_BYTES = 1 << 20;
     /** On {@code POST /raft/join}: the peer URL the joining member is reached at. */
     public static final String JOIN_PEER_URL_HEADER = "X-Raftkv-Peer-Url";
-
-    /**
-     * How long a batch of appends, once written, may wait for its answer. A peer answers as soon as its Raft loop has
-     * the messages (nothing waits for its disk), so an answer this late means a dead connection: one
-     * whose reset never reached this side, or whose state a NAT dropped. The socket's own read timeout
-     * (5 s) would hold the lane far longer than an election timeout. Giving up costs a probe round
-     * trip (the core is told the append may be lost), so this stays well above a busy peer's delay.
-     */
-    static final java.time.Duration REPLICATION_ANSWER_TIMEOUT = java.time.Duration.ofSeconds(1);
-
-    /**
-     * How long heartbeats, votes and their answers wait for the peer's 204. The answer only says the
-     * request arrived, and the next heartbeat supersedes this one within a heartbeat period, so the
-     * lane stops waiting early and moves on: with resets on 15% of peer writes, every control worker
-     * sat out a second-long wait often enough that heartbeats missed election timeouts.
-     */
-    static final java.time.Duration CONTROL_ANSWER_TIMEOUT = java.time.Duration.ofMillis(200);
 
     /** The longest pause between attempts to reach a peer that keeps failing. */
     static final long MAX_BACKOFF_MILLIS = 100;
@@ -191,10 +173,10 @@ public final class PeerTransport implements RaftKvNode.Transport {
                         .header(SnapshotHeaders.SNAPSHOT_TERM, Long.toString(m.snapshot().term()))
                         .header(SnapshotHeaders.OFFSET, Long.toString(chunk.offset()))
                         .header(SnapshotHeaders.LAST, Boolean.toString(chunk.last()))
-                        .post(RequestBody.create(chunk.data(), WIRE)).build();
+                        .post(RequestBody.create(chunk.data(), LegacyPeerPosts.WIRE)).build();
                 try (Response resp = client.http().newCall(req).execute()) {
                     if (!resp.isSuccessful()) {
-                        throw new IOException("HTTP " + resp.code() + " for chunk at " + chunk.offset() + refusal(resp));
+                        throw new IOException("HTTP " + resp.code() + " for chunk at " + chunk.offset() + PeerRefusal.detail(resp));
                     }
                 }
                 if (chunk.last()) {
@@ -235,7 +217,7 @@ public final class PeerTransport implements RaftKvNode.Transport {
     @Override
     public Optional<String> requestJoin(String peer, String url, String selfPeerUrl) {
         Request req = peerRequest(client.withScheme(url) + "/raft/join").header(JOIN_PEER_URL_HEADER, selfPeerUrl)
-                .post(RequestBody.create(new byte[0], WIRE)).build();
+                .post(RequestBody.create(new byte[0], LegacyPeerPosts.WIRE)).build();
         try (Response resp = client.http().newCall(req).execute()) {
             if (resp.code() == 200) {
                 return Optional.empty();
@@ -258,33 +240,20 @@ public final class PeerTransport implements RaftKvNode.Transport {
         return b;
     }
 
-    /** The start of a refusal's problem detail, so a misconfigured cluster says why in the log. */
-    private static String refusal(Response resp) {
-        if (resp.code() != 401 && resp.code() != 403) {
-            return "";
-        }
-        try {
-            String body = resp.peekBody(512).string();
-            return ": " + body;
-        } catch (IOException e) {
-            return "";
-        }
-    }
-
     /**
      * A peer's two lanes. Replication (AppendEntries and their answers) keeps its order on one
-     * connection, because a reordered append costs the leader a probe round trip. Everything else
-     * (heartbeats, votes, TimeoutNow) may arrive in any order, so it travels over three connections
-     * at once: a lost packet stalls a TCP connection for a retransmit timeout (200 ms or more, longer
-     * than an election timeout), and heartbeats stuck behind it would cost a needless election.
+     * stream, because a reordered append costs the leader a probe round trip. Everything else
+     * (heartbeats, votes, TimeoutNow, read-index requests) may arrive in any order, so it is spread
+     * over three streams: a lost packet stalls a TCP connection for a retransmit timeout (200 ms or
+     * more, longer than an election timeout), and heartbeats stuck behind it would cost a needless election.
      */
     private final class PeerSender {
         private final Lane replication;
         private final Lane control;
 
         PeerSender(String peer) {
-            replication = new Lane(peer, "replication", 1, REPLICATION_ANSWER_TIMEOUT, false);
-            control = new Lane(peer, "control", 3, CONTROL_ANSWER_TIMEOUT, true);
+            replication = new Lane(peer, "replication", 1);
+            control = new Lane(peer, "control", 3);
         }
 
         void enqueue(Message m) {
@@ -297,29 +266,29 @@ public final class PeerTransport implements RaftKvNode.Transport {
         }
     }
 
-    /** A queue of messages for one peer and the threads that post them, in batches. */
+    /**
+     * A queue of messages for one peer, and its workers, each with a stream of its own. An idle worker
+     * takes whatever is queued as one batch and hands it to its stream without waiting for the peer,
+     * so a busy lane sends ever larger batches rather than queueing behind round trips; the workers
+     * of the control lane take turns (the longest idle goes first).
+     */
     private final class Lane {
         private final String peer;
         private final String lane;
         private final BlockingDeque<Message> queue = new LinkedBlockingDeque<>();
         private final List<Thread> threads = new ArrayList<>();
-        private final long answerTimeoutMillis;
-        /**
-         * Whether a late answer is no failure: a heartbeat or vote most likely arrived, and the next
-         * heartbeat supersedes it anyway, so there is nothing to back off from or warn about.
-         */
-        private final boolean lateAnswerIsFine;
-        /** The peer client with this lane's read timeout, and the client it was made from; lane workers share it. */
-        private volatile TimedClient timed;
+        private final List<PeerStream> streams = new ArrayList<>();
         private volatile boolean running = true;
+        /** Until when the peer is sent requests instead of streams (it runs an earlier version); 0 for streams. */
+        private volatile long legacyUntilMillis;
 
-        Lane(String peer, String name, int workers, java.time.Duration answerTimeout, boolean lateAnswerIsFine) {
+        Lane(String peer, String name, int workers) {
             this.peer = peer;
             this.lane = name;
-            this.answerTimeoutMillis = answerTimeout.toMillis();
-            this.lateAnswerIsFine = lateAnswerIsFine;
             for (int i = 0; i < workers; i++) {
-                Thread t = new Thread(this::work, "raftkv-send-" + peer + "-" + name + (workers > 1 ? "-" + i : ""));
+                PeerStream stream = new PeerStream(peer, client, this::handshake, this::answered, this::lost);
+                streams.add(stream);
+                Thread t = new Thread(() -> work(stream), "raftkv-send-" + peer + "-" + name + (workers > 1 ? "-" + i : ""));
                 t.setDaemon(true);
                 threads.add(t);
                 t.start();
@@ -336,9 +305,10 @@ public final class PeerTransport implements RaftKvNode.Transport {
         void stop() {
             running = false;
             threads.forEach(Thread::interrupt);
+            streams.forEach(PeerStream::close);
         }
 
-        private void work() {
+        private void work(PeerStream stream) {
             long backoffMillis = 0;
             while (running) {
                 try {
@@ -353,75 +323,54 @@ public final class PeerTransport implements RaftKvNode.Transport {
                     while (batch.size() < MAX_BATCH_MESSAGES && (next = queue.pollFirst()) != null) {
                         long size = MessageCodec.encodedSize(next);
                         if (bytes + size > MAX_BATCH_BYTES) {
-                            queue.addFirst(next); // the receiver's body limit relies on this bound
+                            queue.addFirst(next); // the receiver's batch limit relies on this bound
                             break;
                         }
                         batch.add(next);
                         bytes += size;
                     }
-                    backoffMillis = sendInOrder(batch, backoffMillis);
+                    backoffMillis = deliver(stream, batch, backoffMillis);
                 } catch (InterruptedException e) {
                     return;
                 }
             }
         }
 
-        /** Consecutive messages for the same endpoint travel in one request; returns the back-off to keep. */
-        private long sendInOrder(List<Message> batch, long backoffMillis) throws InterruptedException {
-            int i = 0;
-            while (i < batch.size()) {
-                String endpoint = endpointFor(batch.get(i));
-                int j = i + 1;
-                while (j < batch.size() && endpointFor(batch.get(j)).equals(endpoint)) {
-                    j++;
-                }
-                backoffMillis = post(endpoint, batch.subList(i, j), backoffMillis);
-                i = j;
-            }
-            return backoffMillis;
-        }
-
-        private long post(String endpoint, List<Message> messages, long backoffMillis) throws InterruptedException {
-            String peerUrl = directory.peerUrl(peer).map(client::withScheme).orElse(null);
-            if (peerUrl == null) {
-                return backoffMillis; // no longer a member
-            }
-            RequestBody body = RequestBody.create(MessageCodec.encode(messages), WIRE);
+        /** Hands a batch to the stream; returns the back-off to keep. */
+        private long deliver(PeerStream stream, List<Message> batch, long backoffMillis) throws InterruptedException {
             IOException failure;
             try {
-                exchange(peerUrl, endpoint, body, messages.size());
+                if (System.currentTimeMillis() < legacyUntilMillis) {
+                    postToEarlierVersion(batch);
+                } else {
+                    try {
+                        stream.send(MessageCodec.encode(batch));
+                    } catch (PeerRefusal r) {
+                        if (r.status() != 404) {
+                            throw r;
+                        }
+                        log.info("{} has no stream endpoint (an earlier version, during an upgrade?): sending it requests", peer);
+                        legacyUntilMillis = System.currentTimeMillis() + LegacyPeerPosts.RETRY_STREAMS_AFTER_MILLIS;
+                        postToEarlierVersion(batch);
+                    }
+                }
+                metrics.peerBatch(lane, batch.size());
                 return 0;
-            } catch (java.io.InterruptedIOException e) {
-                if (lateAnswerIsFine) {
-                    // A peer that cannot be reached at all is reported by the replication lane.
-                    log.debug("no answer from {} within {} ms: {}", peer, answerTimeoutMillis, e.toString());
-                    return 0;
-                }
-                failure = e; // late: another try now would fare no better
-            } catch (Refused e) {
-                failure = e; // the peer said no: another try now would fare no better
             } catch (IOException e) {
-                // A reset or a connection that died in the pool: once more at once, on a new connection.
-                // Should the first have arrived after all, Raft takes a message twice without harm.
-                try {
-                    exchange(peerUrl, endpoint, body, messages.size());
-                    return 0;
-                } catch (IOException again) {
-                    failure = again;
-                }
+                failure = e;
             }
             if (backoffMillis == 0) {
                 log.warn("cannot reach {}: {}", peer, failure.toString());
             } else {
                 log.debug("still cannot reach {}: {}", peer, failure.toString());
             }
-            if (messages.stream().anyMatch(m -> m instanceof AppendEntries)) {
+            if (batch.stream().anyMatch(m -> m instanceof AppendEntries)) {
                 unreachable.accept(peer);
             }
-            // The first failure after a success is most likely one dead connection: the next batch
-            // goes at once. Repeated failures back off so a dead peer costs little, but never for
-            // longer than a heartbeat period or two: a longer pause would cost an election on a link
-            // that has come back.
+            // The first failure after a success is most likely one dead connection, and the stream has
+            // already been opened again once: the next batch goes at once. Repeated failures back off so
+            // a dead peer costs little, but never for longer than a heartbeat period or two: a longer
+            // pause would cost an election on a link that has come back.
             long next = backoffMillis == 0 ? 1 : Math.min(MAX_BACKOFF_MILLIS, Math.max(10, backoffMillis * 2));
             if (next > 1) {
                 Thread.sleep(next);
@@ -429,44 +378,31 @@ public final class PeerTransport implements RaftKvNode.Transport {
             return next;
         }
 
-        /**
-         * The peer client, waiting at most the lane's time for an answer once the request is written.
-         * A read timeout rather than a call timeout: connecting and writing keep their own limits, so
-         * a slow start on a busy host does not cancel a request before it is sent. Made again when
-         * the peer client is (a renewed certificate); it shares the connection pool.
-         */
-        private OkHttpClient http() {
-            OkHttpClient current = client.http();
-            TimedClient t = timed;
-            if (t == null || t.from() != current) {
-                t = new TimedClient(current, current.newBuilder().readTimeout(java.time.Duration.ofMillis(answerTimeoutMillis)).build());
-                timed = t;
-            }
-            return t.client();
-        }
-
-        private void exchange(String peerUrl, String endpoint, RequestBody body, int count) throws IOException {
-            long start = System.nanoTime();
-            try (Response resp = http().newCall(peerRequest(peerUrl + endpoint).post(body).build()).execute()) {
-                if (!resp.isSuccessful()) {
-                    throw new Refused("HTTP " + resp.code() + " from " + peer + endpoint + refusal(resp));
-                }
-                metrics.peerRequest(lane, System.nanoTime() - start, count);
-                // Only what the peer we called says about itself, and only from our own cluster.
-                if (peer.equals(resp.header(PeerDirectory.NODE_HEADER)) && clusterId.equals(resp.header(PeerDirectory.CLUSTER_HEADER))) {
-                    directory.learned(peer, resp.header(PeerDirectory.CLIENT_URL_HEADER));
-                }
+        private void postToEarlierVersion(List<Message> batch) throws IOException {
+            String base = directory.peerUrl(peer).map(client::withScheme).orElse(null);
+            if (base != null) {
+                LegacyPeerPosts.post(client.http(), PeerTransport.this::peerRequest, base, batch);
             }
         }
-    }
 
-    private record TimedClient(OkHttpClient from, OkHttpClient client) {
-    }
+        private Request handshake() {
+            return directory.peerUrl(peer).map(url -> peerRequest(client.withScheme(url) + StreamFrames.PATH).build()).orElse(null);
+        }
 
-    /** A peer answered, and not with a success. */
-    private static final class Refused extends IOException {
-        Refused(String message) {
-            super(message);
+        /** Only what the peer we called says about itself, and only from our own cluster. */
+        private void answered(Response resp) {
+            metrics.peerStreamOpened(lane);
+            if (peer.equals(resp.header(PeerDirectory.NODE_HEADER)) && clusterId.equals(resp.header(PeerDirectory.CLUSTER_HEADER))) {
+                directory.learned(peer, resp.header(PeerDirectory.CLIENT_URL_HEADER));
+            }
+        }
+
+        /** An open stream failed: what it held may be lost. The core probes a follower it replicates to. */
+        private void lost(String why) {
+            log.debug("stream to {} ({}) lost: {}", peer, lane, why);
+            if (lane.equals("replication")) {
+                unreachable.accept(peer);
+            }
         }
     }
 }

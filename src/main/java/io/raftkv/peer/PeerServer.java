@@ -5,6 +5,7 @@ import io.raftkv.web.ProblemErrorReportValve;
 import jakarta.servlet.ServletRegistration;
 import org.apache.catalina.core.StandardHost;
 import org.apache.coyote.http11.AbstractHttp11Protocol;
+import org.apache.tomcat.websocket.server.WsSci;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.ssl.SslBundles;
@@ -70,6 +71,8 @@ final class PeerServer implements SmartLifecycle {
             }
         });
         factory.addContextCustomizers(context -> {
+            // WebSocket support for the peer streams (PeerServlet upgrades admitted requests itself).
+            context.addServletContainerInitializer(new WsSci(), null);
             if (context.getParent() instanceof StandardHost host) {
                 host.setErrorReportValveClass(ProblemErrorReportValve.class.getName());
             }

@@ -11,15 +11,20 @@ import io.raftkv.node.SnapshotHeaders;
 import io.raftkv.raft.MembershipChangeException;
 import io.raftkv.raft.Message;
 import io.raftkv.raft.NotLeaderException;
+import io.raftkv.node.StreamFrames;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.websocket.DeploymentException;
+import jakarta.websocket.server.ServerContainer;
+import jakarta.websocket.server.ServerEndpointConfig;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -27,8 +32,9 @@ import java.util.function.Consumer;
 
 /**
  * The peer endpoints, matched exactly on the raw request URI (no decoding, no path parameters, no
- * dot segments): anything else is 404. Messages are one-way: a request is accepted (204) once handed
- * to the Raft loop; answers travel as requests of their own. A plain servlet, not Spring MVC: the
+ * dot segments): anything else is 404. Messages are one-way: they arrive over a stream the sender
+ * opened ({@code GET /raft/stream}), or from a node of an earlier version as a request accepted (204)
+ * once handed to the Raft loop; answers travel the same way in the other direction. A plain servlet, not Spring MVC: the
  * replication path stays short and nothing else is routed here.
  */
 final class PeerServlet extends HttpServlet {
@@ -60,12 +66,22 @@ final class PeerServlet extends HttpServlet {
                     notAllowed(resp, path, "POST");
                 } else if (admitted(req, resp)) {
                     if (!node.confirmed()) {
-                        problem(resp, 503, "identity-unconfirmed", node.directory().selfId() + " has a new data directory "
-                                + "and takes no part until every member has said it never heard from it before");
+                        unconfirmed(resp);
                     } else if (path.equals("/raft/snapshot")) {
                         snapshotChunk(req, resp);
                     } else {
                         messages(path, req, resp);
+                    }
+                }
+            }
+            case StreamFrames.PATH -> {
+                if (!"GET".equals(method)) {
+                    notAllowed(resp, path, "GET");
+                } else if (admitted(req, resp)) {
+                    if (!node.confirmed()) {
+                        unconfirmed(resp);
+                    } else {
+                        stream(req, resp);
                     }
                 }
             }
@@ -83,7 +99,7 @@ final class PeerServlet extends HttpServlet {
                     info(req, resp);
                 }
             }
-            default -> problem(resp, 404, "not-found", "the peer port serves only /raft/append, /raft/vote, "
+            default -> problem(resp, 404, "not-found", "the peer port serves only /raft/stream, /raft/append, /raft/vote, "
                     + "/raft/timeout-now, /raft/snapshot, /raft/join and /raft/info");
         }
     }
@@ -144,6 +160,39 @@ final class PeerServlet extends HttpServlet {
         learn(req);
         node.receive(messages);
         accepted(resp);
+    }
+
+    private void unconfirmed(HttpServletResponse resp) throws IOException {
+        problem(resp, 503, "identity-unconfirmed", node.directory().selfId() + " has a new data directory "
+                + "and takes no part until every member has said it never heard from it before");
+    }
+
+    /**
+     * Upgrades an admitted request to a WebSocket over which the sender's messages arrive from now on
+     * (see {@link PeerStreamEndpoint}). The answer carries this node's headers, as every answer does.
+     */
+    private void stream(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        String sender = req.getHeader(PeerDirectory.NODE_HEADER);
+        PeerStreamEndpoint endpoint = new PeerStreamEndpoint(node, sender, maxBodyBytes, refused);
+        ServerEndpointConfig config = ServerEndpointConfig.Builder.create(PeerStreamEndpoint.class, StreamFrames.PATH)
+                .configurator(new ServerEndpointConfig.Configurator() {
+                    @Override
+                    public <T> T getEndpointInstance(Class<T> type) {
+                        return type.cast(endpoint);
+                    }
+                }).build();
+        ServerContainer container = (ServerContainer) getServletContext().getAttribute(ServerContainer.class.getName());
+        if (container == null) {
+            problem(resp, 503, "streams-unavailable", "this peer server cannot open streams");
+            return;
+        }
+        learn(req);
+        headers(resp);
+        try {
+            container.upgradeHttpToWebSocket(req, resp, config, Map.of());
+        } catch (DeploymentException e) {
+            problem(resp, 500, "stream-failed", e.getMessage());
+        }
     }
 
     private void snapshotChunk(HttpServletRequest req, HttpServletResponse resp) throws IOException {

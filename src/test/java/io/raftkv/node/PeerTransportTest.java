@@ -1,13 +1,15 @@
 package io.raftkv.node;
 
-import com.sun.net.httpserver.HttpServer;
+import io.raftkv.raft.AppendEntries;
+import io.raftkv.raft.Entry;
 import io.raftkv.raft.Heartbeat;
 import io.raftkv.raft.Membership;
+import io.raftkv.raft.Message;
 import io.raftkv.raft.Peer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -16,201 +18,205 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** What the sender says and what it believes of an answer. */
+/** What the sender says when it opens a stream, what it believes of the answer, and how it gets over a lost stream. */
 class PeerTransportTest {
-    private HttpServer server;
+    private static final String CLUSTER = "0123456789abcdef";
+    private FakeStreamPeer peer;
     private PeerTransport transport;
+    private final BlockingQueue<String> unreachable = new LinkedBlockingQueue<>();
 
     @AfterEach
-    void close() {
+    void close() throws Exception {
         if (transport != null) {
             transport.close();
         }
-        if (server != null) {
-            server.stop(0);
+        if (peer != null) {
+            peer.close();
         }
     }
 
-    /** Starts a fake peer n2 answering every request with {@code headers}; returns the requests' headers it saw. */
-    private BlockingQueue<Map<String, List<String>>> peer(Map<String, String> headers) throws Exception {
-        BlockingQueue<Map<String, List<String>>> seen = new LinkedBlockingQueue<>();
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/", ex -> {
-            ex.getRequestBody().readAllBytes();
-            seen.add(Map.copyOf(ex.getRequestHeaders()));
-            headers.forEach((k, v) -> ex.getResponseHeaders().add(k, v));
-            ex.sendResponseHeaders(204, -1);
-            ex.close();
-        });
-        server.start();
-        return seen;
-    }
-
-    private PeerDirectory directory() {
-        String n2 = "http://127.0.0.1:" + server.getAddress().getPort();
+    private PeerDirectory directory(int n2Port) {
         return new PeerDirectory("n1", "http://n1.client:8080", new Membership(List.of(new Peer("n1", "http://127.0.0.1:1"),
-                new Peer("n2", n2), new Peer("n3", "http://127.0.0.1:3"))));
+                new Peer("n2", "http://127.0.0.1:" + n2Port), new Peer("n3", "http://127.0.0.1:3"))));
     }
 
     private PeerTransport transport(PeerDirectory directory) {
-        return new PeerTransport(directory, "0123456789abcdef", "s3cret", new PeerClient(null), (i, t) -> null,
-                p -> { }, (p, ok) -> { }, NodeMetrics.noop());
+        return new PeerTransport(directory, CLUSTER, "s3cret", new PeerClient(null), (i, t) -> null,
+                unreachable::add, (p, ok) -> { }, NodeMetrics.noop());
+    }
+
+    /**
+     * Sends {@code m} again every 200 ms, as Raft resends, until a batch holding it arrives: a stream's
+     * first upgrade may take longer than the sender waits on a loaded machine, and its batch is then
+     * dropped like any message on a lost stream. Returns the batch.
+     */
+    private List<Message> sendUntilItArrives(Message m) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            transport.send(m);
+            List<Message> batch = peer.batches.poll(200, TimeUnit.MILLISECONDS);
+            if (batch != null && batch.contains(m)) {
+                Thread.sleep(200);
+                peer.batches.clear(); // copies sent meanwhile
+                return batch;
+            }
+        }
+        throw new AssertionError(m + " never arrived");
+    }
+
+    private static AppendEntries append(long index) {
+        return new AppendEntries("n1", "n2", 1, index - 1, index == 1 ? 0 : 1, List.of(Entry.noop(index, 1)), 0);
     }
 
     @Test
-    void everyRequestCarriesTheClusterTheSenderAndTheSecret() throws Exception {
-        BlockingQueue<Map<String, List<String>>> seen = peer(Map.of());
-        transport = transport(directory());
-        transport.send(new Heartbeat("n1", "n2", 1, 0, 0));
-        Map<String, List<String>> h = seen.poll(10, TimeUnit.SECONDS);
+    void everyStreamOpensWithTheClusterTheSenderAndTheSecret() throws Exception {
+        peer = new FakeStreamPeer();
+        transport = transport(directory(peer.port()));
+        assertThat(sendUntilItArrives(new Heartbeat("n1", "n2", 1, 0, 0))).containsExactly(new Heartbeat("n1", "n2", 1, 0, 0));
+        Map<String, String> h = peer.upgrades.poll(10, TimeUnit.SECONDS);
         assertThat(h).isNotNull();
-        assertThat(h.get("X-raftkv-cluster")).containsExactly("0123456789abcdef");
-        assertThat(h.get("X-raftkv-node")).containsExactly("n1");
-        assertThat(h.get("Authorization")).containsExactly("Bearer s3cret");
+        assertThat(h.get("x-raftkv-cluster")).isEqualTo(CLUSTER);
+        assertThat(h.get("x-raftkv-node")).isEqualTo("n1");
+        assertThat(h.get("authorization")).isEqualTo("Bearer s3cret");
+        assertThat(h.get("upgrade")).isEqualToIgnoringCase("websocket");
+    }
+
+    /**
+     * Appends are handed to the stream without waiting for the peer: many sent at once arrive in order,
+     * in far fewer batches than messages, over the one replication stream.
+     */
+    @Test
+    void appendsArriveInOrderOverOneStreamWithoutARoundTripEach() throws Exception {
+        peer = new FakeStreamPeer();
+        transport = transport(directory(peer.port()));
+        sendUntilItArrives(append(1)); // the replication stream is open
+        int upgrades = peer.upgrades.size();
+        int count = 2000;
+        for (int i = 2; i <= count + 1; i++) {
+            transport.send(append(i));
+        }
+        List<Long> indexes = new ArrayList<>();
+        int batches = 0;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (indexes.size() < count && System.nanoTime() < deadline) {
+            List<Message> batch = peer.batches.poll(1, TimeUnit.SECONDS);
+            if (batch != null) {
+                batches++;
+                batch.forEach(m -> indexes.add(((AppendEntries) m).entries().get(0).index()));
+            }
+        }
+        assertThat(indexes).hasSize(count).isSorted();
+        assertThat(peer.upgrades).as("the open stream carried them").hasSize(upgrades);
+        assertThat(batches).as("batches for " + count + " appends").isLessThan(count);
+    }
+
+    /** A batch larger than one frame is cut into frames and put back together whole. */
+    @Test
+    void aBatchOfLargeEntriesArrivesWhole() throws Exception {
+        peer = new FakeStreamPeer();
+        transport = transport(directory(peer.port()));
+        byte[] big = new byte[3 * StreamFrames.CHUNK_BYTES + 17];
+        new java.util.Random(7).nextBytes(big);
+        AppendEntries m = new AppendEntries("n1", "n2", 1, 0, 0, List.of(new Entry(1, 1, io.raftkv.raft.EntryType.COMMAND, big)), 0);
+        List<Message> batch = sendUntilItArrives(m);
+        assertThat(batch).hasSize(1);
+        assertThat(((AppendEntries) batch.get(0)).entries().get(0).data()).isEqualTo(big);
     }
 
     /** Whoever answers at n2's address may only speak for n2, and only from this cluster. */
     @Test
     void anAnswerCannotSetAnotherMembersClientUrl() throws Exception {
-        BlockingQueue<Map<String, List<String>>> seen = peer(Map.of(PeerDirectory.NODE_HEADER, "n3",
-                PeerDirectory.CLIENT_URL_HEADER, "http://evil:1", PeerDirectory.CLUSTER_HEADER, "0123456789abcdef"));
-        PeerDirectory directory = directory();
+        peer = new FakeStreamPeer();
+        peer.answerWith(Map.of(PeerDirectory.NODE_HEADER, "n3", PeerDirectory.CLIENT_URL_HEADER, "http://evil:1",
+                PeerDirectory.CLUSTER_HEADER, CLUSTER));
+        PeerDirectory directory = directory(peer.port());
         transport = transport(directory);
-        transport.send(new Heartbeat("n1", "n2", 1, 0, 0));
-        assertThat(seen.poll(10, TimeUnit.SECONDS)).isNotNull();
-        transport.send(new Heartbeat("n1", "n2", 1, 0, 0)); // the first answer is handled before the second is sent
-        assertThat(seen.poll(10, TimeUnit.SECONDS)).isNotNull();
+        sendUntilItArrives(new Heartbeat("n1", "n2", 1, 0, 0)); // the stream opened, so its answer was read
         assertThat(directory.clientUrl("n3")).isEmpty();
         assertThat(directory.clientUrl("n2")).isEmpty();
     }
 
     @Test
     void anAnswerFromTheCalledPeerOfThisClusterTeachesItsClientUrl() throws Exception {
-        BlockingQueue<Map<String, List<String>>> seen = peer(Map.of(PeerDirectory.NODE_HEADER, "n2",
-                PeerDirectory.CLIENT_URL_HEADER, "https://n2.client:8443", PeerDirectory.CLUSTER_HEADER, "0123456789abcdef"));
-        PeerDirectory directory = directory();
+        peer = new FakeStreamPeer();
+        peer.answerWith(Map.of(PeerDirectory.NODE_HEADER, "n2", PeerDirectory.CLIENT_URL_HEADER, "https://n2.client:8443",
+                PeerDirectory.CLUSTER_HEADER, CLUSTER));
+        PeerDirectory directory = directory(peer.port());
         transport = transport(directory);
-        // Heartbeats keep coming, as from a leader: an answer later than the control lane waits for is not read.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (directory.clientUrl("n2").isEmpty() && System.nanoTime() < deadline) {
-            transport.send(new Heartbeat("n1", "n2", 1, 0, 0));
-            Thread.sleep(50);
-        }
-        assertThat(seen).isNotEmpty();
+        sendUntilItArrives(new Heartbeat("n1", "n2", 1, 0, 0));
         assertThat(directory.clientUrl("n2")).contains("https://n2.client:8443");
     }
 
     /**
-     * A connection that died without a reset reaching this side (the peer's answer was reset on its
-     * way out, or a NAT dropped the connection's state) shows as an answer that never comes. The lane
-     * gives up after the call timeout, tells the core the peer missed an append, and sends the next
-     * batch at once on a new connection: replication to that peer stalls for about a second, not for
-     * the socket's read timeout (it was 5 s, longer than many elections).
+     * A stream the peer closes (it restarted, or refused a batch) may have lost what was handed to it:
+     * the core hears that the peer may have missed appends (so the leader probes it), and the next
+     * batch goes at once on a new stream.
      */
     @Test
-    void anAnswerThatNeverComesHoldsTheReplicationLaneOnlyForTheCallTimeout() throws Exception {
-        BlockingQueue<Long> arrived = new LinkedBlockingQueue<>();
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
-        server.createContext("/", ex -> {
-            ex.getRequestBody().readAllBytes();
-            arrived.add(System.nanoTime());
-            if (requests.incrementAndGet() == 1) {
-                try {
-                    release.await(); // the first answer never comes
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            ex.sendResponseHeaders(204, -1);
-            ex.close();
-        });
-        server.start();
-        BlockingQueue<String> unreachable = new LinkedBlockingQueue<>();
-        transport = new PeerTransport(directory(), "0123456789abcdef", "s3cret", new PeerClient(null), (i, t) -> null,
-                unreachable::add, (p, ok) -> { }, NodeMetrics.noop());
-        try {
-            transport.send(new io.raftkv.raft.AppendEntries("n1", "n2", 1, 0, 0, List.of(), 0));
-            Long first = arrived.poll(10, TimeUnit.SECONDS);
-            assertThat(first).isNotNull();
-            transport.send(new io.raftkv.raft.AppendEntries("n1", "n2", 1, 0, 0, List.of(), 0));
-            Long second = arrived.poll(10, TimeUnit.SECONDS);
-            assertThat(second).as("the next append reaches the peer").isNotNull();
-            assertThat(TimeUnit.NANOSECONDS.toMillis(second - first)).as("ms the lane waited for an answer that never came")
-                    .isBetween(PeerTransport.REPLICATION_ANSWER_TIMEOUT.toMillis() - 50, PeerTransport.REPLICATION_ANSWER_TIMEOUT.toMillis() + 1000);
-            assertThat(unreachable.poll(1, TimeUnit.SECONDS)).as("the core hears the append may be lost").isEqualTo("n2");
-        } finally {
-            release.countDown();
-        }
+    void aLostStreamIsReportedAndTheNextBatchOpensANewOne() throws Exception {
+        peer = new FakeStreamPeer();
+        transport = transport(directory(peer.port()));
+        sendUntilItArrives(append(1));
+        unreachable.clear(); // a first upgrade that came too late
+        peer.dropStreams();
+        assertThat(unreachable.poll(10, TimeUnit.SECONDS)).as("the core hears appends may be lost").isEqualTo("n2");
+        assertThat(sendUntilItArrives(append(2))).containsExactly(append(2));
+        assertThat(peer.upgrades).as("two stream upgrades, counting the first stream's (" + peer.upgrades + ")").hasSizeGreaterThanOrEqualTo(2);
     }
 
     /**
-     * A connection reset under a request (a flaky load balancer or NAT) costs no message: the batch is
-     * sent again at once on a new connection, so a heartbeat is not lost to one reset and the core is
-     * not told the peer missed an append.
+     * A stream that died without a reset reaching either side (a NAT dropped its state, a cable was
+     * pulled) takes every write and delivers nothing. Its pings go unanswered, so it is given up
+     * within two ping intervals, the loss is reported, and what follows travels on a new stream.
      */
     @Test
-    void aBatchWhoseConnectionIsResetIsSentAgainAtOnceOnANewConnection() throws Exception {
-        BlockingQueue<String> unreachable = new LinkedBlockingQueue<>();
-        BlockingQueue<Integer> bodies = new LinkedBlockingQueue<>();
-        try (java.net.ServerSocket raw = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
-            Thread peer = new Thread(() -> {
-                try {
-                    for (int connection = 1; ; connection++) {
-                        try (java.net.Socket s = raw.accept()) {
-                            bodies.add(readRequestBody(s.getInputStream()));
-                            if (connection == 1) {
-                                s.setSoLinger(true, 0); // close with a reset, the request unanswered
-                            } else {
-                                s.getOutputStream().write("HTTP/1.1 204 No Content\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-                                s.getOutputStream().flush();
-                                readRequestBody(s.getInputStream()); // keep it open until the client is done
-                            }
-                        }
-                    }
-                } catch (java.io.IOException e) {
-                    // the test is over: the server socket was closed
-                }
-            }, "resetting-peer");
-            peer.setDaemon(true);
-            peer.start();
-            PeerDirectory directory = new PeerDirectory("n1", "http://n1.client:8080", new Membership(List.of(
-                    new Peer("n1", "http://127.0.0.1:1"), new Peer("n2", "http://127.0.0.1:" + raw.getLocalPort()))));
-            transport = new PeerTransport(directory, "0123456789abcdef", "s3cret", new PeerClient(null), (i, t) -> null,
-                    unreachable::add, (p, ok) -> { }, NodeMetrics.noop());
-            long sent = System.nanoTime();
-            transport.send(new io.raftkv.raft.AppendEntries("n1", "n2", 1, 0, 0, List.of(), 0));
-            Integer first = bodies.poll(10, TimeUnit.SECONDS);
-            Integer second = bodies.poll(10, TimeUnit.SECONDS);
-            assertThat(first).as("the request reached the peer, whose connection then reset").isNotNull().isPositive();
-            assertThat(second).as("the same batch again, on a new connection").isEqualTo(first);
-            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent)).as("ms until it was sent again").isLessThan(1000);
-            assertThat(unreachable.poll(300, TimeUnit.MILLISECONDS)).as("the core is not told the append was lost").isNull();
+    void aStreamThatSilentlyDiedIsGivenUpWithinTwoPingIntervals() throws Exception {
+        peer = new FakeStreamPeer();
+        try (BlackholeProxy proxy = new BlackholeProxy(peer.port())) {
+            transport = transport(directory(proxy.port()));
+            sendUntilItArrives(append(1));
+            unreachable.clear(); // a first upgrade that came too late
+            proxy.swallowOpenConnections();
+            long cut = System.nanoTime();
+            assertThat(unreachable.poll(10, TimeUnit.SECONDS)).as("the core hears appends may be lost").isEqualTo("n2");
+            long noticedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cut);
+            assertThat(noticedMillis).as("ms until the dead stream was noticed")
+                    .isLessThanOrEqualTo(2 * PeerClient.STREAM_PING_INTERVAL.toMillis() + 1000);
+            assertThat(sendUntilItArrives(append(2))).containsExactly(append(2));
+            assertThat(proxy.connectionCount()).isGreaterThanOrEqualTo(2);
         }
     }
 
-    /** Reads one HTTP/1.1 request with a Content-Length body; returns the body's length. */
-    private static int readRequestBody(java.io.InputStream in) throws java.io.IOException {
-        StringBuilder head = new StringBuilder();
-        while (!head.toString().endsWith("\r\n\r\n")) {
-            int c = in.read();
-            if (c < 0) {
-                throw new java.io.EOFException("the connection ended");
-            }
-            head.append((char) c);
-        }
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-length: (\\d+)").matcher(head);
-        int length = m.find() ? Integer.parseInt(m.group(1)) : 0;
-        in.readNBytes(length);
-        return length;
+    /** A peer that refuses the stream (here: 401) is backed off from, and the core hears appends did not go. */
+    @Test
+    void aRefusedStreamIsReportedForAppends() throws Exception {
+        peer = new FakeStreamPeer();
+        peer.refuse(n -> n == 1 ? 401 : 0);
+        transport = transport(directory(peer.port()));
+        transport.send(append(1));
+        assertThat(unreachable.poll(10, TimeUnit.SECONDS)).isEqualTo("n2");
+        assertThat(sendUntilItArrives(append(2))).as("once the peer takes streams again").containsExactly(append(2));
+    }
+
+    /**
+     * A peer of an earlier version has no stream endpoint (404): it is sent requests as before, so a
+     * cluster in the middle of a rolling upgrade keeps committing.
+     */
+    @Test
+    void aPeerOfAnEarlierVersionIsSentRequests() throws Exception {
+        peer = new FakeStreamPeer();
+        peer.refuse(n -> 404);
+        transport = transport(directory(peer.port()));
+        sendUntilItArrives(append(1));
+        sendUntilItArrives(new io.raftkv.raft.RequestVote("n1", "n2", 2, 1, 1, false, false));
+        assertThat(peer.posts).contains("/raft/append", "/raft/vote");
+        assertThat(peer.sessions).as("no stream was opened").isEmpty();
     }
 
     @Test
     void aMessageForANonMemberMakesNoSenderThreads() throws Exception {
-        peer(Map.of());
-        transport = transport(directory());
+        peer = new FakeStreamPeer();
+        transport = transport(directory(peer.port()));
         long before = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("raftkv-send-")).count();
         for (int i = 0; i < 50; i++) {
             transport.send(new Heartbeat("n1", "x" + i, 1, 0, 0));
