@@ -21,7 +21,6 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PutMapping;
-import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -81,16 +80,16 @@ final class KvController {
 
     /*
      * Writes and linearizable reads wait for Raft: their answers are written by DirectAnswers when
-     * ready, not by a second dispatch of the request.
+     * ready, not by a second dispatch of the request. The hot handlers read their headers and
+     * parameters with RequestValues rather than by annotated arguments.
      */
     @PutMapping("/kv/**")
-    void put(HttpServletRequest req, HttpServletResponse resp,
-                                                  @RequestHeader(value = HttpHeaders.IF_MATCH, required = false) String ifMatch,
-                                                  @RequestHeader(value = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch,
-                                                  @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey,
-                                                  @RequestParam(value = "lease", required = false) String lease,
-                                                  @RequestParam(value = "ttl", required = false) String ttl)
-            throws IOException {
+    void put(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        String ifMatch = RequestValues.header(req, HttpHeaders.IF_MATCH);
+        String ifNoneMatch = RequestValues.header(req, HttpHeaders.IF_NONE_MATCH);
+        String idempotencyKey = RequestValues.header(req, "Idempotency-Key");
+        String lease = RequestValues.param(req, "lease");
+        String ttl = RequestValues.param(req, "ttl");
         String key = key(req);
         Callers.requireWrite(key);
         Precondition pre = Conditions.forWrite(ifMatch, ifNoneMatch);
@@ -106,10 +105,10 @@ final class KvController {
     }
 
     @DeleteMapping("/kv/**")
-    void delete(HttpServletRequest req, HttpServletResponse resp,
-                @RequestHeader(value = HttpHeaders.IF_MATCH, required = false) String ifMatch,
-                @RequestHeader(value = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch,
-                @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey) {
+    void delete(HttpServletRequest req, HttpServletResponse resp) {
+        String ifMatch = RequestValues.header(req, HttpHeaders.IF_MATCH);
+        String ifNoneMatch = RequestValues.header(req, HttpHeaders.IF_NONE_MATCH);
+        String idempotencyKey = RequestValues.header(req, "Idempotency-Key");
         String key = key(req);
         Callers.requireWrite(key);
         if (ifNoneMatch != null) {
@@ -127,11 +126,10 @@ final class KvController {
      * never waits for anything.
      */
     @GetMapping(value = "/kv/**", params = {"consistency=stale", "!wait"})
-    ResponseEntity<Object> getStale(HttpServletRequest req,
-                                    @RequestHeader(value = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch) {
+    ResponseEntity<Object> getStale(HttpServletRequest req) {
         String key = key(req);
         Callers.requireRead(key);
-        return value(key, ifNoneMatch);
+        return value(key, RequestValues.header(req, HttpHeaders.IF_NONE_MATCH));
     }
 
     @GetMapping(value = "/kv", params = "consistency=stale")
@@ -144,9 +142,9 @@ final class KvController {
     }
 
     @GetMapping("/kv/**")
-    void get(HttpServletRequest req, HttpServletResponse resp,
-             @RequestParam(value = "consistency", required = false) String consistency,
-             @RequestHeader(value = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch) {
+    void get(HttpServletRequest req, HttpServletResponse resp) {
+        String consistency = RequestValues.param(req, "consistency");
+        String ifNoneMatch = RequestValues.header(req, HttpHeaders.IF_NONE_MATCH);
         String key = key(req);
         Callers.requireRead(key);
         requireLinearizable(consistency);
