@@ -24,18 +24,12 @@ import java.util.function.Supplier;
  * round trip per request. Opened on first use and again after it fails; a batch is handed over as
  * one or more {@link StreamFrames}.
  *
- * <p>Used by one sender thread at a time. OkHttp's threads call the listener: a stream that fails
+ * <p>Used by one sender thread at a time (its lane sees to that); {@link #close} may come from any. OkHttp's threads call the listener: a stream that fails
  * after it opened reports to {@code lost}, since what was handed to it may never have arrived.
  */
 final class PeerStream {
     private static final Logger log = LoggerFactory.getLogger(PeerStream.class);
 
-    /**
-     * How long opening a stream (connect, TLS, upgrade) may take. The upgrade's answer is the one
-     * thing a stream waits for; one that is lost (a reset on the peer's side) must not hold the lane
-     * for the socket's read timeout.
-     */
-    static final Duration OPEN_TIMEOUT = Duration.ofSeconds(1);
 
     /**
      * Bytes OkHttp may hold unsent before the sender waits. OkHttp closes a WebSocket whose queue
@@ -45,19 +39,25 @@ final class PeerStream {
     static final long QUEUE_HIGH_WATER = 4L << 20;
 
     private final String peer;
+    private final Duration openTimeout;
     private final PeerClient client;
     private final Supplier<Request> handshake;
     private final Consumer<Response> answered;
     private final Consumer<String> lost;
-    private Attempt current;
+    /** The stream in use; written by the sender thread, and read by {@link #close} from the one stopping the node. */
+    private volatile Attempt current;
 
     /**
+     * @param openTimeout how long opening a stream (connect, TLS, upgrade) may take: the upgrade's
+     *                    answer is the one thing a stream waits for, and one that is lost (reset on
+     *                    the peer's side) must not hold its sender for the socket's read timeout
      * @param handshake the upgrade request to send (with the peer headers), or null once the peer is no member
      * @param answered  given the upgrade's answer, to learn what the peer says about itself
      * @param lost      told why an open stream failed or was closed by the peer
      */
-    PeerStream(String peer, PeerClient client, Supplier<Request> handshake, Consumer<Response> answered, Consumer<String> lost) {
+    PeerStream(String peer, Duration openTimeout, PeerClient client, Supplier<Request> handshake, Consumer<Response> answered, Consumer<String> lost) {
         this.peer = peer;
+        this.openTimeout = openTimeout;
         this.client = client;
         this.handshake = handshake;
         this.answered = answered;
@@ -85,10 +85,27 @@ final class PeerStream {
         }
     }
 
-    /** Whether a stream is open (as far as this side knows). */
-    boolean isOpen() {
+    /**
+     * Whether a batch of one frame can be handed over now without waiting: the stream is open and
+     * OkHttp's queue has room. Any thread may ask; the answer may be stale by the time it is used.
+     */
+    boolean canSendNow() {
         Attempt a = current;
-        return a != null && !a.dead && !a.abandoned;
+        return a != null && !a.dead && !a.abandoned && a.socket.queueSize() <= QUEUE_HIGH_WATER;
+    }
+
+    /**
+     * Hands a batch that fits one frame to the open stream without opening, retrying or waiting;
+     * false if it was not handed over (no open stream, no room, too large, or the stream just closed).
+     * A batch this refuses was not sent at all, so it may go whole on another try.
+     */
+    boolean trySend(byte[] batch) {
+        Attempt a = current;
+        if (batch.length > StreamFrames.CHUNK_BYTES || a == null || a.dead || a.abandoned
+                || a.socket.queueSize() > QUEUE_HIGH_WATER) {
+            return false;
+        }
+        return a.socket.send(StreamFrames.frame(batch, 0, batch.length, true));
     }
 
     void close() {
@@ -109,10 +126,10 @@ final class PeerStream {
         Attempt a = new Attempt();
         a.socket = client.streams().newWebSocket(req, a);
         try {
-            a.opened.get(OPEN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            a.opened.get(openTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             a.socket.cancel();
-            throw new IOException("no answer to the stream upgrade from " + peer + " within " + OPEN_TIMEOUT.toMillis() + " ms");
+            throw new IOException("no answer to the stream upgrade from " + peer + " within " + openTimeout.toMillis() + " ms");
         } catch (ExecutionException e) {
             a.socket.cancel();
             throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());

@@ -21,16 +21,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.BlockingDeque;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -58,6 +57,19 @@ public final class PeerTransport implements RaftKvNode.Transport {
     public static final int SNAPSHOT_CHUNK_BYTES = 1 << 20;
     /** On {@code POST /raft/join}: the peer URL the joining member is reached at. */
     public static final String JOIN_PEER_URL_HEADER = "X-Raftkv-Peer-Url";
+
+    /**
+     * How long a replication stream may take to open. Generous: a busy peer may be slow to answer
+     * the upgrade, and giving up costs the leader a probe.
+     */
+    static final java.time.Duration REPLICATION_OPEN_TIMEOUT = java.time.Duration.ofSeconds(1);
+
+    /**
+     * How long a control stream may take to open. Short: its sender holds the heartbeats it took
+     * meanwhile, and another try on a new connection is what gets them through when the answer to
+     * the upgrade was lost (with resets on 15% of peer writes, a second-long wait here cost elections).
+     */
+    static final java.time.Duration CONTROL_OPEN_TIMEOUT = java.time.Duration.ofMillis(300);
 
     /** The longest pause between attempts to reach a peer that keeps failing. */
     static final long MAX_BACKOFF_MILLIS = 100;
@@ -252,8 +264,8 @@ public final class PeerTransport implements RaftKvNode.Transport {
         private final Lane control;
 
         PeerSender(String peer) {
-            replication = new Lane(peer, "replication", 1);
-            control = new Lane(peer, "control", 3);
+            replication = new Lane(peer, "replication", 1, REPLICATION_OPEN_TIMEOUT);
+            control = new Lane(peer, "control", 3, CONTROL_OPEN_TIMEOUT);
         }
 
         void enqueue(Message m) {
@@ -267,28 +279,36 @@ public final class PeerTransport implements RaftKvNode.Transport {
     }
 
     /**
-     * A queue of messages for one peer, and its workers, each with a stream of its own. An idle worker
-     * takes whatever is queued as one batch and hands it to its stream without waiting for the peer,
-     * so a busy lane sends ever larger batches rather than queueing behind round trips; the workers
-     * of the control lane take turns (the longest idle goes first).
+     * Messages for one peer, and the streams they go over, each with a worker of its own. A message
+     * goes straight to an idle open stream from the thread that sends it (the Raft loop): handing a
+     * frame to the stream does not block, and a thread hop per message is latency every write and
+     * read pays. Only when no stream is idle and open (one is opening, full, or busy with a batch)
+     * does it wait in the queue, where an idle worker takes everything queued as one batch, opening
+     * its stream first if need be. One sender per stream at a time and the queue first keep the
+     * order of a lane with one stream; the streams of the control lane take turns.
      */
     private final class Lane {
         private final String peer;
         private final String lane;
-        private final BlockingDeque<Message> queue = new LinkedBlockingDeque<>();
+        /** Guarded by this lane's monitor, as is {@link #busy}. */
+        private final ArrayDeque<Message> queue = new ArrayDeque<>();
+        private final boolean[] busy;
         private final List<Thread> threads = new ArrayList<>();
         private final List<PeerStream> streams = new ArrayList<>();
+        private int turn;
         private volatile boolean running = true;
         /** Until when the peer is sent requests instead of streams (it runs an earlier version); 0 for streams. */
         private volatile long legacyUntilMillis;
 
-        Lane(String peer, String name, int workers) {
+        Lane(String peer, String name, int workers, java.time.Duration openTimeout) {
             this.peer = peer;
             this.lane = name;
+            this.busy = new boolean[workers];
             for (int i = 0; i < workers; i++) {
-                PeerStream stream = new PeerStream(peer, client, this::handshake, this::answered, this::lost);
+                PeerStream stream = new PeerStream(peer, openTimeout, client, this::handshake, this::answered, this::lost);
                 streams.add(stream);
-                Thread t = new Thread(() -> work(stream), "raftkv-send-" + peer + "-" + name + (workers > 1 ? "-" + i : ""));
+                int index = i;
+                Thread t = new Thread(() -> work(index), "raftkv-send-" + peer + "-" + name + (workers > 1 ? "-" + i : ""));
                 t.setDaemon(true);
                 threads.add(t);
                 t.start();
@@ -296,10 +316,50 @@ public final class PeerTransport implements RaftKvNode.Transport {
         }
 
         void enqueue(Message m) {
-            if (queue.size() >= MAX_QUEUED) {
-                queue.pollFirst(); // a peer this far behind gets the newest messages; Raft resends the rest
+            int direct = -1;
+            synchronized (this) {
+                if (queue.isEmpty() && System.currentTimeMillis() >= legacyUntilMillis) {
+                    direct = idleOpenStream();
+                }
+                if (direct < 0) {
+                    if (queue.size() >= MAX_QUEUED) {
+                        queue.pollFirst(); // a peer this far behind gets the newest messages; Raft resends the rest
+                    }
+                    queue.addLast(m);
+                    notifyAll();
+                    return;
+                }
+                busy[direct] = true;
             }
-            queue.addLast(m);
+            boolean sent = false;
+            try {
+                sent = streams.get(direct).trySend(MessageCodec.encode(List.of(m)));
+                if (sent) {
+                    metrics.peerBatch(lane, 1);
+                }
+            } finally {
+                synchronized (this) {
+                    busy[direct] = false;
+                    if (!sent) {
+                        queue.addFirst(m); // the worker opens a new stream, or waits for room
+                    }
+                    if (!queue.isEmpty()) {
+                        notifyAll();
+                    }
+                }
+            }
+        }
+
+        /** An idle stream that is open and has room, the next in turn; -1 if none. Holds the monitor. */
+        private int idleOpenStream() {
+            for (int k = 0; k < busy.length; k++) {
+                int i = (turn + k) % busy.length;
+                if (!busy[i] && streams.get(i).canSendNow()) {
+                    turn = i + 1;
+                    return i;
+                }
+            }
+            return -1;
         }
 
         void stop() {
@@ -308,32 +368,54 @@ public final class PeerTransport implements RaftKvNode.Transport {
             streams.forEach(PeerStream::close);
         }
 
-        private void work(PeerStream stream) {
+        private void work(int index) {
+            PeerStream stream = streams.get(index);
             long backoffMillis = 0;
             while (running) {
+                List<Message> batch;
                 try {
-                    Message first = queue.pollFirst(1, TimeUnit.SECONDS);
-                    if (first == null) {
-                        continue;
-                    }
-                    List<Message> batch = new ArrayList<>();
-                    batch.add(first);
-                    long bytes = MessageCodec.encodedSize(first);
-                    Message next;
-                    while (batch.size() < MAX_BATCH_MESSAGES && (next = queue.pollFirst()) != null) {
-                        long size = MessageCodec.encodedSize(next);
-                        if (bytes + size > MAX_BATCH_BYTES) {
-                            queue.addFirst(next); // the receiver's batch limit relies on this bound
-                            break;
+                    synchronized (this) {
+                        while (queue.isEmpty() || busy[index]) {
+                            wait(1000);
+                            if (!running) {
+                                return;
+                            }
                         }
-                        batch.add(next);
-                        bytes += size;
+                        busy[index] = true;
+                        batch = takeBatch();
                     }
-                    backoffMillis = deliver(stream, batch, backoffMillis);
                 } catch (InterruptedException e) {
                     return;
                 }
+                try {
+                    backoffMillis = deliver(stream, batch, backoffMillis);
+                } catch (InterruptedException e) {
+                    return;
+                } finally {
+                    synchronized (this) {
+                        busy[index] = false;
+                        if (!queue.isEmpty()) {
+                            notifyAll();
+                        }
+                    }
+                }
             }
+        }
+
+        /** Everything queued, up to the batch bounds. Holds the monitor. */
+        private List<Message> takeBatch() {
+            List<Message> batch = new ArrayList<>();
+            long bytes = 0;
+            Message next;
+            while (batch.size() < MAX_BATCH_MESSAGES && (next = queue.peekFirst()) != null) {
+                long size = MessageCodec.encodedSize(next);
+                if (!batch.isEmpty() && bytes + size > MAX_BATCH_BYTES) {
+                    break; // the receiver's batch limit relies on this bound
+                }
+                batch.add(queue.pollFirst());
+                bytes += size;
+            }
+            return batch;
         }
 
         /** Hands a batch to the stream; returns the back-off to keep. */

@@ -18,6 +18,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import jakarta.websocket.DeploymentException;
 import jakarta.websocket.server.ServerContainer;
 import jakarta.websocket.server.ServerEndpointConfig;
+import org.apache.tomcat.websocket.WsWebSocketContainer;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -182,6 +183,9 @@ final class PeerServlet extends HttpServlet {
                     }
                 }).build();
         ServerContainer container = (ServerContainer) getServletContext().getAttribute(ServerContainer.class.getName());
+        if (container instanceof WsWebSocketContainer ws && ws.getProcessPeriod() != 1) {
+            ws.setProcessPeriod(1); // idle streams are looked for every second, not every ten
+        }
         if (container == null) {
             problem(resp, 503, "streams-unavailable", "this peer server cannot open streams");
             return;

@@ -26,8 +26,13 @@ import java.util.function.Consumer;
  */
 final class PeerStreamEndpoint extends Endpoint {
     private static final Logger log = LoggerFactory.getLogger(PeerStreamEndpoint.class);
-    /** A stream whose sender has gone quiet this long is closed: its pings stopped, so the sender is gone. */
-    static final long IDLE_TIMEOUT_MILLIS = 30_000;
+    /**
+     * A stream whose sender has gone quiet this long is closed: a live sender pings every second
+     * (PeerClient), so one silent for five has gone without a trace (its connection was reset on its
+     * side only, or a NAT dropped it). Such streams must not pile up: under frequent resets they had
+     * filled the peer server's connections within seconds, and new streams found no room.
+     */
+    static final long IDLE_TIMEOUT_MILLIS = 5_000;
 
     private final RaftKvNode node;
     private final String sender;
@@ -44,6 +49,9 @@ final class PeerStreamEndpoint extends Endpoint {
     @Override
     public void onOpen(Session session, EndpointConfig config) {
         session.setMaxIdleTimeout(IDLE_TIMEOUT_MILLIS);
+        // Closing a silent stream sends a close frame that will never be answered: drop the
+        // connection a second later rather than after Tomcat's default 30 s.
+        session.getUserProperties().put("org.apache.tomcat.websocket.SESSION_CLOSE_TIMEOUT", 1000L);
         StreamFrames.Assembler assembler = new StreamFrames.Assembler(maxBatchBytes);
         session.addMessageHandler(ByteBuffer.class, (MessageHandler.Partial<ByteBuffer>) (part, last) -> {
             if (!session.isOpen()) {

@@ -14,12 +14,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * directions: no reset, no close, as when a NAT drops a connection's state or a cable is pulled.
  * Connections opened afterwards are forwarded again.
  */
-final class BlackholeProxy implements AutoCloseable {
+public final class BlackholeProxy implements AutoCloseable {
     private final ServerSocket server;
     private final int target;
     private final List<Connection> connections = new CopyOnWriteArrayList<>();
 
-    BlackholeProxy(int target) throws IOException {
+    public BlackholeProxy(int target) throws IOException {
         this.target = target;
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread t = new Thread(this::accept, "blackhole-proxy");
@@ -27,18 +27,23 @@ final class BlackholeProxy implements AutoCloseable {
         t.start();
     }
 
-    int port() {
+    public int port() {
         return server.getLocalPort();
     }
 
     /** How many connections were opened through the proxy. */
-    int connectionCount() {
+    public int connectionCount() {
         return connections.size();
     }
 
     /** Every connection open now swallows what either side writes from now on. */
-    void swallowOpenConnections() {
+    public void swallowOpenConnections() {
         connections.forEach(c -> c.swallowing = true);
+    }
+
+    /** How many connections the target has closed (its end of the proxy's connection to it ended). */
+    public int closedByTarget() {
+        return (int) connections.stream().filter(c -> c.targetClosed).count();
     }
 
     @Override
@@ -57,15 +62,15 @@ final class BlackholeProxy implements AutoCloseable {
                 Socket upstream = new Socket(InetAddress.getLoopbackAddress(), target);
                 Connection c = new Connection(client, upstream);
                 connections.add(c);
-                pump(c, client.getInputStream(), upstream.getOutputStream());
-                pump(c, upstream.getInputStream(), client.getOutputStream());
+                pump(c, client.getInputStream(), upstream.getOutputStream(), false);
+                pump(c, upstream.getInputStream(), client.getOutputStream(), true);
             }
         } catch (IOException e) {
             // closed
         }
     }
 
-    private static void pump(Connection c, InputStream in, OutputStream out) {
+    private static void pump(Connection c, InputStream in, OutputStream out, boolean fromTarget) {
         Thread t = new Thread(() -> {
             byte[] buf = new byte[16 * 1024];
             try {
@@ -79,6 +84,9 @@ final class BlackholeProxy implements AutoCloseable {
             } catch (IOException e) {
                 // either end closed
             }
+            if (fromTarget) {
+                c.targetClosed = true;
+            }
         }, "blackhole-pump");
         t.setDaemon(true);
         t.start();
@@ -88,6 +96,7 @@ final class BlackholeProxy implements AutoCloseable {
         final Socket client;
         final Socket upstream;
         volatile boolean swallowing;
+        volatile boolean targetClosed;
 
         Connection(Socket client, Socket upstream) {
             this.client = client;

@@ -29,8 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The peer servlet on its own: exact routes, the gate before the body, bounded bodies. */
 class PeerServletTest {
-    private static final Membership THREE = new Membership(List.of(new Peer("n1", "http://127.0.0.1:1"),
-            new Peer("n2", "http://127.0.0.1:2"), new Peer("n3", "http://127.0.0.1:3")));
+    private static final Membership THREE = PeerTestNodes.THREE;
 
     @TempDir
     Path dir;
@@ -40,12 +39,7 @@ class PeerServletTest {
 
     @BeforeEach
     void open() throws Exception {
-        // A directory that already holds the cluster: a new one would first have to pass the identity check.
-        RaftStorage existing = DurableStorage.open(dir);
-        existing.bootstrap(THREE);
-        DurableStorage.close(existing);
-        node = RaftKvNode.open(new RaftKvNode.Settings("n1", "http://127.0.0.1:9", dir, THREE, RaftConfig.defaults("n1"), "s",
-                1000, 100, Duration.ofSeconds(1), IdempotencyPolicy.defaults(), "", null), NodeMetrics.noop());
+        node = PeerTestNodes.existingMember(dir);
         servlet = new PeerServlet(node, new PeerGate(node.clusterId(), "s", false, node.directory()::membership), 1000, refused::add);
     }
 

@@ -1,6 +1,7 @@
 package io.raftkv.peer;
 
 import io.raftkv.kv.IdempotencyPolicy;
+import io.raftkv.node.BlackholeProxy;
 import io.raftkv.node.MessageCodec;
 import io.raftkv.node.NodeMetrics;
 import io.raftkv.node.RaftKvNode;
@@ -39,8 +40,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * request, and each batch on an open stream is held to the rules a request body was.
  */
 class PeerStreamTest {
-    private static final Membership THREE = new Membership(List.of(new Peer("n1", "http://127.0.0.1:1"),
-            new Peer("n2", "http://127.0.0.1:2"), new Peer("n3", "http://127.0.0.1:3")));
 
     @TempDir
     Path dir;
@@ -51,11 +50,7 @@ class PeerStreamTest {
 
     @BeforeEach
     void open() throws Exception {
-        RaftStorage existing = DurableStorage.open(dir);
-        existing.bootstrap(THREE);
-        DurableStorage.close(existing);
-        node = RaftKvNode.open(new RaftKvNode.Settings("n1", "http://127.0.0.1:9", dir, THREE, RaftConfig.defaults("n1"), "s",
-                1000, 100, Duration.ofSeconds(1), IdempotencyPolicy.defaults(), "", null), NodeMetrics.noop());
+        node = PeerTestNodes.existingMember(dir);
         node.start(); // steps what arrives, so a batch that got through would show in the node's term
         PeerServlet servlet = new PeerServlet(node, new PeerGate(node.clusterId(), "s", false, node.directory()::membership), 1000, refused::add);
         server = new PeerServer(0, servlet, "", null, 4, 16);
@@ -169,6 +164,31 @@ class PeerStreamTest {
         ws.send(ByteString.of(piece));
         ws.send(ByteString.of(piece));
         assertThat(seen.events.poll(10, TimeUnit.SECONDS)).asString().startsWith("1008").contains("at most 1000 bytes");
+    }
+
+    /**
+     * A stream whose sender vanished without a reset reaching this side (its connection was reset on
+     * the sender's side only, or a NAT dropped it) is closed within seconds, so such streams cannot
+     * fill the peer server's connections; a live sender's pings keep an idle stream open.
+     */
+    @Test
+    void aStreamWhoseSenderVanishedIsClosedButPingsKeepAnIdleOneOpen() throws Exception {
+        OkHttpClient pinging = http.newBuilder().pingInterval(Duration.ofSeconds(1)).build();
+        try (BlackholeProxy proxy = new BlackholeProxy(server.port())) {
+            Seen seen = new Seen();
+            pinging.newWebSocket(new Request.Builder().url("http://127.0.0.1:" + proxy.port() + StreamFrames.PATH)
+                    .header("Authorization", "Bearer s").header("X-Raftkv-Cluster", node.clusterId())
+                    .header("X-Raftkv-Node", "n2").build(), seen);
+            assertThat(opened(seen).code()).isEqualTo(101);
+            Thread.sleep(PeerStreamEndpoint.IDLE_TIMEOUT_MILLIS + 2000);
+            assertThat(proxy.closedByTarget()).as("an idle stream whose sender pings stays open").isZero();
+            proxy.swallowOpenConnections();
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PeerStreamEndpoint.IDLE_TIMEOUT_MILLIS + 5000);
+            while (proxy.closedByTarget() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(proxy.closedByTarget()).as("the peer server closed the silent stream").isEqualTo(1);
+        }
     }
 
     @Test
