@@ -26,6 +26,7 @@ import java.time.Duration;
  * @param clusterToken mixed into the cluster ID made when a new cluster bootstraps, so two clusters
  *                     with the same member list still refuse each other's messages
  * @param peer         the peer server: TLS and bounds
+ * @param client       the client server's worker threads
  * @param restoreFrom  a backup file ({@code GET /snapshot}) to start a new cluster from, when the data
  *                     directory is empty; see {@code node.Restore}
  * @param forceNewCluster make this member's data a new cluster with this node as its only voter, after
@@ -47,6 +48,7 @@ public record RaftKvProperties(
         @DefaultValue Idempotency idempotency,
         @DefaultValue("") String clusterToken,
         @DefaultValue Peer peer,
+        @DefaultValue Client client,
         @DefaultValue Auth auth,
         String restoreFrom,
         @DefaultValue("false") boolean forceNewCluster) {
@@ -241,6 +243,31 @@ public record RaftKvProperties(
             public boolean enabled() {
                 return bundle != null && !bundle.isBlank();
             }
+        }
+    }
+
+    /**
+     * The client server ({@code raftkv.client.*}).
+     *
+     * @param maxThreads threads serving client requests; 0 (the default) means four per available
+     *                   processor, at least 8. Linearizable requests give their thread back while
+     *                   they wait for Raft, so a few threads per core keep the cores busy; more only
+     *                   compete with the Raft, apply and peer threads for the same cores (on two
+     *                   cores, 200 threads under load delayed heartbeats until the leader stepped
+     *                   down) and stretch the tail of every answer. Requests beyond them wait in
+     *                   Tomcat's queue, bounded by {@code server.tomcat.max-connections}.
+     */
+    public record Client(@DefaultValue("0") int maxThreads) {
+        public Client {
+            if (maxThreads != 0 && maxThreads < 2) {
+                throw new IllegalArgumentException("raftkv.client.max-threads must be at least 2, or 0 for four per processor (got "
+                        + maxThreads + ")");
+            }
+        }
+
+        /** The threads to run: the setting, or four per processor and at least 8. */
+        public int threads(int processors) {
+            return maxThreads > 0 ? maxThreads : Math.max(8, 4 * processors);
         }
     }
 

@@ -10,7 +10,9 @@ import io.raftkv.kv.WriteResult;
 import io.raftkv.node.RaftKvNode;
 import io.raftkv.security.Caller;
 import io.raftkv.security.Callers;
+import tools.jackson.databind.json.JsonMapper;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.InvalidMediaTypeException;
@@ -19,7 +21,6 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PutMapping;
-import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -38,15 +39,18 @@ import java.util.concurrent.CompletableFuture;
 @RestController
 final class KvController {
     static final String REVISION_HEADER = "X-Raftkv-Revision";
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final RaftKvNode node;
     private final LeaderRouter router;
     private final RaftKvProperties.Limits limits;
     private final LeasedPuts leased;
+    private final DirectAnswers answers;
 
-    KvController(RaftKvNode node, LeaderRouter router, RaftKvProperties props) {
+    KvController(RaftKvNode node, LeaderRouter router, RaftKvProperties props, DirectAnswers answers) {
         this.node = node;
         this.router = router;
+        this.answers = answers;
         this.limits = props.limits();
         this.leased = new LeasedPuts(node, router);
     }
@@ -74,14 +78,18 @@ final class KvController {
     record Listing(List<Item> items, String next) {
     }
 
+    /*
+     * Writes and linearizable reads wait for Raft: their answers are written by DirectAnswers when
+     * ready, not by a second dispatch of the request. The hot handlers read their headers and
+     * parameters with RequestValues rather than by annotated arguments.
+     */
     @PutMapping("/kv/**")
-    CompletableFuture<ResponseEntity<Object>> put(HttpServletRequest req,
-                                                  @RequestHeader(value = HttpHeaders.IF_MATCH, required = false) String ifMatch,
-                                                  @RequestHeader(value = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch,
-                                                  @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey,
-                                                  @RequestParam(value = "lease", required = false) String lease,
-                                                  @RequestParam(value = "ttl", required = false) String ttl)
-            throws IOException {
+    void put(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        String ifMatch = RequestValues.header(req, HttpHeaders.IF_MATCH);
+        String ifNoneMatch = RequestValues.header(req, HttpHeaders.IF_NONE_MATCH);
+        String idempotencyKey = RequestValues.header(req, "Idempotency-Key");
+        String lease = RequestValues.param(req, "lease");
+        String ttl = RequestValues.param(req, "ttl");
         String key = key(req);
         Callers.requireWrite(key);
         Precondition pre = Conditions.forWrite(ifMatch, ifNoneMatch);
@@ -89,17 +97,18 @@ final class KvController {
         String contentType = contentType(req);
         byte[] value = body(req);
         if (lease != null || ttl != null) {
-            return leased.put(req, key, value, contentType, pre, idem, lease, ttl);
+            answers.send(req, resp, leased.put(req, key, value, contentType, pre, idem, lease, ttl));
+            return;
         }
         KvCommand cmd = new KvCommand.Put(key, value, contentType, pre, idem, System.currentTimeMillis());
-        return router.onLeader(req, LeaderRouter.Kind.WRITE, () -> node.write(cmd), r -> answer(key, r));
+        answers.send(req, resp, router.onLeader(req, LeaderRouter.Kind.WRITE, () -> node.write(cmd), r -> answer(key, r)));
     }
 
     @DeleteMapping("/kv/**")
-    CompletableFuture<ResponseEntity<Object>> delete(HttpServletRequest req,
-                                                     @RequestHeader(value = HttpHeaders.IF_MATCH, required = false) String ifMatch,
-                                                     @RequestHeader(value = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch,
-                                                     @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey) {
+    void delete(HttpServletRequest req, HttpServletResponse resp) {
+        String ifMatch = RequestValues.header(req, HttpHeaders.IF_MATCH);
+        String ifNoneMatch = RequestValues.header(req, HttpHeaders.IF_NONE_MATCH);
+        String idempotencyKey = RequestValues.header(req, "Idempotency-Key");
         String key = key(req);
         Callers.requireWrite(key);
         if (ifNoneMatch != null) {
@@ -108,7 +117,7 @@ final class KvController {
         Precondition pre = Conditions.forWrite(ifMatch, null);
         String idem = Conditions.idempotencyKey(idempotencyKey);
         KvCommand cmd = new KvCommand.Delete(key, pre, idem, System.currentTimeMillis());
-        return router.onLeader(req, LeaderRouter.Kind.WRITE, () -> node.write(cmd), r -> answer(key, r));
+        answers.send(req, resp, router.onLeader(req, LeaderRouter.Kind.WRITE, () -> node.write(cmd), r -> answer(key, r)));
     }
 
     /*
@@ -117,11 +126,10 @@ final class KvController {
      * never waits for anything.
      */
     @GetMapping(value = "/kv/**", params = {"consistency=stale", "!wait"})
-    ResponseEntity<Object> getStale(HttpServletRequest req,
-                                    @RequestHeader(value = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch) {
+    ResponseEntity<Object> getStale(HttpServletRequest req) {
         String key = key(req);
         Callers.requireRead(key);
-        return value(key, ifNoneMatch);
+        return value(key, RequestValues.header(req, HttpHeaders.IF_NONE_MATCH));
     }
 
     @GetMapping(value = "/kv", params = "consistency=stale")
@@ -134,13 +142,13 @@ final class KvController {
     }
 
     @GetMapping("/kv/**")
-    CompletableFuture<ResponseEntity<Object>> get(HttpServletRequest req,
-                                                  @RequestParam(value = "consistency", required = false) String consistency,
-                                                  @RequestHeader(value = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch) {
+    void get(HttpServletRequest req, HttpServletResponse resp) {
+        String consistency = RequestValues.param(req, "consistency");
+        String ifNoneMatch = RequestValues.header(req, HttpHeaders.IF_NONE_MATCH);
         String key = key(req);
         Callers.requireRead(key);
         requireLinearizable(consistency);
-        return router.onLeader(req, LeaderRouter.Kind.READ, node::readBarrier, v -> value(key, ifNoneMatch));
+        answers.send(req, resp, router.onLeader(req, LeaderRouter.Kind.READ, node::readBarrier, v -> value(key, ifNoneMatch)));
     }
 
     @GetMapping("/kv")
@@ -169,7 +177,9 @@ final class KvController {
             if (w.created()) {
                 b.location(URI.create(KeyPath.PREFIX + KeyPath.encode(key)));
             }
-            return b.contentType(MediaType.APPLICATION_JSON).body(new Written(key, w.revision(), w.created()));
+            // As bytes: the answer then goes out with a Content-Length in one write. Handed to the
+            // JSON converter, it was flushed before its length was known and went out chunked.
+            return b.contentType(MediaType.APPLICATION_JSON).body(JSON.writeValueAsBytes(new Written(key, w.revision(), w.created())));
         }
         if (r instanceof WriteResult.Deleted d) {
             return ResponseEntity.noContent().header(REVISION_HEADER, Long.toString(d.revision())).build();

@@ -11,7 +11,11 @@ import org.apache.coyote.http11.AbstractHttp11Protocol;
 import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.annotation.Bean;
+import org.springframework.web.servlet.HandlerExceptionResolver;
+import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerAdapter;
+import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
 import org.springframework.context.annotation.Configuration;
 
 /**
@@ -54,22 +58,45 @@ class WebConfiguration {
         return factory -> factory.addContextCustomizers(context -> context.getPipeline().addValve(new SecurityHeaders()));
     }
 
+    /** Writes answers that wait for Raft without a second dispatch (see {@link DirectAnswers}). */
+    @Bean
+    DirectAnswers directAnswers(RequestMappingHandlerAdapter adapter,
+                                @Qualifier("handlerExceptionResolver") HandlerExceptionResolver resolver) {
+        return new DirectAnswers(adapter, resolver);
+    }
+
+    /** The handlers of GET, PUT and DELETE /kv/{key}, found before Spring MVC's general lookup (see {@link KvRoutes}). */
+    @Bean
+    KvRoutes kvRoutes(@Qualifier("requestMappingHandlerMapping") RequestMappingHandlerMapping mvc) {
+        return new KvRoutes(mvc);
+    }
+
+    /** The client port's request counters, from Tomcat's own (see {@link ClientRequestStats}). */
+    @Bean
+    ClientRequestStats clientRequestStats() {
+        return new ClientRequestStats();
+    }
+
     /**
-     * The client server. It keeps an encoded slash (%2F) as it is, so a key may contain one; the key
+     * The client server, with {@code raftkv.client.max-threads} worker threads. It keeps an encoded slash (%2F) as it is, so a key may contain one; the key
      * parser decodes it. It keeps a connection open for as many requests as its client sends:
      * Tomcat's default of closing it after 100 raced with clients reusing the connection. It has no
      * peer endpoints at all: the peer port is a server of its own (io.raftkv.peer).
      */
     @Bean
-    WebServerFactoryCustomizer<TomcatServletWebServerFactory> clientConnector() {
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> clientConnector(RaftKvProperties p, ClientRequestStats stats) {
+        int threads = p.client().threads(Runtime.getRuntime().availableProcessors());
         return factory -> {
             TomcatConnectorCustomizer client = c -> {
                 c.setEncodedSolidusHandling("passthrough");
                 if (c.getProtocolHandler() instanceof AbstractHttp11Protocol<?> http) {
                     http.setMaxKeepAliveRequests(-1);
+                    // Applied after Spring Boot's server.tomcat.threads: this customizer runs later.
+                    http.setMaxThreads(threads);
+                    http.setMinSpareThreads(Math.min(http.getMinSpareThreads(), threads));
                 }
             };
-            factory.addConnectorCustomizers(client);
+            factory.addConnectorCustomizers(client, stats);
             factory.addContextCustomizers(context -> {
                 if (context.getParent() instanceof StandardHost host) {
                     host.setErrorReportValveClass(ProblemErrorReportValve.class.getName());

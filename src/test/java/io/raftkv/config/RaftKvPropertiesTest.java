@@ -74,6 +74,10 @@ class RaftKvPropertiesTest {
         // Room for the largest batch a peer sends: 8 MiB, or one AppendEntries with a maximal value.
         assertThat(p.peerMaxBodyBytes()).isBetween(8L << 20, 9L << 20);
         assertThat(bindEnv(Map.of("RAFTKV_LIMITS_MAXVALUESIZE", "64MB")).peerMaxBodyBytes()).isBetween(64L << 20, 65L << 20);
+        // Client worker threads: four per processor, never fewer than 8, unless set.
+        assertThat(p.client().threads(2)).isEqualTo(8);
+        assertThat(p.client().threads(16)).isEqualTo(64);
+        assertThat(bindEnv(Map.of("RAFTKV_CLIENT_MAXTHREADS", "3")).client().threads(16)).isEqualTo(3);
     }
 
     private static int freePort() {
@@ -108,6 +112,7 @@ class RaftKvPropertiesTest {
         assertThat(startupFailure(dir, "--raftkv.timing.election-timeout=60ms")).contains("raftkv.timing.election-timeout");
         assertThat(startupFailure(dir, "--raftkv.limits.max-value-size=1GB")).contains("raftkv.limits.max-value-size");
         assertThat(startupFailure(dir, "--raftkv.snapshot.entries=0")).contains("raftkv.snapshot.entries");
+        assertThat(startupFailure(dir, "--raftkv.client.max-threads=1")).contains("raftkv.client.max-threads");
         assertThat(startupFailure(dir, "--raftkv.peer.max-body-size=1MB")).contains("raftkv.peer.max-body-size")
                 .contains("raftkv.limits.max-value-size");
         assertThat(startupFailure(dir, "--raftkv.peer.ssl.bundle=nope")).contains("raftkv.peer.ssl.bundle").contains("nope");

@@ -1,0 +1,93 @@
+package io.raftkv.web;
+
+import io.raftkv.RaftKvApplication;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+
+import java.net.http.HttpResponse;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Answers that wait for Raft (writes, linearizable reads) are written without a second dispatch of
+ * the request through the servlet pipeline, and still carry everything the first pass set: the
+ * security chain's headers, the browser-safety headers, the entity's own headers and body.
+ */
+@SpringBootTest(classes = {RaftKvApplication.class, DirectAnswersWebTest.CountAsyncDispatches.class},
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "logging.level.root=warn")
+class DirectAnswersWebTest extends OneNodeWebTest {
+
+    @TestConfiguration
+    static class CountAsyncDispatches {
+        final AtomicInteger asyncDispatches = new AtomicInteger();
+
+        @Bean
+        FilterRegistrationBean<Filter> asyncDispatchCounter() {
+            FilterRegistrationBean<Filter> r = new FilterRegistrationBean<>((req, resp, chain) -> {
+                asyncDispatches.incrementAndGet();
+                chain.doFilter(req, resp);
+            });
+            r.setDispatcherTypes(DispatcherType.ASYNC);
+            return r;
+        }
+    }
+
+    @Autowired
+    CountAsyncDispatches counter;
+
+    @BeforeEach
+    void reset() {
+        counter.asyncDispatches.set(0);
+    }
+
+    private WebHttp http() {
+        return new WebHttp(port);
+    }
+
+    private static void hasTheFirstPassHeaders(HttpResponse<String> answer) {
+        assertThat(answer.headers().firstValue("X-Frame-Options")).as("Spring Security's headers").hasValue("DENY");
+        assertThat(answer.headers().firstValue("X-Content-Type-Options")).hasValue(SecurityHeaders.NOSNIFF);
+        assertThat(answer.headers().firstValue("Content-Security-Policy")).hasValue(SecurityHeaders.CSP);
+    }
+
+    @Test
+    void writesAndLinearizableReadsAreAnsweredWithoutASecondDispatch() {
+        HttpResponse<String> put = http().send("PUT", "/kv/direct/a", null, "v1", "Content-Type", "text/plain");
+        assertThat(put.statusCode()).isEqualTo(201);
+        assertThat(put.headers().firstValue("Location")).hasValue("/kv/direct/a");
+        assertThat(put.headers().firstValue("Content-Type")).hasValueSatisfying(ct -> assertThat(ct).startsWith("application/json"));
+        assertThat(put.body()).contains("\"key\":\"direct/a\"", "\"created\":true");
+        assertThat(put.headers().firstValue("Content-Length")).as("sent whole, not chunked").hasValue(Integer.toString(put.body().length()));
+        hasTheFirstPassHeaders(put);
+
+        HttpResponse<String> get = http().get("/kv/direct/a", null);
+        assertThat(get.statusCode()).isEqualTo(200);
+        assertThat(get.body()).isEqualTo("v1");
+        assertThat(get.headers().firstValue("Content-Type")).hasValueSatisfying(ct -> assertThat(ct).startsWith("text/plain"));
+        hasTheFirstPassHeaders(get);
+
+        String etag = get.headers().firstValue("ETag").orElseThrow();
+        assertThat(http().send("GET", "/kv/direct/a", null, null, "If-None-Match", etag).statusCode()).isEqualTo(304);
+
+        HttpResponse<String> failed = http().send("PUT", "/kv/direct/a", null, "v2", "If-Match", "\"1\"");
+        assertThat(failed.statusCode()).isEqualTo(412);
+        assertThat(failed.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(ct -> assertThat(ct).startsWith("application/problem+json"));
+        assertThat(failed.body()).contains("\"instance\":\"/kv/direct/a\"");
+        hasTheFirstPassHeaders(failed);
+
+        HttpResponse<String> delete = http().delete("/kv/direct/a", null);
+        assertThat(delete.statusCode()).isEqualTo(204);
+        assertThat(http().get("/kv/direct/a", null).statusCode()).isEqualTo(404);
+
+        assertThat(counter.asyncDispatches).as("asynchronous dispatches").hasValue(0);
+    }
+}
