@@ -174,7 +174,8 @@ final class PeerServlet extends HttpServlet {
      */
     private void stream(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         String sender = req.getHeader(PeerDirectory.NODE_HEADER);
-        PeerStreamEndpoint endpoint = new PeerStreamEndpoint(node, sender, maxBodyBytes, refused);
+        PeerStreamEndpoint endpoint = new PeerStreamEndpoint(node, sender, req.getHeader(PeerDirectory.CLIENT_URL_HEADER),
+                maxBodyBytes, refused);
         ServerEndpointConfig config = ServerEndpointConfig.Builder.create(PeerStreamEndpoint.class, StreamFrames.PATH)
                 .configurator(new ServerEndpointConfig.Configurator() {
                     @Override

@@ -36,12 +36,15 @@ final class PeerStreamEndpoint extends Endpoint {
 
     private final RaftKvNode node;
     private final String sender;
+    /** Where the sender takes clients, as its upgrade said; null if it did not say. */
+    private final String senderClientUrl;
     private final long maxBatchBytes;
     private final Consumer<String> refused;
 
-    PeerStreamEndpoint(RaftKvNode node, String sender, long maxBatchBytes, Consumer<String> refused) {
+    PeerStreamEndpoint(RaftKvNode node, String sender, String senderClientUrl, long maxBatchBytes, Consumer<String> refused) {
         this.node = node;
         this.sender = sender;
+        this.senderClientUrl = senderClientUrl;
         this.maxBatchBytes = maxBatchBytes;
         this.refused = refused;
     }
@@ -94,7 +97,20 @@ final class PeerStreamEndpoint extends Endpoint {
                 return;
             }
         }
+        learnClientUrl();
         node.receive(messages);
+    }
+
+    /**
+     * Learns where the sender takes clients until it is known. Not only at the upgrade: a node that
+     * joins learns the membership from the leader's first appends, after the leader's streams opened,
+     * and until then it takes no client URL from a sender it does not know as a member (it could not
+     * send its clients to its leader).
+     */
+    private void learnClientUrl() {
+        if (senderClientUrl != null && node.directory().clientUrl(sender).isEmpty()) {
+            node.directory().learned(sender, senderClientUrl);
+        }
     }
 
     /** Closes the stream with a policy violation (1008) that says why; the reason must fit a close frame. */

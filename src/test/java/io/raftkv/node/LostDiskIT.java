@@ -124,7 +124,7 @@ class LostDiskIT {
             assertThat(members).contains("\"" + newId + "\"").doesNotContain("\"id\":\"" + lost + "\"")
                     .contains("\"failureTolerance\":");
             HttpResponse<String> after = http.put(c.clientUrl(lost), "lost-disk/after-rejoin", "y");
-            assertThat(after.statusCode()).as(after.body()).isEqualTo(201);
+            assertThat(after.statusCode()).as(after.body() + "\n" + c.logs(lost) + "\n" + c.logs(Peer.nameOf(leaderNow))).isEqualTo(201);
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (!"kept".equals(http.get(c.clientUrl(lost), "lost-disk/acked", "consistency=stale").body())) {
                 assertThat(System.nanoTime()).as("the new member catches up").isLessThan(deadline);
