@@ -62,11 +62,11 @@ final class PeerGate {
         if (sender == null || sender.isBlank()) {
             return new Refusal(403, "non-member", "peer requests must name their sender");
         }
-        if (!question && membership.get().isRemoved(sender)) {
-            // etcd's rule too: a member that was removed (or a stale data directory of a replaced one) is
-            // refused for good. Senders not yet in our membership are taken: a node that lagged behind a
-            // change must still hear from a leader it has not learned of yet.
-            return new Refusal(403, "removed", "member " + printable(sender) + " was removed from this cluster");
+        if (!question) {
+            Refusal removed = removed(sender);
+            if (removed != null) {
+                return removed;
+            }
         }
         if (requireCertificate) {
             X509Certificate leaf = certificates == null || certificates.length == 0 ? null : certificates[0];
@@ -75,6 +75,17 @@ final class PeerGate {
             }
         }
         return null;
+    }
+
+    /**
+     * etcd's rule too: a member that was removed (or a stale data directory of a replaced one) is
+     * refused for good, on its next request or its open stream's next batch. Senders not yet in our
+     * membership are taken: a node that lagged behind a change must still hear from a leader it has
+     * not learned of yet. Null if {@code sender} was never removed.
+     */
+    Refusal removed(String sender) {
+        return membership.get().isRemoved(sender)
+                ? new Refusal(403, "removed", "member " + printable(sender) + " was removed from this cluster") : null;
     }
 
     /** Every message must be from the authenticated sender: one member cannot speak for another. */

@@ -45,6 +45,8 @@ final class PeerServlet extends HttpServlet {
     private final transient PeerGate gate;
     private final long maxBodyBytes;
     private final transient Consumer<String> refused;
+    /** The peer server's WebSocket container (see PeerServer); null if it has none. */
+    private transient ServerContainer streams;
 
     /**
      * @param maxBodyBytes largest message batch read (see {@link PeerTransport#maxBodyBytes})
@@ -58,6 +60,14 @@ final class PeerServlet extends HttpServlet {
     }
 
     @Override
+    public void init() {
+        streams = (ServerContainer) getServletContext().getAttribute(ServerContainer.class.getName());
+        if (streams instanceof WsWebSocketContainer ws) {
+            ws.setProcessPeriod(1); // idle streams are looked for every second, not every ten
+        }
+    }
+
+    @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         String path = req.getRequestURI();
         String method = req.getMethod();
@@ -65,10 +75,8 @@ final class PeerServlet extends HttpServlet {
             case "/raft/append", "/raft/vote", "/raft/timeout-now", "/raft/snapshot" -> {
                 if (!"POST".equals(method)) {
                     notAllowed(resp, path, "POST");
-                } else if (admitted(req, resp)) {
-                    if (!node.confirmed()) {
-                        unconfirmed(resp);
-                    } else if (path.equals("/raft/snapshot")) {
+                } else if (takesPart(req, resp)) {
+                    if (path.equals("/raft/snapshot")) {
                         snapshotChunk(req, resp);
                     } else {
                         messages(path, req, resp);
@@ -78,12 +86,8 @@ final class PeerServlet extends HttpServlet {
             case StreamFrames.PATH -> {
                 if (!"GET".equals(method)) {
                     notAllowed(resp, path, "GET");
-                } else if (admitted(req, resp)) {
-                    if (!node.confirmed()) {
-                        unconfirmed(resp);
-                    } else {
-                        stream(req, resp);
-                    }
+                } else if (takesPart(req, resp)) {
+                    stream(req, resp);
                 }
             }
             case "/raft/join" -> {
@@ -163,9 +167,17 @@ final class PeerServlet extends HttpServlet {
         accepted(resp);
     }
 
-    private void unconfirmed(HttpServletResponse resp) throws IOException {
-        problem(resp, 503, "identity-unconfirmed", node.directory().selfId() + " has a new data directory "
-                + "and takes no part until every member has said it never heard from it before");
+    /** Whether a request that carries Raft messages may be served: admitted, and this node takes part (else answered). */
+    private boolean takesPart(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        if (!admitted(req, resp)) {
+            return false;
+        }
+        if (!node.confirmed()) {
+            problem(resp, 503, "identity-unconfirmed", node.directory().selfId() + " has a new data directory "
+                    + "and takes no part until every member has said it never heard from it before");
+            return false;
+        }
+        return true;
     }
 
     /**
@@ -174,7 +186,7 @@ final class PeerServlet extends HttpServlet {
      */
     private void stream(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         String sender = req.getHeader(PeerDirectory.NODE_HEADER);
-        PeerStreamEndpoint endpoint = new PeerStreamEndpoint(node, sender, req.getHeader(PeerDirectory.CLIENT_URL_HEADER),
+        PeerStreamEndpoint endpoint = new PeerStreamEndpoint(node, gate, sender, req.getHeader(PeerDirectory.CLIENT_URL_HEADER),
                 maxBodyBytes, refused);
         ServerEndpointConfig config = ServerEndpointConfig.Builder.create(PeerStreamEndpoint.class, StreamFrames.PATH)
                 .configurator(new ServerEndpointConfig.Configurator() {
@@ -183,10 +195,7 @@ final class PeerServlet extends HttpServlet {
                         return type.cast(endpoint);
                     }
                 }).build();
-        ServerContainer container = (ServerContainer) getServletContext().getAttribute(ServerContainer.class.getName());
-        if (container instanceof WsWebSocketContainer ws && ws.getProcessPeriod() != 1) {
-            ws.setProcessPeriod(1); // idle streams are looked for every second, not every ten
-        }
+        ServerContainer container = streams;
         if (container == null) {
             problem(resp, 503, "streams-unavailable", "this peer server cannot open streams");
             return;

@@ -35,14 +35,17 @@ final class PeerStreamEndpoint extends Endpoint {
     static final long IDLE_TIMEOUT_MILLIS = 5_000;
 
     private final RaftKvNode node;
+    private final PeerGate gate;
     private final String sender;
     /** Where the sender takes clients, as its upgrade said; null if it did not say. */
     private final String senderClientUrl;
     private final long maxBatchBytes;
     private final Consumer<String> refused;
 
-    PeerStreamEndpoint(RaftKvNode node, String sender, String senderClientUrl, long maxBatchBytes, Consumer<String> refused) {
+    PeerStreamEndpoint(RaftKvNode node, PeerGate gate, String sender, String senderClientUrl, long maxBatchBytes,
+                       Consumer<String> refused) {
         this.node = node;
+        this.gate = gate;
         this.sender = sender;
         this.senderClientUrl = senderClientUrl;
         this.maxBatchBytes = maxBatchBytes;
@@ -82,8 +85,8 @@ final class PeerStreamEndpoint extends Endpoint {
             return;
         }
         PeerGate.Refusal r = PeerGate.sentBy(sender, messages);
-        if (r == null && node.directory().membership().isRemoved(sender)) {
-            r = new PeerGate.Refusal(403, "removed", "member " + sender + " was removed from this cluster");
+        if (r == null) {
+            r = gate.removed(sender);
         }
         if (r != null) {
             refused.accept(r.reason());
