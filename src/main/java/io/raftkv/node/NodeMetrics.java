@@ -16,6 +16,9 @@ public final class NodeMetrics {
     private final Counter leaderChanges;
     private final Counter snapshots;
     private final MeterRegistry registry;
+    /** One summary per peer lane, looked up once: a batch is often one message, handed over on the Raft thread. */
+    private final java.util.Map<String, io.micrometer.core.instrument.DistributionSummary> peerBatches =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     public NodeMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -64,9 +67,10 @@ public final class NodeMetrics {
 
     /** One batch of messages handed to a peer stream. */
     void peerBatch(String lane, int messages) {
-        io.micrometer.core.instrument.DistributionSummary.builder("raft.peer.batch.messages")
-                .description("messages per batch sent to a peer").tag("lane", lane).register(registry).record(messages);
+        peerBatches.computeIfAbsent(lane, l -> io.micrometer.core.instrument.DistributionSummary.builder("raft.peer.batch.messages")
+                .description("messages per batch sent to a peer").tag("lane", l).register(registry)).record(messages);
     }
+
 
     /** A stream to a peer was opened: more than a few per peer means connections keep dying. */
     void peerStreamOpened(String lane) {
