@@ -42,6 +42,8 @@ public final class RaftNode {
     private int electionElapsed;
     private int heartbeatElapsed;
     private int randomizedElectionTimeout;
+    /** Whether this node restarted its election timer for another's pre-vote since it last heard from a leader. */
+    private boolean stoodAside;
     private String transferee;
 
     /** ReadIndex (§6.4): reads waiting for a heartbeat round to confirm leadership. */
@@ -546,7 +548,9 @@ public final class RaftNode {
     private void becomeFollower(long newTerm, String newLeader) {
         reset(newTerm);
         role = Role.FOLLOWER;
-        leader = newLeader;
+        if (newLeader != null) {
+            heardFromLeader(newLeader);
+        }
     }
 
     private void becomePreCandidate() {
@@ -567,6 +571,7 @@ public final class RaftNode {
         reset(term);
         role = Role.LEADER;
         leader = id;
+        stoodAside = false;
         for (String member : membership.memberIds()) {
             Progress pr = new Progress(log.lastIndex() + 1, cfg.maxInflightMessages());
             if (member.equals(id)) {
@@ -645,10 +650,47 @@ public final class RaftNode {
             if (!rv.preVote()) {
                 electionElapsed = 0;
                 votedFor = rv.from();
+            } else if (outranks(rv) && (role == Role.PRE_CANDIDATE || role == Role.FOLLOWER && !stoodAside
+                    && (leader == null || electionElapsed >= cfg.electionTicks()))) {
+                standAside();
             }
         } else {
             send(new RequestVoteResponse(id, rv.from(), term, false, rv.preVote()));
         }
+    }
+
+    /**
+     * Two nodes that time out within a message's round trip of each other both win their pre-votes (a
+     * pre-vote binds nobody), both raise their term, and the voters split between them: no leader until
+     * another randomized timeout. So a node that grants a pre-vote to one that {@link #outranks} it lets
+     * that one run: it gives up its own pre-vote, or, as a follower about to time out, restarts its
+     * timer; only a follower whose leader has been silent for an election timeout does (with
+     * CheckQuorum no other grants), and that leader is forgotten. Should the other fail, this node
+     * campaigns one timeout later.
+     *
+     * <p>A follower does so once until it hears from a leader again: a pre-candidate that can reach
+     * us but never win (its answers lost one way) would otherwise keep us from ever campaigning. A
+     * pre-candidate gives way each time, as its own timeouts are drawn anew and cannot stay in step.
+     */
+    private void standAside() {
+        boolean follower = role == Role.FOLLOWER;
+        becomeFollower(term, null);
+        stoodAside |= follower;
+    }
+
+    private void heardFromLeader(String from) {
+        electionElapsed = 0;
+        leader = from;
+        stoodAside = false;
+    }
+
+    /**
+     * Whether the asker of a vote we grant should run rather than us: its log is newer than ours, or
+     * as new and its id sorts first. A total order, so of two pre-candidates exactly one stands aside.
+     */
+    private boolean outranks(RequestVote rv) {
+        boolean sameLog = rv.lastLogTerm() == log.lastTerm() && rv.lastLogIndex() == log.lastIndex();
+        return !sameLog || rv.from().compareTo(id) < 0;
     }
 
     private void stepLeader(Message m) {
@@ -693,16 +735,13 @@ public final class RaftNode {
 
     private void stepFollower(Message m) {
         if (m instanceof AppendEntries ae) {
-            electionElapsed = 0;
-            leader = ae.from();
+            heardFromLeader(ae.from());
             handleAppendEntries(ae);
         } else if (m instanceof Heartbeat hb) {
-            electionElapsed = 0;
-            leader = hb.from();
+            heardFromLeader(hb.from());
             handleHeartbeat(hb);
         } else if (m instanceof InstallSnapshot is) {
-            electionElapsed = 0;
-            leader = is.from();
+            heardFromLeader(is.from());
             handleSnapshot(is);
         } else if (m instanceof TimeoutNow && promotable()) {
             campaign(Campaign.TRANSFER);

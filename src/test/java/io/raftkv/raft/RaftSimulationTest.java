@@ -89,8 +89,7 @@ class RaftSimulationTest {
 
     @Test
     void aNewLeaderIsElectedWithinTwoElectionTimeoutsOfALeaderCrash() {
-        List<Long> times = leaderFailoverTimes(300);
-        Collections.sort(times);
+        List<Long> times = leaderFailovers(3, 5, 300).times();
         long median = times.get(times.size() / 2);
         long p99 = times.get((int) Math.ceil(times.size() * 0.99) - 1);
         System.out.printf("leader crash -> new leader (3 nodes, default timeouts, %d runs): median %d ms, p99 %d ms, max %d ms%n",
@@ -101,21 +100,47 @@ class RaftSimulationTest {
         assertThat(times.get(times.size() - 1)).isLessThan(2_000);
     }
 
-    /** Simulated milliseconds from crashing a 3-node cluster's leader to another node leading, per seed. */
-    static List<Long> leaderFailoverTimes(int runs) {
+    @Test
+    void afterALeaderCrashFiveNodesOnSlowLinksRarelySplitTheVote() {
+        Failovers f = leaderFailovers(5, 40, 400);
+        List<Long> times = f.times();
+        long p90 = times.get((int) Math.ceil(times.size() * 0.9) - 1);
+        System.out.printf("leader crash -> new leader (5 nodes, links up to 40 ms, %d runs): median %d ms, p90 %d ms, "
+                + "max %d ms; %d needed more than one new term%n", times.size(), times.get(times.size() / 2), p90,
+                times.get(times.size() - 1), f.moreThanOneTerm());
+        // Survivors that time out within a round trip of each other all win their pre-votes. Before a
+        // node stood aside for a pre-vote it granted to one that outranks it, 69 of these 400 split the
+        // vote (p90 492 ms); since, 8 (p90 315 ms).
+        assertThat(f.moreThanOneTerm()).isLessThanOrEqualTo(20);
+        assertThat(p90).isLessThanOrEqualTo(400);
+    }
+
+    /** Simulated milliseconds from crashing the leader to another node leading, sorted; and how often that took more than one term. */
+    record Failovers(List<Long> times, int moreThanOneTerm) {
+    }
+
+    static Failovers leaderFailovers(int nodes, int maxDelayMs, int runs) {
         List<Long> out = new ArrayList<>();
+        int moreThanOneTerm = 0;
         for (long seed = 1; seed <= runs; seed++) {
-            Simulation sim = new Simulation(seed, SimConfig.quiet(3));
+            SimConfig quiet = SimConfig.quiet(nodes);
+            Simulation sim = new Simulation(seed, new SimConfig(nodes, quiet.clients(), quiet.keys(), 0, quiet.nemesisGapMs(),
+                    0, 0, maxDelayMs, false, false, false, 0, 0, quiet.livenessBoundMs(), quiet.raft()));
             sim.runUntil(1_000 + seed % 97, () -> false);
             String old = sim.leaderId();
             assertThat(old).as("seed %d elected a leader", seed).isNotNull();
+            long term = sim.node(old).raft.term();
             long crashedAt = sim.now();
             sim.crash(old);
             sim.runUntil(crashedAt + 5_000, () -> sim.leaderId() != null && !sim.leaderId().equals(old));
             assertThat(sim.leaderId()).as("seed %d elected a new leader", seed).isNotNull().isNotEqualTo(old);
             out.add(sim.now() - crashedAt);
+            if (sim.node(sim.leaderId()).raft.term() > term + 1) {
+                moreThanOneTerm++;
+            }
         }
-        return out;
+        Collections.sort(out);
+        return new Failovers(out, moreThanOneTerm);
     }
 
     @Test
