@@ -197,6 +197,28 @@ public final class Analysis {
     }
 
     /**
+     * The time without a write that took effect around {@code at} (a kill): from the last one completed
+     * by then to the first completed after it, or to {@code loadEnd}. The longest gap of a run with
+     * few writes is mostly the clients' think time wherever it falls; this one is the outage the
+     * fault caused, plus the time since the last write before it.
+     */
+    public static Gap writeGapAcross(List<Op> ops, long at, long loadEnd) {
+        long before = 0;
+        long after = loadEnd;
+        for (Op o : ops) {
+            if (o.succeeded() && o.isWrite() && (o.kind() != KvOp.Kind.CAS || o.swapped())) {
+                long t = o.completedAt();
+                if (t <= at) {
+                    before = Math.max(before, t);
+                } else {
+                    after = Math.min(after, t);
+                }
+            }
+        }
+        return new Gap(before, after);
+    }
+
+    /**
      * The longest time within [0, loadEnd] between two successful operations of any kind: how long the
      * cluster answered nobody. With 80% reads writes are sparse, so this is the fairer measure of an outage.
      */

@@ -135,6 +135,18 @@ class AnalysisTest {
     }
 
     @Test
+    void theWriteGapAcrossAKillRunsFromTheLastWriteBeforeItToTheFirstAfter() {
+        Op before = put("a", 0, 1 * S, KvOp.Outcome.OK, 2);
+        Op refused = op(1, KvOp.Kind.CAS, "x", "y", false, 2 * S, 4 * S, KvOp.Outcome.OK, 412, 0);
+        Op retried = put("b", 2 * S, 5 * S, KvOp.Outcome.OK, 3); // sent before the kill, done after it
+        Op later = put("c", 6 * S, 7 * S, KvOp.Outcome.OK, 4);
+        Analysis.Gap g = Analysis.writeGapAcross(List.of(later, refused, retried, before), 3 * S, 10 * S);
+        assertThat(g.start()).isEqualTo(S);
+        assertThat(g.end()).isEqualTo(5 * S);
+        assertThat(Analysis.writeGapAcross(List.of(before), 3 * S, 10 * S).end()).as("none after: the load's end").isEqualTo(10 * S);
+    }
+
+    @Test
     void reportRendersSummaryJsonAndTimeline() throws Exception {
         Schedule s = new Schedule("unit", "crash", 0.5, Duration.ofSeconds(10),
                 List.of(new Schedule.Step(0.2, new Nemesis.Kill(Nemesis.Target.LEADER))), false, 0.02);
@@ -147,7 +159,8 @@ class AnalysisTest {
                 1000, List.of(), List.of(), 1, 0, List.of());
         assertThat(r.failures()).isEqualTo(2);
         assertThat(Report.markdown(r)).contains("linearizable", "longest time without a successful write", "kill n1");
-        assertThat(Report.json(r)).contains("\"failures\": 2", "\"linearizable\": true");
+        assertThat(Report.markdown(r)).contains("without a successful write across kill n1 at 2.00 s: 9.99 s (0.01 s .. 10.00 s; the first 8.00 s after the kill)");
+        assertThat(Report.json(r)).contains("\"failures\": 2", "\"linearizable\": true", "\"writeGapsAcrossKills\"");
         assertThat(Report.row(r)).startsWith("| unit | 50% | 3 | 2 (66.7%) | 9.99 s | 9.99 s | 1 |");
         Path png = Files.createTempDirectory("timeline").resolve("t.png");
         Timeline.write(r, png);

@@ -70,6 +70,14 @@ public final class JepsenRun {
             return Analysis.longestWriteGap(clientOps(), loadEnd);
         }
 
+        /** For each node killed during the load, when and the write gap across it (see {@link Analysis#writeGapAcross}). */
+        public Map<Nemesis.Window, Analysis.Gap> writeGapsAcrossKills() {
+            Map<Nemesis.Window, Analysis.Gap> out = new LinkedHashMap<>();
+            windows.stream().filter(w -> w.kind().equals("kill") && w.start() < loadEnd)
+                    .forEach(w -> out.put(w, Analysis.writeGapAcross(clientOps(), w.start(), loadEnd)));
+            return out;
+        }
+
         public Analysis.Gap longestSilence() {
             return Analysis.longestSilence(clientOps(), loadEnd);
         }

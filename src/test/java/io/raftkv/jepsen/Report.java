@@ -101,6 +101,9 @@ public final class Report {
                 r.failureRate() * 100, s.failureBudget() * 100));
         sb.append(String.format(Locale.ROOT, "- longest time without a successful write: %.2f s (%.2f s .. %.2f s)%n",
                 r.longestWriteGap().seconds(), r.longestWriteGap().start() / 1e9, r.longestWriteGap().end() / 1e9));
+        r.writeGapsAcrossKills().forEach((kill, gap) -> sb.append(String.format(Locale.ROOT,
+                "- without a successful write across %s at %.2f s: %.2f s (%.2f s .. %.2f s; the first %.2f s after the kill)%n",
+                kill.label(), kill.start() / 1e9, gap.seconds(), gap.start() / 1e9, gap.end() / 1e9, (gap.end() - kill.start()) / 1e9)));
         sb.append(String.format(Locale.ROOT, "- longest time without any successful operation (worst unavailability): %.2f s (%.2f s .. %.2f s)%n",
                 r.longestSilence().seconds(), r.longestSilence().start() / 1e9, r.longestSilence().end() / 1e9));
         sb.append(String.format(Locale.ROOT, "- recovery after the final heal (leader and every node ready): %.2f s%n", r.recoveryNanos() / 1e9));
@@ -171,6 +174,9 @@ public final class Report {
         m.put("latencyMillis", Map.of("p50", latency(r, o -> true, 0.5), "p90", latency(r, o -> true, 0.9),
                 "p99", latency(r, o -> true, 0.99), "max", latency(r, o -> true, 1.0)));
         m.put("longestWithoutSuccessfulWriteSeconds", r.longestWriteGap().seconds());
+        m.put("writeGapsAcrossKills", r.writeGapsAcrossKills().entrySet().stream().map(e -> Map.of("kill", e.getKey().label(),
+                "atSeconds", e.getKey().start() / 1e9, "gapSeconds", e.getValue().seconds(),
+                "firstWriteAfterSeconds", (e.getValue().end() - e.getKey().start()) / 1e9)).toList());
         m.put("longestWithoutAnySuccessSeconds", r.longestSilence().seconds());
         m.put("recoverySeconds", r.recoveryNanos() / 1e9);
         m.put("termsStarted", r.termsStarted());
