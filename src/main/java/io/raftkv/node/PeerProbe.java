@@ -10,6 +10,7 @@ import java.net.NoRouteToHostException;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
@@ -23,8 +24,8 @@ import java.util.function.Function;
 
 /**
  * Finds out, once a peer closed or reset a stream it held open with this node, whether its process
- * is still there: a new TCP connection to its peer port that is refused, finds no route, or gets no
- * answer within {@link #TIMEOUT} means it is gone, and {@code gone} is told. A process killed with
+ * is still there: a new TCP connection to its peer port that is refused, finds no route or no address
+ * for its name, or gets no answer within {@link #TIMEOUT} means it is gone, and {@code gone} is told. A process killed with
  * SIGKILL closes all its connections at once and leaves nothing listening, so its followers learn of
  * it in milliseconds instead of waiting out an election timeout.
  *
@@ -89,6 +90,8 @@ final class PeerProbe implements AutoCloseable {
             return;
         } catch (ConnectException | NoRouteToHostException e) {
             why = e.getMessage();
+        } catch (UnknownHostException e) {
+            why = "its name no longer resolves"; // a deleted pod's DNS record goes with it
         } catch (SocketTimeoutException e) {
             why = "no answer within " + TIMEOUT.toMillis() + " ms";
         } catch (IOException | IllegalArgumentException e) {
