@@ -109,9 +109,13 @@ public record RaftKvProperties(
         return peer.maxBodySize() != null ? peer.maxBodySize().toBytes() : peerBodyNeeded(limits);
     }
 
-    /** Raft's clock. Defaults give a 150-300 ms randomized election timeout and 50 ms heartbeats. */
+    /**
+     * Raft's clock. Defaults give a 500-1000 ms randomized election timeout and 50 ms heartbeats: the
+     * timeout must outlast a loaded JVM's longest stall (GC pauses of a few hundred ms were measured
+     * under the benchmark on two cores), and a leader that died is noticed sooner anyway (PeerProbe).
+     */
     public record Timing(@DefaultValue("10ms") Duration tick,
-                         @DefaultValue("150ms") Duration electionTimeout,
+                         @DefaultValue("500ms") Duration electionTimeout,
                          @DefaultValue("50ms") Duration heartbeatInterval) {
         public Timing {
             if (tick.toMillis() < 1) {

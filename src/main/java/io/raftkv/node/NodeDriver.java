@@ -139,6 +139,13 @@ public final class NodeDriver<R> {
         }
     }
 
+    /** {@code peer}'s process looks gone ({@link PeerProbe}): a follower of it campaigns without waiting out the timeout. */
+    public void reportGone(String peer) {
+        if (live()) {
+            guard("the Raft core failed on a report", () -> raft.peerGone(peer));
+        }
+    }
+
     public void reportSnapshot(String peer, boolean delivered) {
         if (live()) {
             guard("the Raft core failed on a report", () -> raft.reportSnapshot(peer, delivered));

@@ -97,6 +97,7 @@ public final class PeerTransport implements RaftKvNode.Transport {
     private final PeerClient client;
     private final SnapshotFiles snapshotFiles;
     private final Consumer<String> unreachable;
+    private final PeerProbe probe;
     private final BiConsumer<String, Boolean> snapshotOutcome;
     private final NodeMetrics metrics;
     private final Map<String, PeerSender> senders = new ConcurrentHashMap<>();
@@ -107,16 +108,19 @@ public final class PeerTransport implements RaftKvNode.Transport {
     /**
      * @param unreachable     told the id of a peer a batch with AppendEntries could not reach, so the
      *                        leader probes it instead of pipelining into the void
+     * @param gone            told the id of a peer whose process looks gone ({@link PeerProbe})
      * @param snapshotOutcome told whether a snapshot transfer to a peer finished
      */
     public PeerTransport(PeerDirectory directory, String clusterId, String secret, PeerClient client, SnapshotFiles snapshotFiles,
-                         Consumer<String> unreachable, BiConsumer<String, Boolean> snapshotOutcome, NodeMetrics metrics) {
+                         Consumer<String> unreachable, Consumer<String> gone, BiConsumer<String, Boolean> snapshotOutcome,
+                         NodeMetrics metrics) {
         this.directory = directory;
         this.clusterId = clusterId;
         this.secret = secret;
         this.client = client;
         this.snapshotFiles = snapshotFiles;
         this.unreachable = unreachable;
+        this.probe = new PeerProbe(directory::peerUrl, gone);
         this.snapshotOutcome = snapshotOutcome;
         this.metrics = metrics;
     }
@@ -143,6 +147,7 @@ public final class PeerTransport implements RaftKvNode.Transport {
         closed = true;
         senders.values().forEach(PeerSender::stop);
         shippers.values().forEach(ExecutorService::shutdownNow);
+        probe.close();
     }
 
     /** Streams a snapshot file to a follower, one transfer per follower at a time. */
@@ -199,6 +204,11 @@ public final class PeerTransport implements RaftKvNode.Transport {
                 offset = chunk.offset() + chunk.data().length;
             }
         }
+    }
+
+    /** How many checks of a peer that closed a stream have finished ({@link PeerProbe}), for tests. */
+    long probesFinished() {
+        return probe.finished();
     }
 
     public static String endpointFor(Message m) {
@@ -479,11 +489,17 @@ public final class PeerTransport implements RaftKvNode.Transport {
             }
         }
 
-        /** An open stream failed: what it held may be lost. The core probes a follower it replicates to. */
+        /**
+         * An open stream failed: what it held may be lost, so the core probes a follower it replicates
+         * to; and the peer's process may be gone, which a new connection tells.
+         */
         private void lost(String why) {
             log.debug("stream to {} ({}) lost: {}", peer, lane, why);
             if (lane.equals("replication")) {
                 unreachable.accept(peer);
+            }
+            if (running && !closed) {
+                probe.streamLost(peer);
             }
         }
     }

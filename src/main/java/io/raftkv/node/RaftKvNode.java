@@ -67,9 +67,12 @@ public final class RaftKvNode implements AutoCloseable {
     public interface TransportFactory {
         /**
          * @param unreachable     to be told the id of a peer replication could not reach
+         * @param gone            to be told the id of a peer whose process looks gone (it closed its
+         *                        connections and takes no new one)
          * @param snapshotOutcome to be told whether a snapshot transfer to a peer finished
          */
-        Transport create(PeerDirectory directory, Consumer<String> unreachable, BiConsumer<String, Boolean> snapshotOutcome);
+        Transport create(PeerDirectory directory, Consumer<String> unreachable, Consumer<String> gone,
+                         BiConsumer<String, Boolean> snapshotOutcome);
     }
 
     /** An {@link Outbox} with something to close. */
@@ -159,6 +162,7 @@ public final class RaftKvNode implements AutoCloseable {
         this.apply = new ApplyLoop<>(applier, t -> loopRef[0].submit(d -> d.fail("applying committed entries failed", t)));
         this.transport = parts.transport().create(directory,
                 peer -> loopRef[0].submit(d -> d.reportUnreachable(peer)),
+                peer -> loopRef[0].submit(d -> d.reportGone(peer)),
                 (peer, ok) -> loopRef[0].submit(d -> d.reportSnapshot(peer, ok)));
         NodeDriver<WriteResult> driver = new NodeDriver<>(raft, storage, transport, apply, proposals, metrics,
                 parts.clock(), s.trailingEntries(), NodeDriver.Observer.NONE);
@@ -202,9 +206,9 @@ public final class RaftKvNode implements AutoCloseable {
         // (membership never changed then), and every snapshot, the bootstrap one included, carries it.
         String clusterId = ClusterId.loadOrCreate(s.dataDir(), storage.snapshots().latest().metadata().membership(),
                 s.clusterToken());
-        TransportFactory transport = (directory, unreachable, snapshotOutcome) -> new PeerTransport(directory, clusterId,
+        TransportFactory transport = (directory, unreachable, gone, snapshotOutcome) -> new PeerTransport(directory, clusterId,
                 s.peerSecret(), peerClient, (index, term) -> DurableStorage.snapshots(storage).openSource(index, term),
-                unreachable, snapshotOutcome, metrics);
+                unreachable, gone, snapshotOutcome, metrics);
         return new Parts(storage, clusterId, transport, Clock.SYSTEM, peerClient, unconfirmed, memberId);
     }
 

@@ -22,6 +22,12 @@ public final class RaftNode {
     /** Committed entries handed out per Ready, so a node far behind applies in bounded steps. */
     private static final long MAX_APPLY_BYTES = 64L << 20;
 
+    /**
+     * Ticks between the campaigns of followers that saw their leader's process die ({@link #peerGone}):
+     * room for the news to reach them all, and then for one pre-vote round.
+     */
+    static final int GONE_CAMPAIGN_STRIDE_TICKS = 2;
+
     private final RaftConfig cfg;
     private final String id;
     private final Random random;
@@ -147,6 +153,32 @@ public final class RaftNode {
             electionElapsed = 0;
             campaign(cfg.preVote() ? Campaign.PRE_ELECTION : Campaign.ELECTION);
         }
+    }
+
+    /**
+     * The transport's evidence that {@code peer}'s process is gone: a stream it held open was closed
+     * from its side and a new connection was refused or went unanswered. A follower whose leader that
+     * is stops waiting out the election timeout: it forgets the leader, which also ends its lease, so
+     * it grants the pre-votes of others who saw the same, and campaigns itself after a wait set by its
+     * place among the other voters ({@link #GONE_CAMPAIGN_STRIDE_TICKS} for the first, as many more for
+     * each next one). Every survivor learns of the death within milliseconds of the others: the first
+     * wait lets them all hear of it before a pre-vote asks them (one still in its leader's lease would
+     * ignore it), and pre-candidates that start together split the vote; one at a time, the first
+     * whose log is up to date wins, and a later one whose turn comes finds a leader.
+     *
+     * <p>Only a hint: it never makes a vote count for more. A false one costs a pre-vote that voters
+     * still hearing from the leader refuse (their lease holds), and the leader's next heartbeat is
+     * followed again. Nothing here changes the term or the log.
+     */
+    public void peerGone(String peer) {
+        checkNoReadyOutstanding();
+        if (role != Role.FOLLOWER || !peer.equals(leader)) {
+            return;
+        }
+        leader = null;
+        List<String> others = membership.ids().stream().filter(v -> !v.equals(peer)).sorted().toList();
+        int wait = GONE_CAMPAIGN_STRIDE_TICKS * (1 + Math.max(0, others.indexOf(id)));
+        electionElapsed = Math.max(electionElapsed, randomizedElectionTimeout - wait);
     }
 
     /** Feeds one message from a peer. */

@@ -63,7 +63,7 @@ class RaftKvPropertiesTest {
     void defaultsGiveTheDocumentedTimeoutsAndLimits() {
         RaftKvProperties p = bindEnv(Map.of());
         assertThat(p.nodeId()).isEqualTo("n1");
-        assertThat(p.timing().electionTicks()).isEqualTo(15);
+        assertThat(p.timing().electionTicks()).isEqualTo(50);
         assertThat(p.timing().heartbeatTicks()).isEqualTo(5);
         assertThat(p.limits().maxKeySize().toBytes()).isEqualTo(1024);
         assertThat(p.limits().maxValueSize().toBytes()).isEqualTo(1L << 20);

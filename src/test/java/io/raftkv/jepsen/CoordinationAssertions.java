@@ -31,7 +31,7 @@ final class CoordinationAssertions {
     static void leases(ClusterUnderTest cluster, Schedule s) {
         long seed = CoordinationSchedules.seed();
         Duration electionTimeout = DurationStyle.detectAndParse(
-                Schedules.nodeSettings().getOrDefault("raftkv.timing.election-timeout", "150ms"));
+                Schedules.nodeSettings().getOrDefault("raftkv.timing.election-timeout", "500ms"));
         LeaseCheck.Result r = LeaseCheck.run(cluster, s, electionTimeout, seed);
         log.info("{} (-Djepsen.seed={}): {}", s.name(), seed, r);
         assertThat(r.violations()).as(r.toString()).isEmpty();

@@ -24,6 +24,7 @@ class PeerTransportTest {
     private FakeStreamPeer peer;
     private PeerTransport transport;
     private final BlockingQueue<String> unreachable = new LinkedBlockingQueue<>();
+    private final BlockingQueue<String> gone = new LinkedBlockingQueue<>();
 
     @AfterEach
     void close() throws Exception {
@@ -42,7 +43,7 @@ class PeerTransportTest {
 
     private PeerTransport transport(PeerDirectory directory) {
         return new PeerTransport(directory, CLUSTER, "s3cret", new PeerClient(null), (i, t) -> null,
-                unreachable::add, (p, ok) -> { }, NodeMetrics.noop());
+                unreachable::add, gone::add, (p, ok) -> { }, NodeMetrics.noop());
     }
 
     /**
@@ -215,6 +216,39 @@ class PeerTransportTest {
             assertThat(sendUntilItArrives(append(2))).containsExactly(append(2));
             assertThat(proxy.connectionCount()).isGreaterThanOrEqualTo(2);
         }
+    }
+
+    /**
+     * A killed process closes its connections without a close frame and leaves nothing listening: the
+     * core hears at once that the peer is gone, so its followers need not wait out an election timeout.
+     */
+    @Test
+    void aPeerThatClosedItsStreamsAndTakesNoNewConnectionIsGone() throws Exception {
+        peer = new FakeStreamPeer();
+        BlackholeProxy proxy = new BlackholeProxy(peer.port());
+        transport = transport(directory(proxy.port()));
+        sendUntilItArrives(append(1));
+        long killed = System.nanoTime();
+        proxy.close();
+        assertThat(gone.poll(10, TimeUnit.SECONDS)).isEqualTo("n2");
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed)).as("ms until the death was noticed")
+                .isLessThan(1000);
+    }
+
+    /** A reset on a healthy network is not a death: the peer still takes new connections. */
+    @Test
+    void aPeerThatResetAStreamButTakesNewConnectionsIsNotGone() throws Exception {
+        peer = new FakeStreamPeer();
+        transport = transport(directory(peer.port()));
+        sendUntilItArrives(append(1));
+        long before = transport.probesFinished();
+        peer.dropStreams();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (transport.probesFinished() == before) {
+            assertThat(System.nanoTime()).as("the peer was checked").isLessThan(deadline);
+            Thread.sleep(5);
+        }
+        assertThat(gone).isEmpty();
     }
 
     /** A peer that refuses the stream (here: 401) is backed off from, and the core hears appends did not go. */

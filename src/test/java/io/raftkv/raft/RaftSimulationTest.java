@@ -88,38 +88,54 @@ class RaftSimulationTest {
     }
 
     @Test
-    void aNewLeaderIsElectedWithinTwoElectionTimeoutsOfALeaderCrash() {
-        List<Long> times = leaderFailovers(3, 5, 300).times();
-        long median = times.get(times.size() / 2);
+    void aLeaderWhoseProcessDiedIsReplacedWithinAFewTicks() {
+        List<Long> times = leaderFailovers(3, 5, 300, false).times();
         long p99 = times.get((int) Math.ceil(times.size() * 0.99) - 1);
         System.out.printf("leader crash -> new leader (3 nodes, default timeouts, %d runs): median %d ms, p99 %d ms, max %d ms%n",
-                times.size(), median, p99, times.get(times.size() - 1));
-        // Followers wait one randomized timeout (150-300 ms) after the last heartbeat, then a pre-vote and a vote round.
+                times.size(), times.get(times.size() / 2), p99, times.get(times.size() - 1));
+        // The survivors hear of the death within 5 ms (PeerProbe) and campaign two ticks later, or four
+        // for the second in turn: far less than a minimum election timeout. A vote delayed on the way
+        // (the simulator holds one message in fifty up to 200 ms) still costs a candidate its timeout.
+        int electionMs = RaftConfig.defaults("n1").electionTicks() * Simulation.TICK_MS;
+        assertThat(times.get(times.size() / 2)).as("median").isLessThan(electionMs / 3);
+        assertThat(p99).isLessThanOrEqualTo(2L * electionMs);
+        assertThat(times.get(times.size() - 1)).isLessThan(2_000);
+    }
+
+    @Test
+    void aLeaderCutOffFromTheOthersIsReplacedWithinTwoElectionTimeouts() {
+        List<Long> times = leaderFailovers(3, 5, 300, true).times();
+        long p99 = times.get((int) Math.ceil(times.size() * 0.99) - 1);
+        System.out.printf("leader isolated -> new leader (3 nodes, default timeouts, %d runs): median %d ms, p99 %d ms, max %d ms%n",
+                times.size(), times.get(times.size() / 2), p99, times.get(times.size() - 1));
+        // Nothing tells the followers: each waits one randomized timeout (150-300 ms) after the last
+        // heartbeat, then a pre-vote and a vote round.
         assertThat(times.get(0)).isGreaterThanOrEqualTo(100);
         assertThat(p99).isLessThanOrEqualTo(600);
         assertThat(times.get(times.size() - 1)).isLessThan(2_000);
     }
 
     @Test
-    void afterALeaderCrashFiveNodesOnSlowLinksRarelySplitTheVote() {
-        Failovers f = leaderFailovers(5, 40, 400);
+    void aLeaderCutOffFromFiveNodesOnSlowLinksRarelyLeavesThemSplittingTheVote() {
+        Failovers f = leaderFailovers(5, 40, 400, true);
         List<Long> times = f.times();
         long p90 = times.get((int) Math.ceil(times.size() * 0.9) - 1);
-        System.out.printf("leader crash -> new leader (5 nodes, links up to 40 ms, %d runs): median %d ms, p90 %d ms, "
+        System.out.printf("leader isolated -> new leader (5 nodes, links up to 40 ms, %d runs): median %d ms, p90 %d ms, "
                 + "max %d ms; %d needed more than one new term%n", times.size(), times.get(times.size() / 2), p90,
                 times.get(times.size() - 1), f.moreThanOneTerm());
-        // Survivors that time out within a round trip of each other all win their pre-votes. Before a
-        // node stood aside for a pre-vote it granted to one that outranks it, 69 of these 400 split the
-        // vote (p90 492 ms); since, 8 (p90 315 ms).
+        // Nothing tells the followers, and those that time out within a round trip of each other all win
+        // their pre-votes. Before a node stood aside for a pre-vote it granted to one that outranks it,
+        // 65 of these 400 split the vote (p90 444 ms, max 1269 ms); since, none (p90 279 ms).
         assertThat(f.moreThanOneTerm()).isLessThanOrEqualTo(20);
         assertThat(p90).isLessThanOrEqualTo(400);
     }
 
-    /** Simulated milliseconds from crashing the leader to another node leading, sorted; and how often that took more than one term. */
+    /** Simulated milliseconds from losing the leader to another node leading, sorted; and how often that took more than one term. */
     record Failovers(List<Long> times, int moreThanOneTerm) {
     }
 
-    static Failovers leaderFailovers(int nodes, int maxDelayMs, int runs) {
+    /** Crashes (or, with {@code isolate}, cuts off) the leader of a cluster of {@code nodes}, once per seed. */
+    static Failovers leaderFailovers(int nodes, int maxDelayMs, int runs, boolean isolate) {
         List<Long> out = new ArrayList<>();
         int moreThanOneTerm = 0;
         for (long seed = 1; seed <= runs; seed++) {
@@ -131,7 +147,11 @@ class RaftSimulationTest {
             assertThat(old).as("seed %d elected a leader", seed).isNotNull();
             long term = sim.node(old).raft.term();
             long crashedAt = sim.now();
-            sim.crash(old);
+            if (isolate) {
+                sim.ids().stream().filter(id -> !id.equals(old)).forEach(id -> sim.cut(old, id));
+            } else {
+                sim.crash(old);
+            }
             sim.runUntil(crashedAt + 5_000, () -> sim.leaderId() != null && !sim.leaderId().equals(old));
             assertThat(sim.leaderId()).as("seed %d elected a new leader", seed).isNotNull().isNotEqualTo(old);
             out.add(sim.now() - crashedAt);

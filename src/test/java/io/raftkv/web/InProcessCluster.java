@@ -54,7 +54,7 @@ final class InProcessCluster implements AutoCloseable {
     private NodeParts parts(String id) {
         return (settings, metrics) -> new RaftKvNode.Parts(
                 new RaftStorage(new MemoryLogStore(), new MemoryStableStore(), new MemorySnapshotStore()),
-                "in-process", (directory, unreachable, snapshotOutcome) -> new RaftKvNode.Transport() {
+                "in-process", (directory, unreachable, gone, snapshotOutcome) -> new RaftKvNode.Transport() {
                     @Override
                     public void send(Message m) {
                         RaftKvNode to = reachable.get(m.to());

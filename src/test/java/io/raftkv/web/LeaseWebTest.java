@@ -14,8 +14,8 @@ import java.util.Set;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Leases and TTL keys over HTTP on one in-process node (election timeout 150 ms, so the leader's
- * clock checks every 75 ms): a kept-alive lease's keys stay, an abandoned one's go no sooner than
+ * Leases and TTL keys over HTTP on one in-process node (election timeout 500 ms, so the leader's
+ * clock checks every 250 ms): a kept-alive lease's keys stay, an abandoned one's go no sooner than
  * the TTL and soon after it, with watch events that name the lease.
  */
 @SpringBootTest(classes = RaftKvApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,

@@ -160,7 +160,11 @@ public final class Simulation {
 
         /** The process dies: nothing pending is answered (its clients see the connection drop and time out). */
         void crash() {
+            boolean wasUp = local.up;
             local.crash();
+            if (wasUp) {
+                noticeDeath(this);
+            }
             storage.crash(name);
             safety.onCrash(local);
             unanswered.clear();
@@ -723,6 +727,27 @@ public final class Simulation {
                 crashAndRestart(node);
             }
         });
+    }
+
+    /**
+     * What {@code PeerProbe} tells the others when a process dies: its connections close and its port
+     * takes no new one. Those it has a link with hear it a few milliseconds later (a partition closes
+     * nothing), unless it is back by then.
+     */
+    private void noticeDeath(SimNode dead) {
+        String deadId = dead.id();
+        int life = dead.lives;
+        for (SimNode other : nodes.values()) {
+            if (other == dead || cutLinks.contains(dead.name + "->" + other.name)) {
+                continue;
+            }
+            schedule(1 + rnd.nextInt(5), () -> {
+                if (other.local.up && !dead.local.up && dead.lives == life) {
+                    trace.add(now, other.id(), "GONE " + deadId);
+                    input(other, d -> d.reportGone(deadId));
+                }
+            });
+        }
     }
 
     private void crashAndRestart(SimNode node) {
