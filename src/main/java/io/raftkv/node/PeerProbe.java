@@ -43,6 +43,8 @@ final class PeerProbe implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PeerProbe.class);
     /** How long a new connection may take. Loopback and a LAN answer in well under a millisecond. */
     static final Duration TIMEOUT = Duration.ofMillis(200);
+    /** When a connection that was taken is tried once more. */
+    static final Duration RECHECK_AFTER = Duration.ofMillis(30);
 
     private final Function<String, Optional<String>> peerUrl;
     private final Consumer<String> gone;
@@ -84,22 +86,40 @@ final class PeerProbe implements AutoCloseable {
 
     private void probe(String peer, URI url) {
         int port = url.getPort() >= 0 ? url.getPort() : "https".equals(url.getScheme()) ? 443 : 80;
-        String why;
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(url.getHost(), port), (int) TIMEOUT.toMillis());
-            return;
-        } catch (ConnectException | NoRouteToHostException e) {
-            why = e.getMessage();
-        } catch (UnknownHostException e) {
-            why = "its name no longer resolves"; // a deleted pod's DNS record goes with it
-        } catch (SocketTimeoutException e) {
-            why = "no answer within " + TIMEOUT.toMillis() + " ms";
-        } catch (IOException | IllegalArgumentException e) {
-            log.debug("probing {} at {} failed: {}", peer, url, e.toString());
-            return;
+        String why = connect(url.getHost(), port);
+        if (why == null) {
+            // A dying process closes its connections one by one, and its listening socket may be among
+            // the last: a connection made in between is taken by the kernel for a process that is gone.
+            // By the time of a second try, its files are all closed.
+            try {
+                Thread.sleep(RECHECK_AFTER.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            why = connect(url.getHost(), port);
         }
-        log.info("{} closed its streams and a new connection to it failed ({}): its process looks gone", peer, why);
-        gone.accept(peer);
+        if (why != null) {
+            log.info("{} closed its streams and a new connection to it failed ({}): its process looks gone", peer, why);
+            gone.accept(peer);
+        }
+    }
+
+    /** Why a new connection failed in a way that means nothing listens there; null if it was taken (or failed otherwise). */
+    private static String connect(String host, int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(host, port), (int) TIMEOUT.toMillis());
+            return null;
+        } catch (ConnectException | NoRouteToHostException e) {
+            return e.getMessage();
+        } catch (UnknownHostException e) {
+            return "its name no longer resolves"; // a deleted pod's DNS record goes with it
+        } catch (SocketTimeoutException e) {
+            return "no answer within " + TIMEOUT.toMillis() + " ms";
+        } catch (IOException | IllegalArgumentException e) {
+            log.debug("probing {}:{} failed: {}", host, port, e.toString());
+            return null;
+        }
     }
 
     /** How many probes have run to the end, for tests. */

@@ -26,7 +26,7 @@ public final class RaftNode {
      * Ticks between the campaigns of followers that saw their leader's process die ({@link #peerGone}):
      * room for the news to reach them all, and then for one pre-vote round.
      */
-    static final int GONE_CAMPAIGN_STRIDE_TICKS = 2;
+    static final int GONE_CAMPAIGN_STRIDE_TICKS = 3;
 
     private final RaftConfig cfg;
     private final String id;
