@@ -1,11 +1,14 @@
 package io.raftkv.node;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /** Latencies and counts the runtime records; gauges of the published status are bound in {@code ops}. */
@@ -17,8 +20,7 @@ public final class NodeMetrics {
     private final Counter snapshots;
     private final MeterRegistry registry;
     /** One summary per peer lane, looked up once: a batch is often one message, handed over on the Raft thread. */
-    private final java.util.Map<String, io.micrometer.core.instrument.DistributionSummary> peerBatches =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, DistributionSummary> peerBatches = new ConcurrentHashMap<>();
 
     public NodeMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -67,10 +69,9 @@ public final class NodeMetrics {
 
     /** One batch of messages handed to a peer stream. */
     void peerBatch(String lane, int messages) {
-        peerBatches.computeIfAbsent(lane, l -> io.micrometer.core.instrument.DistributionSummary.builder("raft.peer.batch.messages")
+        peerBatches.computeIfAbsent(lane, l -> DistributionSummary.builder("raft.peer.batch.messages")
                 .description("messages per batch sent to a peer").tag("lane", l).register(registry)).record(messages);
     }
-
 
     /** A stream to a peer was opened: more than a few per peer means connections keep dying. */
     void peerStreamOpened(String lane) {

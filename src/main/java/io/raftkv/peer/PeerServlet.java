@@ -195,15 +195,14 @@ final class PeerServlet extends HttpServlet {
                         return type.cast(endpoint);
                     }
                 }).build();
-        ServerContainer container = streams;
-        if (container == null) {
+        if (streams == null) {
             problem(resp, 503, "streams-unavailable", "this peer server cannot open streams");
             return;
         }
         learn(req);
         headers(resp);
         try {
-            container.upgradeHttpToWebSocket(req, resp, config, Map.of());
+            streams.upgradeHttpToWebSocket(req, resp, config, Map.of());
         } catch (DeploymentException e) {
             problem(resp, 500, "stream-failed", e.getMessage());
         }

@@ -116,13 +116,19 @@ class LinearizabilityCheckerTest {
                 cas(3, "k", "a", "b", false, 5, 6, Outcome.OK))).isFalse();
     }
 
-    @Test
-    void manyUnknownWritesInANonLinearizableHistoryAreDecidedQuickly() {
+    /** k written "a", then {@code n} concurrent writes of unknown outcome by clients 1..n. */
+    private static List<KvOp> aThenUnknownWrites(int n) {
         List<KvOp> ops = new ArrayList<>();
         ops.add(put(0, "k", "a", 0, 1, Outcome.OK));
-        for (int i = 1; i <= 60; i++) {
+        for (int i = 1; i <= n; i++) {
             ops.add(put(i, "k", "u" + i, 2, 3, Outcome.UNKNOWN));
         }
+        return ops;
+    }
+
+    @Test
+    void manyUnknownWritesInANonLinearizableHistoryAreDecidedQuickly() {
+        List<KvOp> ops = aThenUnknownWrites(60);
         ops.add(put(0, "k", "b", 10, 11, Outcome.OK));
         ops.add(get(0, "k", "a", 20, 21)); // stale: b was acknowledged first
         assertThat(new LinearizabilityChecker(100_000).check(ops).linearizable()).isFalse();
@@ -133,11 +139,7 @@ class LinearizabilityCheckerTest {
         // Seen in the simulator: every client's write of unknown outcome after a leader change, a read
         // that none of them took effect before, and a refused compare-and-set any of them might explain.
         // Trying each subset of them before the read is 2^20 states.
-        List<KvOp> ops = new ArrayList<>();
-        ops.add(put(0, "k", "a", 0, 1, Outcome.OK));
-        for (int i = 1; i <= 20; i++) {
-            ops.add(put(i, "k", "u" + i, 2, 3, Outcome.UNKNOWN));
-        }
+        List<KvOp> ops = aThenUnknownWrites(20);
         ops.add(get(0, "k", "a", 10, 11));
         ops.add(cas(0, "k", "z", "b", false, 20, 21, Outcome.OK));
         assertThat(new LinearizabilityChecker(1_000_000).check(ops).linearizable()).isTrue();

@@ -193,7 +193,12 @@ public final class Analysis {
 
     /** The longest time within [0, loadEnd] between two writes that took effect (acknowledged PUT, DELETE, swap). */
     public static Gap longestWriteGap(List<Op> ops, long loadEnd) {
-        return longestGap(ops, loadEnd, o -> o.isWrite() && (o.kind() != KvOp.Kind.CAS || o.swapped()));
+        return longestGap(ops, loadEnd, Analysis::writeTookEffect);
+    }
+
+    /** An acknowledged PUT or DELETE, or a compare-and-set that swapped. */
+    private static boolean writeTookEffect(Op o) {
+        return o.succeeded() && o.isWrite() && (o.kind() != KvOp.Kind.CAS || o.swapped());
     }
 
     /**
@@ -206,7 +211,7 @@ public final class Analysis {
         long before = 0;
         long after = loadEnd;
         for (Op o : ops) {
-            if (o.succeeded() && o.isWrite() && (o.kind() != KvOp.Kind.CAS || o.swapped())) {
+            if (writeTookEffect(o)) {
                 long t = o.completedAt();
                 if (t <= at) {
                     before = Math.max(before, t);
