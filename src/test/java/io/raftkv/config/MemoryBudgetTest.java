@@ -27,7 +27,7 @@ class MemoryBudgetTest {
     void aHeapTooSmallForBoundsSetExplicitlyIsNamedWithTheBoundsThatNeedIt() {
         assertThat(MemoryBudget.problems(256 * MB, 4096 * MB, 128 * MB, 16 * MB, 16 * MB))
                 .singleElement().asString()
-                .contains("may need 616 MB", "max-store-size 128 MB", "max heap of 256 MB", "raise -Xmx");
+                .contains("may need 360 MB", "max-store-size 128 MB", "max heap of 256 MB", "raise -Xmx");
     }
 
     @Test
