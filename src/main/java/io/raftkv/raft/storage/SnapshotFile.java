@@ -37,13 +37,7 @@ final class SnapshotFile {
     /** Parses the header and checks the whole file against its checksums, reading it in passes. */
     static Layout verify(Path path, DiskFile f) throws IOException {
         long size = f.size();
-        ByteBuffer fixed = ByteBuffer.allocate((int) Math.min(size, FIXED_HEADER_BYTES));
-        f.readFully(fixed, 0);
-        fixed.flip();
-        FileFormat.checkMagicAndVersion(path, fixed, FileFormat.SNAPSHOT_MAGIC, "snapshot");
-        if (size < FIXED_HEADER_BYTES) {
-            throw new CorruptStorageException(path, 0, "snapshot header is incomplete (" + size + " bytes)");
-        }
+        ByteBuffer fixed = FileFormat.readHeader(path, f, FIXED_HEADER_BYTES, FileFormat.SNAPSHOT_MAGIC, "snapshot");
         long index = fixed.getLong();
         long term = fixed.getLong();
         int membershipLength = fixed.getInt();
