@@ -11,7 +11,7 @@ import java.util.List;
  * Collects a snapshot being encoded in chunks and hands it over as those chunks, which the snapshot
  * store streams to the file. A ByteArrayOutputStream would hold up to three times the snapshot at
  * once (its doubled buffer, the buffer it doubles from, then the exact copy); this holds it once,
- * which is part of why the store quota may be as much as a fifth of the heap (see
+ * which is part of why the store quota may be as much as a quarter of the heap (see
  * {@link NodeLimits#defaultStoreQuota}).
  */
 final class SnapshotBuffer extends OutputStream {
