@@ -30,10 +30,10 @@ final class MemoryBudget {
      */
     static List<String> problems(long maxHeap, long memoryLimit, long storeQuota, long pendingWriteBytes, long watchHistoryBytes) {
         List<String> problems = new ArrayList<>();
-        // Each stored byte can be on the heap four times at once and each pending write three times (NodeLimits).
-        long needed = 4 * storeQuota + 3 * pendingWriteBytes + watchHistoryBytes + FIXED_HEAP_BYTES;
+        // Each stored byte can be on the heap twice at once and each pending write three times (NodeLimits).
+        long needed = 2 * storeQuota + 3 * pendingWriteBytes + watchHistoryBytes + FIXED_HEAP_BYTES;
         if (needed > maxHeap) {
-            problems.add(String.format("raftkv's bounds may need %d MB of heap at once (4 x raftkv.limits.max-store-size %d MB,"
+            problems.add(String.format("raftkv's bounds may need %d MB of heap at once (2 x raftkv.limits.max-store-size %d MB,"
                     + " 3 x max-pending-bytes %d MB, raftkv.watch.history.max-bytes %d MB and %d MB of its own), more than"
                     + " the max heap of %d MB: raise -Xmx or lower those bounds", mb(needed), mb(storeQuota),
                     mb(pendingWriteBytes), mb(watchHistoryBytes), mb(FIXED_HEAP_BYTES), mb(maxHeap)));

@@ -56,9 +56,9 @@ public class RaftKvConfiguration {
                 p.clusterToken(), peerTls(p, sslBundles));
         long maxHeap = Runtime.getRuntime().maxMemory();
         NodeLimits limits = p.limits().nodeLimits(maxHeap);
-        if (limits.storeQuotaBytes() > maxHeap / 5) {
-            log.warn("raftkv.limits.max-store-size ({} bytes) is more than a fifth of the max heap ({} bytes): a snapshot"
-                    + " of a full store may not fit in the heap; raise -Xmx or lower the quota", limits.storeQuotaBytes(), maxHeap);
+        if (limits.storeQuotaBytes() > maxHeap / 5 * 2) {
+            log.warn("raftkv.limits.max-store-size ({} bytes) is more than two fifths of the max heap ({} bytes): a snapshot"
+                    + " of a full store may not fit in the heap beside it; raise -Xmx or lower the quota", limits.storeQuotaBytes(), maxHeap);
         }
         long memoryLimit = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
         MemoryBudget.problems(maxHeap, memoryLimit, limits.storeQuotaBytes(), limits.backpressure().maxPendingWriteBytes(),

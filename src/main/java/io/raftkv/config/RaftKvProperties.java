@@ -146,7 +146,7 @@ public record RaftKvProperties(
      *
      * @param maxPageBytes     a listing page ends early (with a {@code next} cursor) once its items would
      *                         take more than this; a single value larger than it still comes, alone on its page
-     * @param maxStoreSize     the store quota; unset means 2 GiB or a tenth of the max heap, whichever is smaller
+     * @param maxStoreSize     the store quota; unset means 2 GiB or a fifth of the max heap, whichever is smaller
      * @param maxPendingWrites writes the leader holds admitted and not yet applied
      * @param maxPendingBytes  their bytes; unset means 64 MB or a sixteenth of the max heap, whichever is smaller
      * @param maxApplyBacklog  committed entries not yet applied past which the leader refuses new writes

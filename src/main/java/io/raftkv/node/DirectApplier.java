@@ -6,8 +6,8 @@ import io.raftkv.raft.Membership;
 import io.raftkv.raft.Snapshot;
 import io.raftkv.raft.SnapshotMetadata;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.List;
@@ -129,11 +129,11 @@ public final class DirectApplier<R> implements Applier {
 
     private void restoreState(Snapshot s) {
         membership = s.metadata().membership();
-        if (s.index() == 0 && s.data().length == 0) {
+        if (s.index() == 0 && s.content().size() == 0) {
             return; // the bootstrap snapshot: membership only, over an empty state machine
         }
-        try {
-            sm.restore(new ByteArrayInputStream(s.data()));
+        try (InputStream in = s.content().open()) {
+            sm.restore(in);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot restore the snapshot at index " + s.index(), e);
         }
@@ -155,7 +155,7 @@ public final class DirectApplier<R> implements Applier {
         }
         try {
             SnapshotBuffer out = new SnapshotBuffer();
-            Snapshot snap = new Snapshot(writeAppliedState(out), out.toByteArray());
+            Snapshot snap = new Snapshot(writeAppliedState(out), out.data());
             lastSnapshotIndex = applied;
             snapshots.snapshotTaken(snap);
             metrics.snapshotTaken();

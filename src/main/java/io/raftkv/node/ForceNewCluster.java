@@ -13,9 +13,8 @@ import io.raftkv.raft.storage.DurableStorage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,8 +88,10 @@ public final class ForceNewCluster {
     /** The state after every entry in the log, as a snapshot whose only voter is {@code alone}. */
     private static Snapshot replay(RaftKvNode.Settings s, Snapshot base, LogStore log, Membership alone) throws IOException {
         KvStateMachine kv = new KvStateMachine(s.idempotency());
-        if (base.index() > 0 || base.data().length > 0) {
-            kv.restore(new ByteArrayInputStream(base.data()));
+        if (base.index() > 0 || base.content().size() > 0) {
+            try (InputStream in = base.content().open()) {
+                kv.restore(in);
+            }
         }
         long term = base.term();
         for (long next = base.index() + 1; next <= log.lastIndex(); ) {
@@ -104,8 +105,8 @@ public final class ForceNewCluster {
                 next = e.index() + 1;
             }
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        SnapshotBuffer out = new SnapshotBuffer();
         kv.writeSnapshot(out);
-        return new Snapshot(new SnapshotMetadata(kv.appliedIndex(), term, alone), out.toByteArray());
+        return new Snapshot(new SnapshotMetadata(kv.appliedIndex(), term, alone), out.data());
     }
 }

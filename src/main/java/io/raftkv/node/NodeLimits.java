@@ -17,20 +17,20 @@ public record NodeLimits(long storeQuotaBytes, Backpressure.Limits backpressure)
     }
 
     /**
-     * 2 GiB (etcd's default), or a tenth of the heap if that is less. The quota counts more than
+     * 2 GiB (etcd's default), or a fifth of the heap if that is less. The quota counts more than
      * the heap the state really uses (see {@code KvStateMachine.storedBytes}), and each stored byte
-     * can be on the heap up to four times at once: the live state; the newest snapshot, which the
-     * snapshot store keeps in memory; and, while the apply loop takes the next snapshot, its
-     * encoded chunks and the array they are copied into ({@link SnapshotBuffer}). A follower
-     * installing a snapshot holds the old state, the snapshot and the new state: three times.
-     * Four tenths leave the rest of the heap for what does not grow with the data: the JVM and
-     * Spring (about 20 MB live), the 16 MB log entry cache, writes in flight (a sixteenth of the
-     * heap, each held about three times: request body, log entry, peer messages) and request
-     * bodies being read. Measured on 128 MB heaps flooded with 1 MB values (LimitsIT): the live
-     * heap peaked at 50 to 80% of the heap, never out of memory.
+     * can be on the heap up to twice at once: the live state and, while the apply loop takes a
+     * snapshot, its encoded chunks ({@link SnapshotBuffer}), which are streamed to the snapshot file
+     * and let go. Snapshots on disk are read from their files, never kept on the heap
+     * ({@code DurableSnapshotStore}); a follower installing one holds the old state and the new
+     * state it reads from the file: twice again. Two fifths leave the rest of the heap for what does
+     * not grow with the data: the JVM and Spring (about 20 MB live), the 16 MB log entry cache,
+     * writes in flight (a sixteenth of the heap, each held about three times: request body, log
+     * entry, peer messages), the watch history and request bodies being read. Measured on 128 MB
+     * heaps flooded with 1 MB values (LimitsIT): never out of memory.
      */
     public static long defaultStoreQuota(long maxHeapBytes) {
-        return Math.max(1, Math.min(MAX_DEFAULT_QUOTA, maxHeapBytes / 10));
+        return Math.max(1, Math.min(MAX_DEFAULT_QUOTA, maxHeapBytes / 5));
     }
 
     /** 64 MB, or a sixteenth of the heap if that is less: see {@link #defaultStoreQuota}. */

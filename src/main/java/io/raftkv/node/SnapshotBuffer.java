@@ -1,14 +1,17 @@
 package io.raftkv.node;
 
+import io.raftkv.raft.SnapshotData;
+
 import java.io.OutputStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
- * Collects a snapshot being encoded in chunks, then hands it over as one array. A
- * ByteArrayOutputStream would hold up to three times the snapshot at once (its doubled buffer,
- * the buffer it doubles from, then the exact copy); this holds at most two (the chunks and the
- * copy), which is part of why the store quota may be as much as a tenth of the heap (see
+ * Collects a snapshot being encoded in chunks and hands it over as those chunks, which the snapshot
+ * store streams to the file. A ByteArrayOutputStream would hold up to three times the snapshot at
+ * once (its doubled buffer, the buffer it doubles from, then the exact copy); this holds it once,
+ * which is part of why the store quota may be as much as a fifth of the heap (see
  * {@link NodeLimits#defaultStoreQuota}).
  */
 final class SnapshotBuffer extends OutputStream {
@@ -50,24 +53,14 @@ final class SnapshotBuffer extends OutputStream {
         used = 0;
     }
 
-    /** The bytes written, as one array; the chunks are let go as they are copied. */
-    byte[] toByteArray() {
-        if (size > Integer.MAX_VALUE - 8) {
-            throw new IllegalStateException("a snapshot of " + size + " bytes does not fit in one array");
-        }
-        byte[] out = new byte[(int) size];
-        int pos = 0;
-        for (int i = 0; i < full.size(); i++) {
-            byte[] chunk = full.get(i);
-            System.arraycopy(chunk, 0, out, pos, chunk.length);
-            pos += chunk.length;
-            full.set(i, null);
-        }
-        System.arraycopy(current, 0, out, pos, used);
+    /** The bytes written, as the chunks they were written into; this buffer is empty afterwards. */
+    SnapshotData data() {
+        full.add(Arrays.copyOf(current, used));
+        SnapshotData data = SnapshotData.ofChunks(full);
         full.clear();
         current = new byte[0];
         used = 0;
         size = 0;
-        return out;
+        return data;
     }
 }

@@ -92,6 +92,11 @@ public final class RaftNode {
         log.applied = snap.index();
         scanMembership(snap.index() + 1, log.lastIndex());
         becomeFollower(term, null);
+        // Started knowing no leader: the first timeout is short (etcd's initial election tick advance).
+        // A new cluster, or one restarted whole, elects as soon as a quorum is up instead of a whole
+        // timeout later; in a running cluster the early pre-vote is refused by voters in their leader's
+        // lease, changes no term, and the leader's next heartbeat is followed.
+        electionElapsed = randomizedElectionTimeout - (cfg.heartbeatTicks() + random.nextInt(Math.max(1, cfg.electionTicks() / 2)));
         this.lastHardState = hs;
         this.lastSoftState = softState();
     }

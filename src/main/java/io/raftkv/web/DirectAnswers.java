@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Writes the answer of a request that waits for Raft (a write to commit, a read index to be
@@ -32,7 +33,9 @@ import java.util.concurrent.CompletionException;
  * exception goes to Spring MVC's exception resolvers ({@link ProblemAdvice} and Spring's own problem
  * details), as an exception of the second pass did, so the HTTP contract is unchanged. An
  * answer that is already known (a redirect to the leader, a refusal) is written at once, without
- * going asynchronous at all.
+ * going asynchronous at all. An answer that becomes ready while the request's thread is still in
+ * the servlet pipeline waits for it to leave ({@link AnswerRelease}): two threads never work on
+ * one response.
  */
 final class DirectAnswers {
     private static final Logger log = LoggerFactory.getLogger(DirectAnswers.class);
@@ -54,15 +57,48 @@ final class DirectAnswers {
             return;
         }
         AsyncContext async = req.startAsync(req, resp);
-        // Completed on the Raft or apply thread: the answer is written on a worker thread instead,
-        // so a slow client can never hold up the node.
-        answer.whenComplete((r, e) -> async.start(() -> {
+        Held held = new Held(async, () -> {
             try {
                 write(req, resp, answer);
             } finally {
                 async.complete();
             }
-        }));
+        });
+        if (req.getAttribute(AnswerRelease.GUARDED) != null) {
+            req.setAttribute(AnswerRelease.HELD, held);
+        } else {
+            held.pipelineLeft(); // no AnswerRelease valve in front (not the client server): nothing to wait for
+        }
+        answer.whenComplete((r, e) -> held.futureDone());
+    }
+
+    /**
+     * An answer written once both its future has completed and the request's thread has left the
+     * servlet pipeline ({@link AnswerRelease}), whichever comes last.
+     */
+    static final class Held {
+        private final AtomicInteger awaiting = new AtomicInteger(2);
+        private final AsyncContext async;
+        private final Runnable writeAndComplete;
+
+        Held(AsyncContext async, Runnable writeAndComplete) {
+            this.async = async;
+            this.writeAndComplete = writeAndComplete;
+        }
+
+        /** On the thread that completed the future (the Raft or apply loop): the write goes to a worker, so a slow client never holds up the node. */
+        void futureDone() {
+            if (awaiting.decrementAndGet() == 0) {
+                async.start(writeAndComplete);
+            }
+        }
+
+        /** On the request's own worker thread, out of the pipeline: it may write the answer itself. */
+        void pipelineLeft() {
+            if (awaiting.decrementAndGet() == 0) {
+                writeAndComplete.run();
+            }
+        }
     }
 
     private void write(HttpServletRequest req, HttpServletResponse resp, CompletableFuture<ResponseEntity<Object>> answer) {

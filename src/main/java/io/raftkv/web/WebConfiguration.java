@@ -52,10 +52,16 @@ class WebConfiguration {
         return event -> hub.close();
     }
 
-    /** The browser-safety headers on every answer of the node (see {@link SecurityHeaders}). */
+    /**
+     * The first valves of the client context: answers held until the request's thread is out of the
+     * pipeline ({@link AnswerRelease}), and the browser-safety headers on every answer ({@link SecurityHeaders}).
+     */
     @Bean
     WebServerFactoryCustomizer<TomcatServletWebServerFactory> securityHeaders() {
-        return factory -> factory.addContextCustomizers(context -> context.getPipeline().addValve(new SecurityHeaders()));
+        return factory -> factory.addContextCustomizers(context -> {
+            context.getPipeline().addValve(new AnswerRelease());
+            context.getPipeline().addValve(new SecurityHeaders());
+        });
     }
 
     /** Writes answers that wait for Raft without a second dispatch (see {@link DirectAnswers}). */

@@ -21,7 +21,7 @@ class LimitsPropertiesTest {
     @Test
     void unsetSizesComeFromTheHeapAndAreCappedLikeEtcds() {
         NodeLimits small = bindEnv(Map.of()).limits().nodeLimits(256L << 20);
-        assertThat(small.storeQuotaBytes()).isEqualTo((256L << 20) / 10);
+        assertThat(small.storeQuotaBytes()).isEqualTo((256L << 20) / 5);
         assertThat(small.backpressure().maxPendingWriteBytes()).isEqualTo(16L << 20);
         assertThat(small.backpressure().maxPendingWrites()).isEqualTo(4096);
         assertThat(small.backpressure().maxApplyBacklog()).isEqualTo(5000);

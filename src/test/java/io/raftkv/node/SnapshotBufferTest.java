@@ -1,8 +1,11 @@
 package io.raftkv.node;
 
+import io.raftkv.raft.SnapshotData;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -10,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SnapshotBufferTest {
 
     @Test
-    void givesBackExactlyWhatWasWrittenAcrossManyChunks() {
+    void givesBackExactlyWhatWasWrittenAcrossManyChunks() throws IOException {
         Random rnd = new Random(7);
         SnapshotBuffer buf = new SnapshotBuffer();
         ByteArrayOutputStream expected = new ByteArrayOutputStream();
@@ -24,7 +27,11 @@ class SnapshotBufferTest {
             expected.write(i);
         }
         assertThat(expected.size()).isGreaterThan(8 << 20);
-        assertThat(buf.toByteArray()).isEqualTo(expected.toByteArray());
-        assertThat(new SnapshotBuffer().toByteArray()).isEmpty();
+        SnapshotData data = buf.data();
+        assertThat(data.size()).isEqualTo(expected.size());
+        try (InputStream in = data.open()) {
+            assertThat(in.readAllBytes()).isEqualTo(expected.toByteArray());
+        }
+        assertThat(new SnapshotBuffer().data().size()).isZero();
     }
 }

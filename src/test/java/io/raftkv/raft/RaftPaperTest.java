@@ -40,11 +40,15 @@ class RaftPaperTest {
     }
 
     private RaftNode lone(RaftConfig cfg, Membership membership, HardState hs, List<Entry> log) {
+        return lone(cfg, membership, hs, log, new Random(1));
+    }
+
+    private RaftNode lone(RaftConfig cfg, Membership membership, HardState hs, List<Entry> log, Random random) {
         RaftStorage storage = new RaftStorage(new MemoryLogStore(), new MemoryStableStore(), new MemorySnapshotStore());
         storage.bootstrap(membership);
         storage.log().append(log);
         storage.stable().save(hs);
-        RaftNode node = new RaftNode(cfg, storage, new Random(1));
+        RaftNode node = new RaftNode(cfg, storage, random);
         drivers.put(node, LocalNode.driverFor(node, storage, sent::add, new EntryCounter(), 0, 0));
         return node;
     }
@@ -150,6 +154,8 @@ class RaftPaperTest {
     void s5_2_followerThatHearsNothingStartsAnElectionWithinTwoTimeouts() {
         RaftNode n = lone("n1", members("n1", "n2", "n3"), HardState.EMPTY, List.of());
         RaftConfig cfg = RaftConfig.defaults("n1");
+        n.step(new Heartbeat("n2", "n1", 0, 0, 0)); // a leader was heard: its timer starts over
+        drain(n);
         int ticks = 0;
         while (n.role() == Role.FOLLOWER) {
             n.tick();
@@ -172,9 +178,9 @@ class RaftPaperTest {
         Set<Integer> seen = new HashSet<>();
         RaftConfig cfg = RaftConfig.defaults("n1");
         for (int seed = 0; seed < 200; seed++) {
-            RaftStorage storage = new RaftStorage(new MemoryLogStore(), new MemoryStableStore(), new MemorySnapshotStore());
-            storage.bootstrap(members("n1", "n2", "n3"));
-            RaftNode n = new RaftNode(cfg, storage, new Random(seed));
+            RaftNode n = lone(cfg, members("n1", "n2", "n3"), HardState.EMPTY, List.of(), new Random(seed));
+            n.step(new Heartbeat("n2", "n1", 0, 0, 0));
+            drain(n);
             int ticks = 0;
             while (n.role() == Role.FOLLOWER) {
                 n.tick();
@@ -184,6 +190,41 @@ class RaftPaperTest {
             seen.add(ticks);
         }
         assertThat(seen).as("timeouts spread over the range, so split votes resolve").hasSizeGreaterThan(cfg.electionTicks() / 2);
+    }
+
+    /**
+     * Not in the paper: etcd's initial election tick advance. A node that has just started knows no
+     * leader; its first timeout is a heartbeat interval plus up to half an election timeout, still
+     * randomized, so a new cluster (or one restarted whole) elects as soon as a quorum is up.
+     */
+    @Test
+    void aNodeThatHasJustStartedCampaignsWithinAHeartbeatAndHalfATimeout() {
+        Set<Integer> seen = new HashSet<>();
+        RaftConfig cfg = RaftConfig.defaults("n1");
+        for (int seed = 0; seed < 200; seed++) {
+            RaftNode n = lone(cfg, members("n1", "n2", "n3"), HardState.EMPTY, List.of(), new Random(seed));
+            int ticks = 0;
+            while (n.role() == Role.FOLLOWER) {
+                n.tick();
+                ticks++;
+            }
+            assertThat(n.role()).as("PreVote first").isEqualTo(Role.PRE_CANDIDATE);
+            assertThat(ticks).isBetween(cfg.heartbeatTicks(), cfg.heartbeatTicks() + cfg.electionTicks() / 2 - 1);
+            seen.add(ticks);
+        }
+        assertThat(seen).as("still randomized").hasSizeGreaterThan(1);
+    }
+
+    /** The early pre-vote of a node restarted into a running cluster is ignored: voters still hear their leader (§9.6). */
+    @Test
+    void theEarlyPreVoteOfARestartedNodeIsRefusedByVotersInTheirLeadersLease() {
+        RaftNode voter = lone("n2", members("n1", "n2", "n3"), HardState.EMPTY, List.of());
+        voter.step(new Heartbeat("n3", "n2", 1, 0, 0));
+        drain(voter);
+        voter.step(new RequestVote("n1", "n2", 2, 0, 0, true, false));
+        assertThat(only(drain(voter), RequestVoteResponse.class)).as("ignored, as a vote within the lease is").isEmpty();
+        assertThat(voter.term()).isEqualTo(1);
+        assertThat(voter.leader()).isEqualTo("n3");
     }
 
     @Test

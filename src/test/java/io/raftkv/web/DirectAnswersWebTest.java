@@ -1,10 +1,14 @@
 package io.raftkv.web;
 
 import io.raftkv.RaftKvApplication;
+import io.raftkv.node.RaftKvNode;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
@@ -12,7 +16,9 @@ import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 
 import java.net.http.HttpResponse;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -28,6 +34,44 @@ class DirectAnswersWebTest extends OneNodeWebTest {
     @TestConfiguration
     static class CountAsyncDispatches {
         final AtomicInteger asyncDispatches = new AtomicInteger();
+        final AtomicReference<Boolean> committedInPipeline = new AtomicReference<>();
+
+        /**
+         * For writes under /kv/held/: after the handler returns, waits in the pipeline until the write
+         * has been applied (its answer is ready), gives a writer that does not wait its chance to
+         * commit the response, then touches the response as Spring Security's header writer does.
+         */
+        @Bean
+        FilterRegistrationBean<Filter> workAfterTheHandler(ObjectProvider<RaftKvNode> node) {
+            FilterRegistrationBean<Filter> r = new FilterRegistrationBean<>((req, resp, chain) -> {
+                chain.doFilter(req, resp);
+                String uri = ((HttpServletRequest) req).getRequestURI();
+                if (!uri.startsWith("/kv/held/")) {
+                    return;
+                }
+                String key = uri.substring("/kv/".length());
+                long applied = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (node.getObject().stateMachine().get(key).isEmpty() && System.nanoTime() < applied) {
+                    pause();
+                }
+                long window = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300);
+                while (!resp.isCommitted() && System.nanoTime() < window) {
+                    pause();
+                }
+                committedInPipeline.set(resp.isCommitted());
+                ((HttpServletResponse) resp).setHeader("X-Set-After-The-Handler", "yes");
+            });
+            r.setDispatcherTypes(DispatcherType.REQUEST);
+            return r;
+        }
+
+        private static void pause() {
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
 
         @Bean
         FilterRegistrationBean<Filter> asyncDispatchCounter() {
@@ -89,5 +133,22 @@ class DirectAnswersWebTest extends OneNodeWebTest {
         assertThat(http().get("/kv/direct/a", null).statusCode()).isEqualTo(404);
 
         assertThat(counter.asyncDispatches).as("asynchronous dispatches").hasValue(0);
+    }
+
+    /**
+     * A write on one node can commit before the request's thread has left the servlet pipeline. Its
+     * answer waits for that thread: written beside it, the two corrupted the response's header list
+     * and the client's connection closed with no answer ("header parser received no bytes").
+     */
+    @Test
+    void anAnswerReadyWhileTheRequestIsStillInThePipelineIsWrittenAfterItLeaves() {
+        HttpResponse<String> put = http().send("PUT", "/kv/held/a", null, "v1", "Content-Type", "text/plain");
+        assertThat(put.statusCode()).isEqualTo(201);
+        assertThat(counter.committedInPipeline)
+                .as("committed while a filter still worked on the response (null: the answer arrived before the filter was done)")
+                .hasValue(false);
+        assertThat(put.headers().firstValue("X-Set-After-The-Handler")).as("what the pipeline set last is in the answer").hasValue("yes");
+        assertThat(put.body()).contains("\"key\":\"held/a\"", "\"created\":true");
+        hasTheFirstPassHeaders(put);
     }
 }

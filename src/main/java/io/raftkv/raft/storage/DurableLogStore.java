@@ -476,14 +476,7 @@ public final class DurableLogStore implements LogStore, Closeable {
     }
 
     private static Segment openSegment(Path path, DiskFile f, long nameIndex) throws IOException {
-        long size = f.size();
-        ByteBuffer h = ByteBuffer.allocate((int) Math.min(size, SEGMENT_HEADER_BYTES));
-        f.readFully(h, 0);
-        h.flip();
-        FileFormat.checkMagicAndVersion(path, h, FileFormat.LOG_MAGIC, "log segment");
-        if (size < SEGMENT_HEADER_BYTES) {
-            throw new CorruptStorageException(path, 0, "segment header is incomplete (" + size + " bytes)");
-        }
+        ByteBuffer h = FileFormat.readHeader(path, f, SEGMENT_HEADER_BYTES, FileFormat.LOG_MAGIC, "log segment");
         long prevIndex = h.getLong();
         long prevTerm = h.getLong();
         int crc = h.getInt();

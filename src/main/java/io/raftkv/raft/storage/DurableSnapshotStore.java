@@ -1,11 +1,12 @@
 package io.raftkv.raft.storage;
 
-import io.raftkv.raft.Membership;
 import io.raftkv.raft.Snapshot;
+import io.raftkv.raft.SnapshotData;
 import io.raftkv.raft.SnapshotMetadata;
 import io.raftkv.raft.SnapshotStore;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.zip.CRC32C;
 
 /**
  * Snapshot files, {@code snap-<index>-<term>.snap}, each written atomically (temporary file, fsync,
@@ -27,12 +29,15 @@ import java.util.regex.Pattern;
  *   dataCrc:int
  * </pre>
  * The file's own bytes are what a leader streams to a follower ({@link #openSource}), so the
- * follower verifies exactly what was on the leader's disk ({@link #receive}).
+ * follower verifies exactly what was on the leader's disk ({@link #receive}). A snapshot's data is
+ * never held on the heap here: saving streams it to the file, and {@link #latest} and a received
+ * snapshot read it back from the file when the state machine restores it. Beside a store of many
+ * megabytes that is one whole copy fewer in the heap (see {@code NodeLimits.defaultStoreQuota}).
  */
 public final class DurableSnapshotStore implements SnapshotStore {
     static final String SUFFIX = ".snap";
     private static final Pattern NAME = Pattern.compile("snap-(\\d{20})-(\\d{20})\\.snap");
-    private static final int FIXED_HEADER_BYTES = 4 + 4 + 8 + 8 + 4;
+    private static final int WRITE_PASS_BYTES = 1 << 20;
 
     private final Disk disk;
     private final Path dir;
@@ -42,7 +47,7 @@ public final class DurableSnapshotStore implements SnapshotStore {
     /** A snapshot received in chunks and verified, waiting in its temporary file to be saved by rename. */
     private Staged staged;
 
-    private record Staged(Snapshot snapshot, Path file) {
+    private record Staged(Snapshot snapshot, SnapshotFile.Layout layout, Path file) {
     }
 
     private record Name(long index, long term, String file) {
@@ -54,7 +59,10 @@ public final class DurableSnapshotStore implements SnapshotStore {
         this.health = health;
     }
 
-    /** Opens the snapshot directory and loads the newest snapshot, refusing if it does not verify. */
+    /**
+     * Opens the snapshot directory and checks the newest snapshot, refusing if it does not verify.
+     * Its data stays in the file: {@link #latest} reads it from there when asked.
+     */
     public static DurableSnapshotStore open(Disk disk, Path dir, StorageHealth health) throws IOException {
         disk.createDirectories(dir);
         DurableSnapshotStore store = new DurableSnapshotStore(disk, dir, health);
@@ -68,12 +76,12 @@ public final class DurableSnapshotStore implements SnapshotStore {
             Name newest = names.get(names.size() - 1);
             Path file = dir.resolve(newest.file());
             try (DiskFile f = disk.open(file)) {
-                Snapshot s = decode(file, FileFormat.readAll(f));
-                if (s.index() != newest.index() || s.term() != newest.term()) {
+                SnapshotFile.Layout layout = SnapshotFile.verify(file, f);
+                if (layout.metadata().index() != newest.index() || layout.metadata().term() != newest.term()) {
                     throw new CorruptStorageException(file, 8, "file name says " + newest.index() + "@" + newest.term()
-                            + " but the header says " + s.index() + "@" + s.term());
+                            + " but the header says " + layout.metadata().index() + "@" + layout.metadata().term());
                 }
-                store.latest = s;
+                store.latest = store.stored(layout);
             } catch (CorruptStorageException e) {
                 String older = names.size() > 1 ? " An older snapshot, " + names.get(names.size() - 2).file()
                         + ", is still there, but the log may not extend it, so it is not used automatically." : "";
@@ -93,20 +101,84 @@ public final class DurableSnapshotStore implements SnapshotStore {
         health.checkWritable();
         String name = fileName(s.index(), s.term());
         try {
+            SnapshotFile.Layout layout;
             if (staged != null && staged.snapshot() == s) {
                 // Received in chunks, already synced and verified: installing it is just the rename.
                 disk.rename(staged.file(), dir.resolve(name));
                 disk.syncDirectory(dir);
+                layout = staged.layout();
                 staged = null;
             } else {
-                byte[] data = s.data();
-                ByteBuffer crc = ByteBuffer.allocate(4).putInt(FileFormat.crc32c(data, 0, data.length)).flip();
-                FileFormat.writeAtomically(disk, dir, name, header(s.metadata(), data.length), ByteBuffer.wrap(data), crc);
+                layout = write(name, s);
             }
-            latest = s;
+            latest = stored(layout);
             prune(s);
         } catch (IOException e) {
             throw health.fail("saving snapshot " + s.index() + "@" + s.term() + " to " + dir.resolve(name), e);
+        }
+    }
+
+    /**
+     * Writes {@code s} to {@code name} atomically ({@link FileFormat#writeAtomically}'s steps), streaming
+     * its data in passes, so a snapshot is never copied whole on the heap to be written.
+     */
+    private SnapshotFile.Layout write(String name, Snapshot s) throws IOException {
+        Path tmp = dir.resolve(name + FileFormat.TMP_SUFFIX);
+        long length = s.content().size();
+        ByteBuffer header = SnapshotFile.header(s.metadata(), length);
+        long dataStart = header.remaining();
+        CRC32C crc = new CRC32C();
+        try (DiskFile f = disk.create(tmp); InputStream in = s.content().open()) {
+            f.write(header, 0);
+            long pos = dataStart;
+            byte[] pass = new byte[(int) Math.max(1, Math.min(WRITE_PASS_BYTES, length))];
+            int n;
+            while ((n = in.read(pass)) > 0) {
+                crc.update(pass, 0, n);
+                f.write(ByteBuffer.wrap(pass, 0, n), pos);
+                pos += n;
+            }
+            if (pos - dataStart != length) {
+                throw new IOException("snapshot " + s + " gave " + (pos - dataStart) + " bytes, not " + length);
+            }
+            f.write(ByteBuffer.allocate(4).putInt(0, (int) crc.getValue()), pos);
+            f.force();
+        }
+        disk.rename(tmp, dir.resolve(name));
+        disk.syncDirectory(dir);
+        return new SnapshotFile.Layout(s.metadata(), dataStart, length);
+    }
+
+    /** A snapshot whose data is read from its file each time it is opened, so the heap never holds it. */
+    private Snapshot stored(SnapshotFile.Layout layout) {
+        return new Snapshot(layout.metadata(), new StoredData(layout));
+    }
+
+    private final class StoredData implements SnapshotData {
+        private final SnapshotFile.Layout layout;
+
+        StoredData(SnapshotFile.Layout layout) {
+            this.layout = layout;
+        }
+
+        @Override
+        public long size() {
+            return layout.dataLength();
+        }
+
+        @Override
+        public InputStream open() throws IOException {
+            SnapshotMetadata m = layout.metadata();
+            Path file;
+            synchronized (DurableSnapshotStore.this) {
+                // A snapshot received and handed to the core is still in its temporary file until saved.
+                file = staged != null && staged.layout() == layout ? staged.file() : dir.resolve(fileName(m.index(), m.term()));
+                if (!disk.exists(file)) {
+                    throw new IOException("snapshot " + m.index() + "@" + m.term() + " is no longer on disk: a newer one replaced it");
+                }
+                DiskFile f = disk.open(file);
+                return SnapshotFile.data(file, f, layout, true);
+            }
         }
     }
 
@@ -166,12 +238,10 @@ public final class DurableSnapshotStore implements SnapshotStore {
                 return null;
             }
             Snapshot l = latest;
-            SnapshotMetadata meta = l != null && l.index() == index && l.term() == term ? l.metadata() : null;
             DiskFile f = disk.open(file);
             try {
-                if (meta == null) {
-                    meta = decode(file, FileFormat.readAll(f)).metadata();
-                }
+                SnapshotMetadata meta = l != null && l.index() == index && l.term() == term ? l.metadata()
+                        : SnapshotFile.verify(file, f).metadata();
                 return new SnapshotSource(file, f, meta, f.size());
             } catch (IOException | RuntimeException e) {
                 f.close();
@@ -188,11 +258,13 @@ public final class DurableSnapshotStore implements SnapshotStore {
     }
 
     /** Called by a receiver once its file is synced and verified: {@link #save} of that snapshot becomes a rename. */
-    synchronized void stage(Snapshot s, Path file) throws IOException {
+    synchronized Snapshot stage(SnapshotFile.Layout layout, Path file) throws IOException {
         if (staged != null) {
             disk.delete(staged.file());
         }
-        staged = new Staged(s, file);
+        Snapshot s = new Snapshot(layout.metadata(), new StoredData(layout));
+        staged = new Staged(s, layout, file);
+        return s;
     }
 
     Disk disk() {
@@ -201,56 +273,5 @@ public final class DurableSnapshotStore implements SnapshotStore {
 
     StorageHealth health() {
         return health;
-    }
-
-    // ------------------------------------------------------------------ encoding
-
-    static ByteBuffer header(SnapshotMetadata meta, long dataLength) {
-        byte[] membership = meta.membership().encode();
-        ByteBuffer b = ByteBuffer.allocate(FIXED_HEADER_BYTES + membership.length + 8 + 4);
-        b.putInt(FileFormat.SNAPSHOT_MAGIC).putInt(FileFormat.VERSION).putLong(meta.index()).putLong(meta.term());
-        b.putInt(membership.length).put(membership).putLong(dataLength);
-        b.putInt(FileFormat.crc32c(b.array(), 0, b.position()));
-        return b.flip();
-    }
-
-    /** Parses and verifies a whole snapshot file. */
-    static Snapshot decode(Path file, byte[] bytes) {
-        ByteBuffer b = ByteBuffer.wrap(bytes);
-        FileFormat.checkMagicAndVersion(file, b, FileFormat.SNAPSHOT_MAGIC, "snapshot");
-        if (bytes.length < FIXED_HEADER_BYTES) {
-            throw new CorruptStorageException(file, 0, "snapshot header is incomplete (" + bytes.length + " bytes)");
-        }
-        long index = b.getLong();
-        long term = b.getLong();
-        int membershipLength = b.getInt();
-        if (membershipLength < 0 || membershipLength > bytes.length - FIXED_HEADER_BYTES - 12) {
-            throw new CorruptStorageException(file, FIXED_HEADER_BYTES - 4,
-                    "membership length " + membershipLength + " does not fit a file of " + bytes.length + " bytes");
-        }
-        int headerEnd = FIXED_HEADER_BYTES + membershipLength + 8;
-        if (b.getInt(headerEnd) != FileFormat.crc32c(bytes, 0, headerEnd)) {
-            throw new CorruptStorageException(file, headerEnd, "snapshot header checksum mismatch");
-        }
-        byte[] membership = new byte[membershipLength];
-        b.get(membership);
-        long dataLength = b.getLong();
-        int dataStart = headerEnd + 4;
-        if (dataLength != (long) bytes.length - dataStart - 4) {
-            throw new CorruptStorageException(file, bytes.length, "file has " + bytes.length + " bytes but the header says "
-                    + (dataStart + dataLength + 4) + ": it is truncated or has trailing bytes");
-        }
-        if (b.getInt(bytes.length - 4) != FileFormat.crc32c(bytes, dataStart, (int) dataLength)) {
-            throw new CorruptStorageException(file, dataStart, "snapshot data checksum mismatch");
-        }
-        byte[] data = new byte[(int) dataLength];
-        System.arraycopy(bytes, dataStart, data, 0, data.length);
-        Membership members;
-        try {
-            members = Membership.decode(membership);
-        } catch (IllegalArgumentException e) {
-            throw new CorruptStorageException(file, FIXED_HEADER_BYTES, "bad membership: " + e.getMessage());
-        }
-        return new Snapshot(new SnapshotMetadata(index, term, members), data);
     }
 }

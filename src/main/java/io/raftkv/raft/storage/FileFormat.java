@@ -60,6 +60,22 @@ final class FileFormat {
     }
 
     /**
+     * Reads the first {@code headerBytes} of {@code f} and checks magic and version; the buffer is
+     * left just after them.
+     */
+    static ByteBuffer readHeader(Path file, DiskFile f, int headerBytes, int magic, String kind) throws IOException {
+        long size = f.size();
+        ByteBuffer h = ByteBuffer.allocate((int) Math.min(size, headerBytes));
+        f.readFully(h, 0);
+        h.flip();
+        checkMagicAndVersion(file, h, magic, kind);
+        if (size < headerBytes) {
+            throw new CorruptStorageException(file, 0, kind + " header is incomplete (" + size + " bytes)");
+        }
+        return h;
+    }
+
+    /**
      * Replaces {@code dir/name} with the given bytes so that after a crash at any point the old
      * file or the new one is there, whole: write a temporary file, fsync it, rename it over the
      * target (atomic on POSIX), then fsync the directory so the rename itself survives.

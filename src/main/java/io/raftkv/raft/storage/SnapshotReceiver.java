@@ -61,17 +61,16 @@ public final class SnapshotReceiver implements Closeable {
         if (finished) {
             throw new IllegalStateException("snapshot transfer already finished");
         }
-        Snapshot s;
+        SnapshotFile.Layout layout;
         try {
             file.force();
-            s = DurableSnapshotStore.decode(path, FileFormat.readAll(file));
+            layout = SnapshotFile.verify(path, file);
         } catch (IOException e) {
             throw store.health().fail("syncing received snapshot " + path, e);
         }
         finished = true;
         file.close();
-        store.stage(s, path);
-        return s;
+        return store.stage(layout, path);
     }
 
     /** Abandons an unfinished transfer and deletes its file; after {@link #finish} the store owns the file. */

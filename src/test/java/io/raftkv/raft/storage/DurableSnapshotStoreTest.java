@@ -3,12 +3,15 @@ package io.raftkv.raft.storage;
 import io.raftkv.raft.Membership;
 import io.raftkv.raft.Peer;
 import io.raftkv.raft.Snapshot;
+import io.raftkv.raft.SnapshotData;
 import io.raftkv.raft.SnapshotMetadata;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
@@ -187,7 +190,56 @@ class DurableSnapshotStoreTest {
         store.save(snapshot(300, 1, 10)); // deletes snapshot 100 from the directory
         assertThat(store.openSource(100, 1)).isNull();
         byte[] all = source.read(0, (int) source.size()).data();
-        assertSame(DurableSnapshotStore.decode(Path.of("x"), all), snapshot(100, 1, 5000));
         source.close();
+        FaultyDisk elsewhere = new FaultyDisk();
+        elsewhere.createDirectories(DIR);
+        try (DiskFile f = elsewhere.create(DIR.resolve(DurableSnapshotStore.fileName(100, 1)))) {
+            f.write(ByteBuffer.wrap(all), 0);
+        }
+        assertSame(DurableSnapshotStore.open(elsewhere, DIR, new StorageHealth()).latest(), snapshot(100, 1, 5000));
+    }
+
+    @Test
+    void theNewestSnapshotIsReadFromItsFileEachTimeNotKeptOnTheHeap() throws IOException {
+        DurableSnapshotStore store = open();
+        store.save(snapshot(100, 1, 3_000_000));
+        Snapshot latest = store.latest();
+        assertThat(latest.content()).as("not the array it was saved from").isNotInstanceOf(SnapshotData.Chunks.class);
+        assertSame(latest, snapshot(100, 1, 3_000_000));
+        // Changed on disk after it was checked: reading it again fails at the end of the data rather
+        // than restore a state machine from bytes that were not written.
+        disk.flipBit(DIR.resolve(DurableSnapshotStore.fileName(100, 1)), 2_500_000, 3);
+        assertThatThrownBy(latest::data).isInstanceOf(CorruptStorageException.class).hasMessageContaining("data checksum mismatch");
+    }
+
+    @Test
+    void aSnapshotInChunksIsWrittenAsTheirConcatenation() throws IOException {
+        byte[] whole = snapshot(100, 1, 2_500_001).data();
+        List<byte[]> chunks = List.of(Arrays.copyOfRange(whole, 0, 1), Arrays.copyOfRange(whole, 1, 2_000_000),
+                new byte[0], Arrays.copyOfRange(whole, 2_000_000, whole.length));
+        open().save(new Snapshot(new SnapshotMetadata(100, 1, MEMBERS), SnapshotData.ofChunks(chunks)));
+        disk.crash();
+        assertSame(open().latest(), snapshot(100, 1, 2_500_001));
+    }
+
+    @Test
+    void aReceivedSnapshotIsReadFromItsTemporaryFileUntilSavedThenFromItsOwn() throws IOException {
+        DurableSnapshotStore leader = open();
+        Snapshot snap = snapshot(500, 7, 50_000);
+        leader.save(snap);
+        DurableSnapshotStore follower = DurableSnapshotStore.open(new FaultyDisk(), DIR, new StorageHealth());
+        Snapshot received;
+        try (SnapshotSource source = leader.openSource(500, 7); SnapshotReceiver receiver = follower.receive()) {
+            receiver.accept(source.read(0, (int) source.size()));
+            received = receiver.finish();
+        }
+        assertSame(received, snap);
+        follower.save(received);
+        assertSame(received, snap);
+        assertSame(follower.latest(), snap);
+        follower.save(snapshot(600, 7, 10));
+        follower.save(snapshot(700, 7, 10)); // the directory keeps the newest two
+        assertThatThrownBy(received::data).isInstanceOf(UncheckedIOException.class)
+                .rootCause().hasMessageContaining("no longer on disk");
     }
 }
