@@ -84,7 +84,8 @@ class WebConfiguration {
     }
 
     /**
-     * The client server, with {@code raftkv.client.max-threads} worker threads. It keeps an encoded slash (%2F) as it is, so a key may contain one; the key
+     * The client server, with {@code raftkv.client.max-threads} worker threads and recycled request
+     * processors ({@link ClientHttpProtocol}). It keeps an encoded slash (%2F) as it is, so a key may contain one; the key
      * parser decodes it. It keeps a connection open for as many requests as its client sends:
      * Tomcat's default of closing it after 100 raced with clients reusing the connection. It has no
      * peer endpoints at all: the peer port is a server of its own (io.raftkv.peer).
@@ -93,6 +94,7 @@ class WebConfiguration {
     WebServerFactoryCustomizer<TomcatServletWebServerFactory> clientConnector(RaftKvProperties p, ClientRequestStats stats) {
         int threads = p.client().threads(Runtime.getRuntime().availableProcessors());
         return factory -> {
+            factory.setProtocol(ClientHttpProtocol.class.getName());
             TomcatConnectorCustomizer client = c -> {
                 c.setEncodedSolidusHandling("passthrough");
                 if (c.getProtocolHandler() instanceof AbstractHttp11Protocol<?> http) {

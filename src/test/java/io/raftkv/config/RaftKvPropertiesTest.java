@@ -74,9 +74,10 @@ class RaftKvPropertiesTest {
         // Room for the largest batch a peer sends: 8 MiB, or one AppendEntries with a maximal value.
         assertThat(p.peerMaxBodyBytes()).isBetween(8L << 20, 9L << 20);
         assertThat(bindEnv(Map.of("RAFTKV_LIMITS_MAXVALUESIZE", "64MB")).peerMaxBodyBytes()).isBetween(64L << 20, 65L << 20);
-        // Client worker threads: four per processor, never fewer than 8, unless set.
-        assertThat(p.client().threads(2)).isEqualTo(8);
-        assertThat(p.client().threads(16)).isEqualTo(64);
+        // Client worker threads: one per processor and one more, never fewer than 3, unless set.
+        assertThat(p.client().threads(1)).isEqualTo(3);
+        assertThat(p.client().threads(2)).isEqualTo(3);
+        assertThat(p.client().threads(16)).isEqualTo(17);
         assertThat(bindEnv(Map.of("RAFTKV_CLIENT_MAXTHREADS", "3")).client().threads(16)).isEqualTo(3);
     }
 

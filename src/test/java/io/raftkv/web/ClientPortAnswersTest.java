@@ -1,9 +1,13 @@
 package io.raftkv.web;
 
+import org.apache.coyote.http11.AbstractHttp11Protocol;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.tomcat.TomcatWebServer;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -33,6 +37,9 @@ class ClientPortAnswersTest {
 
     @LocalServerPort
     int port;
+
+    @Autowired
+    WebServerApplicationContext web;
 
     /** The node's peer port: a Tomcat of its own, with the same error valve. */
     static int peerPort;
@@ -197,6 +204,12 @@ class ClientPortAnswersTest {
         // Found by HostileInputIT on a fresh machine: Tomcat recycles its per-connection processor and
         // kept the previous connection's "HTTP/0.9" mark when the next request line was too long to
         // parse, so that 400 went out without a status line or headers, unreadable to an HTTP/1.1 client.
+        // The client port recycles its processors (a new one per request costs more than the request),
+        // so the long line lands on a processor an HTTP/0.9 request used before.
+        AbstractHttp11Protocol<?> client = (AbstractHttp11Protocol<?>) ((TomcatWebServer) web.getWebServer())
+                .getTomcat().getConnector().getProtocolHandler();
+        assertThat(client).isInstanceOf(ClientHttpProtocol.class);
+        assertThat(client.getProcessorCache()).isPositive();
         for (int i = 0; i < 20; i++) {
             send("GET /kv\r\n");
             RawHttp.Answer a = send("GET /kv?prefix=" + "A".repeat(9000) + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
