@@ -73,6 +73,15 @@ class RaftPaperTest {
         return msgs.stream().filter(type::isInstance).map(type::cast).toList();
     }
 
+    private static int ticksUntilItCampaigns(RaftNode n) {
+        int ticks = 0;
+        while (n.role() == Role.FOLLOWER) {
+            n.tick();
+            ticks++;
+        }
+        return ticks;
+    }
+
     /** Carries out every Ready of a node made by {@link #lone} through its driver; returns what it sent. */
     private List<Message> drain(RaftNode node) {
         drivers.get(node).process();
@@ -181,11 +190,7 @@ class RaftPaperTest {
             RaftNode n = lone(cfg, members("n1", "n2", "n3"), HardState.EMPTY, List.of(), new Random(seed));
             n.step(new Heartbeat("n2", "n1", 0, 0, 0));
             drain(n);
-            int ticks = 0;
-            while (n.role() == Role.FOLLOWER) {
-                n.tick();
-                ticks++;
-            }
+            int ticks = ticksUntilItCampaigns(n);
             assertThat(ticks).isBetween(cfg.electionTicks(), 2 * cfg.electionTicks() - 1);
             seen.add(ticks);
         }
@@ -203,11 +208,7 @@ class RaftPaperTest {
         RaftConfig cfg = RaftConfig.defaults("n1");
         for (int seed = 0; seed < 200; seed++) {
             RaftNode n = lone(cfg, members("n1", "n2", "n3"), HardState.EMPTY, List.of(), new Random(seed));
-            int ticks = 0;
-            while (n.role() == Role.FOLLOWER) {
-                n.tick();
-                ticks++;
-            }
+            int ticks = ticksUntilItCampaigns(n);
             assertThat(n.role()).as("PreVote first").isEqualTo(Role.PRE_CANDIDATE);
             assertThat(ticks).isBetween(cfg.heartbeatTicks(), cfg.heartbeatTicks() + cfg.electionTicks() / 2 - 1);
             seen.add(ticks);
