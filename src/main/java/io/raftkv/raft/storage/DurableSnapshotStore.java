@@ -118,34 +118,29 @@ public final class DurableSnapshotStore implements SnapshotStore {
         }
     }
 
-    /**
-     * Writes {@code s} to {@code name} atomically ({@link FileFormat#writeAtomically}'s steps), streaming
-     * its data in passes, so a snapshot is never copied whole on the heap to be written.
-     */
+    /** Writes {@code s} to {@code name} atomically, streaming its data in passes: a snapshot is never copied whole on the heap to be written. */
     private SnapshotFile.Layout write(String name, Snapshot s) throws IOException {
-        Path tmp = dir.resolve(name + FileFormat.TMP_SUFFIX);
         long length = s.content().size();
         ByteBuffer header = SnapshotFile.header(s.metadata(), length);
         long dataStart = header.remaining();
-        CRC32C crc = new CRC32C();
-        try (DiskFile f = disk.create(tmp); InputStream in = s.content().open()) {
-            f.write(header, 0);
-            long pos = dataStart;
-            byte[] pass = new byte[(int) Math.max(1, Math.min(WRITE_PASS_BYTES, length))];
-            int n;
-            while ((n = in.read(pass)) > 0) {
-                crc.update(pass, 0, n);
-                f.write(ByteBuffer.wrap(pass, 0, n), pos);
-                pos += n;
+        FileFormat.writeAtomically(disk, dir, name, f -> {
+            CRC32C crc = new CRC32C();
+            try (InputStream in = s.content().open()) {
+                f.write(header, 0);
+                long pos = dataStart;
+                byte[] pass = new byte[(int) Math.max(1, Math.min(WRITE_PASS_BYTES, length))];
+                int n;
+                while ((n = in.read(pass)) > 0) {
+                    crc.update(pass, 0, n);
+                    f.write(ByteBuffer.wrap(pass, 0, n), pos);
+                    pos += n;
+                }
+                if (pos - dataStart != length) {
+                    throw new IOException("snapshot " + s + " gave " + (pos - dataStart) + " bytes, not " + length);
+                }
+                f.write(ByteBuffer.allocate(4).putInt(0, (int) crc.getValue()), pos);
             }
-            if (pos - dataStart != length) {
-                throw new IOException("snapshot " + s + " gave " + (pos - dataStart) + " bytes, not " + length);
-            }
-            f.write(ByteBuffer.allocate(4).putInt(0, (int) crc.getValue()), pos);
-            f.force();
-        }
-        disk.rename(tmp, dir.resolve(name));
-        disk.syncDirectory(dir);
+        });
         return new SnapshotFile.Layout(s.metadata(), dataStart, length);
     }
 

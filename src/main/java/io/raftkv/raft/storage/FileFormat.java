@@ -81,14 +81,26 @@ final class FileFormat {
      * target (atomic on POSIX), then fsync the directory so the rename itself survives.
      */
     static void writeAtomically(Disk disk, Path dir, String name, ByteBuffer... parts) throws IOException {
-        Path tmp = dir.resolve(name + TMP_SUFFIX);
-        try (DiskFile f = disk.create(tmp)) {
+        writeAtomically(disk, dir, name, f -> {
             long pos = 0;
             for (ByteBuffer part : parts) {
                 int n = part.remaining();
                 f.write(part, pos);
                 pos += n;
             }
+        });
+    }
+
+    /** What writes a new file's contents, for {@link #writeAtomically(Disk, Path, String, Contents)}. */
+    interface Contents {
+        void writeTo(DiskFile f) throws IOException;
+    }
+
+    /** The same steps, with the contents written by {@code contents} (for data streamed in passes). */
+    static void writeAtomically(Disk disk, Path dir, String name, Contents contents) throws IOException {
+        Path tmp = dir.resolve(name + TMP_SUFFIX);
+        try (DiskFile f = disk.create(tmp)) {
+            contents.writeTo(f);
             f.force();
         }
         disk.rename(tmp, dir.resolve(name));

@@ -105,8 +105,10 @@ final class SnapshotFile {
 
         @Override
         public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            if (!pass.hasRemaining() && !fill()) {
+                return -1;
+            }
+            return pass.get() & 0xff;
         }
 
         @Override
