@@ -245,21 +245,25 @@ final class BankCheck {
         return state;
     }
 
+    /** Every ledger entry, page by page: the run is over, so the pages see one state. */
     private List<BankAnalysis.Entry> ledger(CoordHttp http) {
-        CoordHttp.Call c = http.call("GET", "/kv?limit=1000&prefix=" + URLEncoder.encode(prefix + "ledger/", StandardCharsets.UTF_8), null,
-                Map.of(), s -> s == 200, Duration.ofSeconds(30));
-        if (!c.ok()) {
-            throw new IllegalStateException("listing the ledger failed: " + c.attempts());
-        }
-        JsonNode body = JSON.readTree(c.settled().body());
-        if (!body.path("next").isNull() && !body.path("next").isMissingNode()) {
-            throw new IllegalStateException("the ledger has more than 1000 entries: raise the listing's limit");
-        }
         List<BankAnalysis.Entry> out = new ArrayList<>();
-        for (JsonNode item : body.path("items")) {
-            out.add(new BankAnalysis.Entry(item.path("key").asString().substring((prefix + "ledger/").length()),
-                    item.path("modRevision").asLong(), item.path("version").asLong()));
-        }
+        String cursor = null;
+        do {
+            String path = "/kv?limit=1000&prefix=" + URLEncoder.encode(prefix + "ledger/", StandardCharsets.UTF_8)
+                    + (cursor == null ? "" : "&cursor=" + URLEncoder.encode(cursor, StandardCharsets.UTF_8));
+            CoordHttp.Call c = http.call("GET", path, null, Map.of(), s -> s == 200, Duration.ofSeconds(30));
+            if (!c.ok()) {
+                throw new IllegalStateException("listing the ledger failed: " + c.attempts());
+            }
+            JsonNode body = JSON.readTree(c.settled().body());
+            for (JsonNode item : body.path("items")) {
+                out.add(new BankAnalysis.Entry(item.path("key").asString().substring((prefix + "ledger/").length()),
+                        item.path("modRevision").asLong(), item.path("version").asLong()));
+            }
+            JsonNode next = body.path("next");
+            cursor = next.isNull() || next.isMissingNode() ? null : next.asString();
+        } while (cursor != null);
         return out;
     }
 }
