@@ -28,15 +28,45 @@ local function now_ms()
   return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6
 end
 
-local rate = assert(tonumber(os.getenv("PACED_RATE") or ""), "PACED_RATE: requests per second")
-  / tonumber(os.getenv("PACED_THREADS") or "1")
-local gap = 1000 / rate -- ms between two of this thread's slots
-local slot = nil        -- the next free slot, ms on CLOCK_MONOTONIC
+local rate = tonumber(os.getenv("PACED_RATE") or "")
+if rate then -- without PACED_RATE no delay(): the script runs unpaced, and done() below still reports
+  rate = rate / tonumber(os.getenv("PACED_THREADS") or "1")
+  local gap = 1000 / rate -- ms between two of this thread's slots
+  local slot = nil        -- the next free slot, ms on CLOCK_MONOTONIC
 
-function delay()
-  local now = now_ms()
-  if slot == nil or slot < now then slot = now end -- a missed slot is not made up
-  local wait = slot - now
-  slot = slot + gap
-  return math.floor(wait + 0.5) -- wrk waits whole milliseconds: round, so sends are at most 0.5 ms early
+  function delay()
+    local now = now_ms()
+    if slot == nil or slot < now then slot = now end -- a missed slot is not made up
+    local wait = slot - now
+    slot = slot + gap
+    return math.floor(wait + 0.5) -- wrk waits whole milliseconds: round, so sends are at most 0.5 ms early
+  end
+end
+
+-- After the run wrk has already corrected the latency histogram for coordinated omission (wrk.c:
+-- "interval = runtime_us / (complete / cfg.connections); stats_correct(statistics.latency, interval)";
+-- stats.c adds, for every sample n >= 2 * interval, one more at n - interval, n - 2 * interval, ... while
+-- above interval), and done() sees only the corrected histogram. The correction is undone here for the
+-- tail: walking the buckets from the slowest down, a bucket's own samples are its count less what the
+-- samples above it added, and those it adds itself are counted for the buckets below. Prints the
+-- interval and the p99 with and without the correction (PACED_CONNECTIONS: wrk's -c).
+function done(summary, latency, requests)
+  local conns = tonumber(os.getenv("PACED_CONNECTIONS") or "")
+  local complete = summary.requests
+  if not conns or complete < conns then return end
+  local interval = math.floor(summary.duration / math.floor(complete / conns))
+  local rank = math.floor(0.99 * complete + 0.5 + 0.5) -- stats_percentile's rank, on the measured count
+  local added, above, p99 = {}, 0, nil
+  for i = #latency, 1, -1 do
+    local v, count = latency(i)
+    local own = count - (added[v] or 0)
+    if v >= 2 * interval then
+      local m = v - interval
+      while m > interval do added[m] = (added[m] or 0) + own; m = m - interval end
+    end
+    if above + own > complete - rank then p99 = v; break end
+    above = above + own
+  end
+  io.write(string.format("paced: interval %d us, p99 %d us corrected, %d us measured\n",
+    interval, latency:percentile(99), p99 or 0))
 end
