@@ -13,7 +13,8 @@
 -- and waits until it. Each request takes one slot and no connection has two requests in flight, so the
 -- offered rate is PACED_RATE whatever the latency, as long as some connection is free when a slot comes;
 -- a slot that finds every connection busy is dropped, not made up in a burst, and the achieved rate
--- (wrk's Requests/sec) falls below PACED_RATE: compare the two.
+-- (wrk's Requests/sec) falls below PACED_RATE: compare the two. Without PACED_RATE the script is not
+-- paced. Either way done() below prints the p99 without wrk's latency correction (PACED_CONNECTIONS: -c).
 dofile(assert(os.getenv("PACED_SCRIPT"), "PACED_SCRIPT: the wrk script to pace"))
 
 local ffi = require "ffi"
