@@ -22,9 +22,16 @@ final class Progress {
     int snapshotElapsed;
     /** Heard from since the last CheckQuorum. */
     boolean recentActive;
+    /** Whether it was recentActive in the CheckQuorum round before this one: with {@link #recentActive}, heard within the last round or two. */
+    boolean activeRoundBefore;
     /** Last index of each unanswered AppendEntries in REPLICATE, oldest first. */
     private final ArrayDeque<Long> inflight = new ArrayDeque<>();
     private final int maxInflight;
+
+    /** Heard from in this CheckQuorum round or the one before. */
+    boolean heardLately() {
+        return recentActive || activeRoundBefore;
+    }
 
     Progress(long next, int maxInflight) {
         this.next = next;

@@ -134,7 +134,10 @@ public final class RaftNode {
                     becomeFollower(term, null);
                     return;
                 }
-                progress.forEach((peer, pr) -> pr.recentActive = peer.equals(id));
+                progress.forEach((peer, pr) -> {
+                    pr.activeRoundBefore = pr.recentActive;
+                    pr.recentActive = peer.equals(id);
+                });
             }
             if (transferee != null) {
                 transferee = null; // the target did not take over within an election timeout
@@ -308,9 +311,9 @@ public final class RaftNode {
             }
             Progress pr = progress.get(id);
             long lag = pr == null ? log.lastIndex() : log.lastIndex() - pr.match;
-            if (pr == null || lag > cfg.promotionMaxLag() || !pr.recentActive) {
+            if (pr == null || lag > cfg.promotionMaxLag() || !pr.heardLately()) {
                 throw new MembershipChangeException(true, "learner " + id + " is " + lag + " entries behind the leader"
-                        + (pr != null && pr.recentActive ? "" : " and has not answered lately")
+                        + (pr != null && pr.heardLately() ? "" : " and has not answered lately")
                         + "; it can be promoted once it has caught up (within " + cfg.promotionMaxLag() + " entries)");
             }
         }
@@ -536,11 +539,15 @@ public final class RaftNode {
         return out;
     }
 
-    /** Leader only: the members a message came from since the last CheckQuorum round (an election timeout). */
+    /**
+     * Leader only: the members a message came from in this CheckQuorum round or the one before (within one
+     * to two election timeouts). Not this round alone: that is empty of peers for the heartbeat and round
+     * trip after each round starts, and every peer would look silent to whoever asked just then.
+     */
     public Set<String> recentlyActive() {
         Set<String> out = new LinkedHashSet<>();
         progress.forEach((peer, pr) -> {
-            if (pr.recentActive) {
+            if (pr.heardLately()) {
                 out.add(peer);
             }
         });

@@ -257,6 +257,29 @@ class RaftDissertationTest {
     }
 
     @Test
+    void s6_2_aPeerHeardInThePreviousCheckQuorumRoundStillCountsAsRecentlyActive() {
+        // Found by MembershipIT: each CheckQuorum round clears the leader's "heard from" marks, so asked
+        // between a round's start and the next heartbeat's answers, /cluster/members showed every peer
+        // unhealthy and a failure tolerance of 0.
+        int et = RaftConfig.defaults("n1").electionTicks();
+        TestNetwork net = new TestNetwork(3, 26);
+        net.elect("n1");
+        net.cut("n1", "n2");
+        net.cut("n1", "n3");
+        for (int t = 1; t <= et; t++) { // one round starts within these ticks, with neither peer heard since
+            net.tick("n1", 1);
+            assertThat(net.raft("n1").recentlyActive()).as("after tick %d", t).contains("n2", "n3");
+        }
+
+        TestNetwork quiet = new TestNetwork(3, 27);
+        quiet.elect("n1");
+        quiet.cut("n1", "n3");
+        quiet.tick("n1", 2 * et);
+        assertThat(quiet.raft("n1").role()).isEqualTo(Role.LEADER);
+        assertThat(quiet.raft("n1").recentlyActive()).as("silent for two rounds").contains("n2").doesNotContain("n3");
+    }
+
+    @Test
     void s5_1_aStaleLeaderRejoiningStepsDownAndLosesItsUncommittedEntries() {
         TestNetwork net = new TestNetwork(3, 24);
         net.elect("n1");
