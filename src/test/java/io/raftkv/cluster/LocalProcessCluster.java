@@ -13,6 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -114,11 +116,23 @@ public final class LocalProcessCluster implements ClusterUnderTest {
         return id;
     }
 
+    /** Every port handed out in this JVM: the OS may give a port just closed to the next ServerSocket(0). */
+    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
+
+    /**
+     * A port free now and not handed out before in this JVM. Found by LostDiskIT on CI: two nodes of one
+     * cluster were given the same port (each picked by a ServerSocket(0) closed at once), and the second
+     * failed to start with "Port ... was already in use".
+     */
     private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        while (true) {
+            try (ServerSocket s = new ServerSocket(0)) {
+                if (HANDED_OUT.add(s.getLocalPort())) {
+                    return s.getLocalPort();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
     }
 
