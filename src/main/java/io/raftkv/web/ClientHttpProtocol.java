@@ -11,7 +11,8 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * The client port's HTTP/1.1 protocol: Tomcat's NIO one, with processors that may be recycled.
+ * The client port's HTTP/1.1 protocol: Tomcat's NIO one, with processors that may be recycled, on an
+ * endpoint whose connections take turns ({@link TakingTurnsEndpoint}).
  *
  * <p>Tomcat hands a connection's processor back to its cache after every request of a kept-alive
  * connection, not only when the connection closes, and takes one from the cache for the next. With
@@ -28,6 +29,10 @@ import java.lang.invoke.VarHandle;
  */
 public final class ClientHttpProtocol extends Http11NioProtocol {
     private static final VarHandle HTTP09 = http09();
+
+    public ClientHttpProtocol() {
+        super(new TakingTurnsEndpoint());
+    }
 
     @Override
     protected Processor createProcessor() {
