@@ -40,10 +40,17 @@ public final class TakingTurnsEndpoint extends NioEndpoint {
     private static final class Turn {
         private volatile boolean answered;
 
-        void wrote(long bytes) {
+        /** Passes a write's count through, noting that the connection has been answered. */
+        int wrote(int bytes) {
+            wrote((long) bytes);
+            return bytes;
+        }
+
+        long wrote(long bytes) {
             if (bytes > 0) {
                 answered = true;
             }
+            return bytes;
         }
 
         /** True once after each answer: the read that would take the next request gives way instead. */
@@ -75,16 +82,12 @@ public final class TakingTurnsEndpoint extends NioEndpoint {
 
         @Override
         public int write(ByteBuffer src) throws IOException {
-            int n = super.write(src);
-            turn.wrote(n);
-            return n;
+            return turn.wrote(super.write(src));
         }
 
         @Override
         public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
-            long n = super.write(srcs, offset, length);
-            turn.wrote(n);
-            return n;
+            return turn.wrote(super.write(srcs, offset, length));
         }
 
         @Override
@@ -113,16 +116,12 @@ public final class TakingTurnsEndpoint extends NioEndpoint {
 
         @Override
         public int write(ByteBuffer src) throws IOException {
-            int n = super.write(src);
-            turn.wrote(n);
-            return n;
+            return turn.wrote(super.write(src));
         }
 
         @Override
         public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
-            long n = super.write(srcs, offset, length);
-            turn.wrote(n);
-            return n;
+            return turn.wrote(super.write(srcs, offset, length));
         }
 
         @Override
