@@ -590,7 +590,7 @@ public final class RaftKvNode implements AutoCloseable {
 
     public void tick() {
         if (confirmed) {
-            loop.submit(NodeDriver::tick);
+            loop.tick();
         }
     }
 

@@ -1,8 +1,13 @@
 package io.raftkv.node;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -16,11 +21,16 @@ import java.util.function.Consumer;
  */
 final class RaftLoop<R> implements Runnable {
     private static final int MAX_TASKS_PER_TURN = 10_000;
+    /** A stall this many ticks long is worth an operator's attention: half the default election timeout. */
+    private static final long STALL_WARN_TICKS = 8;
+    private static final Logger log = LoggerFactory.getLogger(RaftLoop.class);
 
     private final NodeDriver<R> driver;
     private final StatusBoard board;
     private final BlockingQueue<Runnable> inbox = new LinkedBlockingQueue<>();
     private final Object endLock = new Object();
+    private final AtomicBoolean tickQueued = new AtomicBoolean();
+    private final AtomicLong ticksDropped = new AtomicLong();
     private volatile boolean running = true;
     private boolean ended;
 
@@ -39,6 +49,30 @@ final class RaftLoop<R> implements Runnable {
             }
             r.run();
             board.publish(driver.status());
+        }
+    }
+
+    /**
+     * Queues a tick unless one is already waiting: a loop that was busy for a while (a snapshot saved
+     * and log segments deleted, a long fsync, a collection) comes back with one tick, not with all the
+     * ticks of its stall. A burst would run several CheckQuorum rounds back to back before the peers'
+     * answers queued behind it, and when the whole cluster stalled together (every node snapshots at
+     * the same index) the leader stepped down although every follower was answering. Dropped ticks
+     * only make this node's timeouts longer, which is what a node that could not run should see.
+     */
+    void tick() {
+        if (tickQueued.compareAndSet(false, true)) {
+            submit(d -> {
+                tickQueued.set(false);
+                long dropped = ticksDropped.getAndSet(0);
+                if (dropped >= STALL_WARN_TICKS) {
+                    log.warn("the Raft thread was busy for about {} ticks; they were dropped, not run in a burst (a leader"
+                            + " whose followers stalled with it would have stepped down)", dropped + 1);
+                }
+                d.tick();
+            });
+        } else {
+            ticksDropped.incrementAndGet();
         }
     }
 

@@ -32,6 +32,7 @@ public final class RaftTicker implements SmartLifecycle {
         // several CheckQuorum rounds back to back before any waiting heartbeat or response is
         // stepped, so a stall of the whole cluster deposed a healthy leader. Dropping missed ticks
         // is what etcd's ticker does too; the cost is that elections take longer on a starved host.
+        // The ticks of a stall of the Raft thread alone are dropped by the loop (RaftLoop.tick).
         ticking = scheduler.scheduleWithFixedDelay(node::tick, tick);
     }
 

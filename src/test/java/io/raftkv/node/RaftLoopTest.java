@@ -4,13 +4,20 @@ import io.raftkv.kv.KvCommand;
 import io.raftkv.kv.KvStateMachine;
 import io.raftkv.kv.Precondition;
 import io.raftkv.kv.WriteResult;
+import io.raftkv.raft.AppendEntries;
+import io.raftkv.raft.AppendEntriesResponse;
 import io.raftkv.raft.Entry;
+import io.raftkv.raft.Heartbeat;
+import io.raftkv.raft.HeartbeatResponse;
 import io.raftkv.raft.LogStore;
 import io.raftkv.raft.Membership;
+import io.raftkv.raft.Message;
 import io.raftkv.raft.Peer;
 import io.raftkv.raft.RaftConfig;
 import io.raftkv.raft.RaftNode;
 import io.raftkv.raft.RaftStorage;
+import io.raftkv.raft.RequestVote;
+import io.raftkv.raft.RequestVoteResponse;
 import io.raftkv.raft.Role;
 import io.raftkv.raft.storage.MemoryLogStore;
 import io.raftkv.raft.storage.MemorySnapshotStore;
@@ -28,7 +35,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -62,8 +71,15 @@ class RaftLoopTest {
     }
 
     private void start() {
+        start(List.of(new Peer("n1", "")), m -> { });
+    }
+
+    /** Ticks the timer has offered the loop so far (the loop may drop some). */
+    private final AtomicLong ticksOffered = new AtomicLong();
+
+    private void start(List<Peer> members, Outbox outbox) {
         RaftStorage storage = new RaftStorage(new FailingLog(), new MemoryStableStore(), new MemorySnapshotStore());
-        storage.bootstrap(new Membership(List.of(new Peer("n1", ""))));
+        storage.bootstrap(new Membership(members));
         RaftNode raft = new RaftNode(RaftConfig.defaults("n1"), storage, new Random(1));
         board = new StatusBoard(new NodeStatus("n1", Role.FOLLOWER, 0, null, false, 0, 0, 0, 1, 0, raft.membership(), null));
         Proposals<WriteResult> proposals = new Proposals<>(Clock.SYSTEM, Duration.ofSeconds(1), NodeMetrics.noop());
@@ -72,13 +88,16 @@ class RaftLoopTest {
         apply = new ApplyLoop<>(new DirectApplier<>(new KvApplied(data), storage.snapshots().latest(), proposals,
                 s -> ref[0].submit(d -> d.snapshotTaken(s)), 1000, NodeMetrics.noop()),
                 t -> ref[0].submit(d -> d.fail("apply failed", t)));
-        NodeDriver<WriteResult> driver = new NodeDriver<>(raft, storage, m -> { }, apply, proposals, NodeMetrics.noop(),
+        NodeDriver<WriteResult> driver = new NodeDriver<>(raft, storage, outbox, apply, proposals, NodeMetrics.noop(),
                 Clock.SYSTEM, 10, NodeDriver.Observer.NONE);
         loop = new RaftLoop<>(driver, board);
         ref[0] = loop;
         new Thread(apply, "apply").start();
         new Thread(loop, "raft").start();
-        timer.scheduleAtFixedRate(() -> loop.submit(NodeDriver::tick), 0, 10, TimeUnit.MILLISECONDS);
+        timer.scheduleAtFixedRate(() -> {
+            ticksOffered.incrementAndGet();
+            loop.tick();
+        }, 0, 10, TimeUnit.MILLISECONDS);
     }
 
     @AfterEach
@@ -180,5 +199,61 @@ class RaftLoopTest {
                 .hasMessageContaining("No space left on device");
         assertThatThrownBy(() -> read.get(1, TimeUnit.SECONDS)).hasCauseInstanceOf(NodeUnavailableException.class);
         assertThat(data.get("queued")).isEmpty();
+    }
+
+    /**
+     * Two followers that answer every message at once, through the loop, as the peer transport does:
+     * votes granted, entries accepted, heartbeats acknowledged.
+     */
+    private void answerAsFollowers(Message m) {
+        Message answer = null;
+        if (m instanceof RequestVote v) {
+            answer = new RequestVoteResponse(v.to(), v.from(), v.term(), true, v.preVote());
+        } else if (m instanceof AppendEntries a) {
+            answer = AppendEntriesResponse.accept(a.to(), a.from(), a.term(), a.prevLogIndex() + a.entries().size());
+        } else if (m instanceof Heartbeat h) {
+            answer = new HeartbeatResponse(h.to(), h.from(), h.term(), h.readRound());
+        }
+        if (answer != null) {
+            Message a = answer;
+            loop.submit(d -> d.step(a));
+        }
+    }
+
+    @Test
+    void aStallOfTheWholeClusterDoesNotDeposeAHealthyLeader() throws Exception {
+        // Found by bin/raftkv-bench: all three nodes saved a snapshot and deleted log segments on their
+        // Raft threads at the same index, and the leader stepped down. The ticker kept queueing ticks
+        // behind the busy thread; once free, the leader ran them all before the followers' answers
+        // (which their own stall had held back) and so ran CheckQuorum rounds in which nobody could
+        // have answered. A stalled loop must come back with one tick, not a burst (dissertation §6.2:
+        // the leader steps down when it has not heard from a majority within an election timeout, not
+        // within a run of ticks that took no time).
+        start(List.of(new Peer("n1", ""), new Peer("n2", ""), new Peer("n3", "")), this::answerAsFollowers);
+        awaitLeader();
+        propose(put("before", "x")).get(5, TimeUnit.SECONDS);
+        long term = board.current().term();
+
+        CountDownLatch hold = new CountDownLatch(1);
+        loop.submit(d -> {
+            try {
+                hold.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        // Hold the loop while the timer offers four election timeouts' worth of ticks (15 ticks each).
+        long offered = ticksOffered.get();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (ticksOffered.get() - offered < 4 * 15) {
+            assertThat(System.nanoTime()).as("the timer keeps ticking").isLessThan(deadline);
+            Thread.sleep(5);
+        }
+        hold.countDown();
+
+        WriteResult after = propose(put("after", "y")).get(5, TimeUnit.SECONDS);
+        assertThat(after).isInstanceOf(WriteResult.Written.class);
+        assertThat(board.current().term()).as("no election after the stall").isEqualTo(term);
+        assertThat(board.current().isLeader()).isTrue();
     }
 }
