@@ -50,6 +50,8 @@ class RaftLoopTest {
     private ApplyLoop<WriteResult> apply;
     private StatusBoard board;
     private final KvStateMachine data = new KvStateMachine();
+    /** Ticks the timer has offered the loop so far (the loop may drop some). */
+    private final AtomicLong ticksOffered = new AtomicLong();
 
     /** A log whose appends fail, like a full disk, once {@link #diskFull} is set. */
     private final class FailingLog implements LogStore {
@@ -73,9 +75,6 @@ class RaftLoopTest {
     private void start() {
         start(List.of(new Peer("n1", "")), m -> { });
     }
-
-    /** Ticks the timer has offered the loop so far (the loop may drop some). */
-    private final AtomicLong ticksOffered = new AtomicLong();
 
     private void start(List<Peer> members, Outbox outbox) {
         RaftStorage storage = new RaftStorage(new FailingLog(), new MemoryStableStore(), new MemorySnapshotStore());
