@@ -74,8 +74,23 @@ public record RaftStorage(LogStore log, StableStore stable, SnapshotStore snapsh
      * keeping {@code trailingEntries} so that slightly slow followers can still be sent entries.
      */
     public void compactTo(Snapshot snapshot, long trailingEntries) {
-        snapshots.save(snapshot);
-        long cut = snapshot.index() - trailingEntries;
+        if (snapshots.saveTaken(snapshot)) {
+            compactLog(snapshot.index(), trailingEntries);
+        }
+    }
+
+    /**
+     * Drops the log before a snapshot that is saved, keeping {@code trailingEntries} behind it. Only
+     * after the save: the log must never start past the newest snapshot, or a crash would leave
+     * entries that nothing on disk holds.
+     */
+    public void compactLog(long snapshotIndex, long trailingEntries) {
+        Snapshot saved = snapshots.latest();
+        if (saved == null || saved.index() < snapshotIndex) {
+            throw new IllegalStateException("compacting the log to snapshot " + snapshotIndex
+                    + " before it is saved (newest saved: " + (saved == null ? "none" : saved.index()) + ")");
+        }
+        long cut = snapshotIndex - trailingEntries;
         if (cut > log.firstIndex() - 1) {
             log.compact(Math.min(cut, log.lastIndex()));
         }

@@ -38,6 +38,7 @@ public final class DurableSnapshotStore implements SnapshotStore {
     static final String SUFFIX = ".snap";
     private static final Pattern NAME = Pattern.compile("snap-(\\d{20})-(\\d{20})\\.snap");
     private static final int WRITE_PASS_BYTES = 1 << 20;
+    private static final long SYNC_EVERY_BYTES = 8L << 20;
 
     private final Disk disk;
     private final Path dir;
@@ -101,46 +102,90 @@ public final class DurableSnapshotStore implements SnapshotStore {
         health.checkWritable();
         String name = fileName(s.index(), s.term());
         try {
-            SnapshotFile.Layout layout;
             if (staged != null && staged.snapshot() == s) {
                 // Received in chunks, already synced and verified: installing it is just the rename.
-                disk.rename(staged.file(), dir.resolve(name));
-                disk.syncDirectory(dir);
-                layout = staged.layout();
+                Staged st = staged;
                 staged = null;
+                install(st.file(), st.layout(), s);
             } else {
-                layout = write(name, s);
+                Path tmp = dir.resolve(name + FileFormat.TMP_SUFFIX);
+                install(tmp, writeTemporary(tmp, s), s);
             }
-            latest = stored(layout);
-            prune(s);
         } catch (IOException e) {
             throw health.fail("saving snapshot " + s.index() + "@" + s.term() + " to " + dir.resolve(name), e);
         }
     }
 
-    /** Writes {@code s} to {@code name} atomically, streaming its data in passes: a snapshot is never copied whole on the heap to be written. */
-    private SnapshotFile.Layout write(String name, Snapshot s) throws IOException {
+    @Override
+    public boolean saveTaken(Snapshot s) {
+        health.checkWritable();
+        if (!newerThanLatest(s)) {
+            return false;
+        }
+        String name = fileName(s.index(), s.term());
+        Path tmp = dir.resolve("taken-" + name + FileFormat.TMP_SUFFIX);
+        try {
+            // Written and synced outside the lock: tens of megabytes take a while, and a snapshot
+            // arriving from the leader meanwhile, or a transfer opening the current one, must not wait.
+            SnapshotFile.Layout layout = writeTemporary(tmp, s);
+            synchronized (this) {
+                if (!newerThanLatest(s)) {
+                    disk.delete(tmp);
+                    return false;
+                }
+                health.checkWritable();
+                install(tmp, layout, s);
+                return true;
+            }
+        } catch (IOException e) {
+            throw health.fail("saving snapshot " + s.index() + "@" + s.term() + " to " + dir.resolve(name), e);
+        }
+    }
+
+    private boolean newerThanLatest(Snapshot s) {
+        Snapshot l = latest;
+        return l == null || s.index() > l.index();
+    }
+
+    /** Puts a written and synced file in place under its name: the rename is the moment it is saved. */
+    private void install(Path written, SnapshotFile.Layout layout, Snapshot s) throws IOException {
+        disk.rename(written, dir.resolve(fileName(s.index(), s.term())));
+        disk.syncDirectory(dir);
+        latest = stored(layout);
+        prune(s);
+    }
+
+    /**
+     * Writes {@code s} to {@code tmp} and syncs it, streaming its data in passes: a snapshot is never
+     * copied whole on the heap to be written. Synced every few megabytes on the way, so the final sync
+     * never has the whole snapshot to write back at once, in front of the log's own syncs.
+     */
+    private SnapshotFile.Layout writeTemporary(Path tmp, Snapshot s) throws IOException {
         long length = s.content().size();
         ByteBuffer header = SnapshotFile.header(s.metadata(), length);
         long dataStart = header.remaining();
-        FileFormat.writeAtomically(disk, dir, name, f -> {
+        try (DiskFile f = disk.create(tmp); InputStream in = s.content().open()) {
             CRC32C crc = new CRC32C();
-            try (InputStream in = s.content().open()) {
-                f.write(header, 0);
-                long pos = dataStart;
-                byte[] pass = new byte[(int) Math.max(1, Math.min(WRITE_PASS_BYTES, length))];
-                int n;
-                while ((n = in.read(pass)) > 0) {
-                    crc.update(pass, 0, n);
-                    f.write(ByteBuffer.wrap(pass, 0, n), pos);
-                    pos += n;
+            f.write(header, 0);
+            long pos = dataStart;
+            long synced = 0;
+            byte[] pass = new byte[(int) Math.max(1, Math.min(WRITE_PASS_BYTES, length))];
+            int n;
+            while ((n = in.read(pass)) > 0) {
+                crc.update(pass, 0, n);
+                f.write(ByteBuffer.wrap(pass, 0, n), pos);
+                pos += n;
+                if (pos - synced >= SYNC_EVERY_BYTES) {
+                    f.force();
+                    synced = pos;
                 }
-                if (pos - dataStart != length) {
-                    throw new IOException("snapshot " + s + " gave " + (pos - dataStart) + " bytes, not " + length);
-                }
-                f.write(ByteBuffer.allocate(4).putInt(0, (int) crc.getValue()), pos);
             }
-        });
+            if (pos - dataStart != length) {
+                throw new IOException("snapshot " + s + " gave " + (pos - dataStart) + " bytes, not " + length);
+            }
+            f.write(ByteBuffer.allocate(4).putInt(0, (int) crc.getValue()), pos);
+            f.force();
+        }
         return new SnapshotFile.Layout(s.metadata(), dataStart, length);
     }
 

@@ -13,7 +13,16 @@ public final class MemorySnapshotStore implements SnapshotStore {
     }
 
     @Override
-    public void save(Snapshot snapshot) {
+    public synchronized void save(Snapshot snapshot) {
         this.latest = snapshot;
+    }
+
+    @Override
+    public synchronized boolean saveTaken(Snapshot snapshot) {
+        if (latest != null && snapshot.index() <= latest.index()) {
+            return false;
+        }
+        latest = snapshot;
+        return true;
     }
 }

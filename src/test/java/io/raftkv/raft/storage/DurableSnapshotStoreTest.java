@@ -58,6 +58,15 @@ class DurableSnapshotStoreTest {
 
     @Test
     void aCrashAtEveryStepOfASaveLeavesTheOldSnapshotOrTheNewOneWhole() throws IOException {
+        crashAtEveryStep(false);
+    }
+
+    @Test
+    void aCrashAtEveryStepOfSavingASnapshotTakenLeavesTheOldSnapshotOrTheNewOneWhole() throws IOException {
+        crashAtEveryStep(true);
+    }
+
+    private void crashAtEveryStep(boolean taken) throws IOException {
         Snapshot old = snapshot(100, 2, 3000);
         Snapshot next = snapshot(200, 3, 5000);
         open().save(old);
@@ -68,7 +77,11 @@ class DurableSnapshotStoreTest {
             d.haltAfter(step);
             boolean returned = false;
             try {
-                store.save(next);
+                if (taken) {
+                    assertThat(store.saveTaken(next)).isTrue();
+                } else {
+                    store.save(next);
+                }
                 returned = true;
             } catch (StorageFailedException expected) {
                 // the power went out mid-save
@@ -83,6 +96,37 @@ class DurableSnapshotStoreTest {
             assertSame(recovered, recovered.index() == 100 ? old : next);
         }
         throw new AssertionError("save never finished");
+    }
+
+    @Test
+    void aSnapshotTakenNeverReplacesANewerOneReceivedBeforeOrWhileItWasWritten() throws IOException {
+        DurableSnapshotStore store = open();
+        store.save(snapshot(200, 2, 1000));
+        assertThat(store.saveTaken(snapshot(100, 1, 1000))).as("older than the one saved").isFalse();
+        assertSame(store.latest(), snapshot(200, 2, 1000));
+
+        // The leader's snapshot arrives while this node's own, older one is being written beside the
+        // Raft thread: the write finishes, finds itself superseded and leaves no file behind.
+        Snapshot received = snapshot(400, 3, 1000);
+        Snapshot own = snapshot(300, 2, 3000);
+        SnapshotData arrivesMidWrite = new SnapshotData() {
+            public long size() {
+                return own.content().size();
+            }
+
+            public java.io.InputStream open() throws IOException {
+                store.save(received);
+                return own.content().open();
+            }
+        };
+        assertThat(store.saveTaken(new Snapshot(own.metadata(), arrivesMidWrite))).isFalse();
+        assertSame(store.latest(), received);
+        assertThat(disk.list(DIR)).containsExactlyInAnyOrder(DurableSnapshotStore.fileName(200, 2), DurableSnapshotStore.fileName(400, 3));
+
+        assertThat(store.saveTaken(snapshot(500, 3, 1000))).isTrue();
+        disk.crash();
+        assertSame(open().latest(), snapshot(500, 3, 1000));
+        assertThat(snapshotFiles()).containsExactly(DurableSnapshotStore.fileName(400, 3), DurableSnapshotStore.fileName(500, 3));
     }
 
     @Test
