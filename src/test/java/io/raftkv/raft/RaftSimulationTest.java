@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /**
  * The randomized sweep: thousands of seeds, each a whole cluster under mixed faults, with the safety
@@ -177,8 +178,10 @@ class RaftSimulationTest {
     void anIdleThreeNodeClusterExchangesOnlyHeartbeatsAtEightyMessagesPerSecond() {
         double rate = idleMessagesPerSecond();
         System.out.printf("idle 3-node cluster: %.1f messages/s%n", rate);
-        // 2 followers x 20 heartbeats/s (every 50 ms) x (heartbeat + answer)
-        assertThat(rate).isEqualTo(80.0);
+        // 2 followers x 20 heartbeats/s (every 50 ms) x (heartbeat + answer). The 10 s window may
+        // count the answers to a round sent just before it opened, or miss those of one sent just
+        // before it closed: at most 4 messages either way, 0.4 a second.
+        assertThat(rate).isCloseTo(80.0, within(0.4));
     }
 
     static double idleMessagesPerSecond() {
