@@ -77,10 +77,14 @@ public final class NodeDriver<R> {
     private final Clock clock;
     private final long trailingEntries;
     private final Observer observer;
+    private final SnapshotSaver saver;
     private final Map<Long, CompletableFuture<Void>> pendingReads = new HashMap<>();
     /** Index and proposal time of this leader's entries not yet known committed, for the commit latency. */
     private final ArrayDeque<long[]> uncommitted = new ArrayDeque<>();
+    /** The newest snapshot the applier took that is not yet handed to the saver. */
     private Snapshot toSave;
+    /** The snapshot the saver holds, until it reports back; null when none. */
+    private Snapshot saving;
     private long readSeq;
     private long readyIndex;
     private String lastLeader;
@@ -95,6 +99,14 @@ public final class NodeDriver<R> {
      */
     public NodeDriver(RaftNode raft, RaftStorage storage, Outbox outbox, Applier applier, Proposals<R> proposals,
                       NodeMetrics metrics, Clock clock, long trailingEntries, Observer observer) {
+        this(raft, storage, outbox, applier, proposals, metrics, clock, trailingEntries, observer,
+                SnapshotSaver.inline(storage.snapshots()));
+    }
+
+    /** @param saver saves the snapshots the applier takes; the log is compacted when it reports back */
+    public NodeDriver(RaftNode raft, RaftStorage storage, Outbox outbox, Applier applier, Proposals<R> proposals,
+                      NodeMetrics metrics, Clock clock, long trailingEntries, Observer observer, SnapshotSaver saver) {
+        this.saver = saver;
         this.raft = raft;
         this.storage = storage;
         this.outbox = outbox;
@@ -383,20 +395,47 @@ public final class NodeDriver<R> {
         lastRole = s.role();
     }
 
+    /** Hands the newest snapshot taken to the saver, unless it is still saving the one before. */
     private void saveSnapshot() {
-        Snapshot snapshot = toSave;
-        toSave = null;
-        if (snapshot == null || !live()) {
+        if (saving != null || toSave == null || !live()) {
             return;
         }
+        Snapshot snapshot = toSave;
+        toSave = null;
         Snapshot latest = storage.snapshots().latest();
-        if (latest == null || snapshot.index() > latest.index()) {
-            try {
-                storage.compactTo(snapshot, trailingEntries);
-            } catch (RuntimeException e) {
-                fail("saving a snapshot failed", e);
-            }
+        if (latest != null && snapshot.index() <= latest.index()) {
+            return;
         }
+        saving = snapshot;
+        saver.save(snapshot, failure -> snapshotSaved(snapshot, failure));
+    }
+
+    /**
+     * The saver is done with {@code snapshot}: the log before it goes (unless a newer snapshot from the
+     * leader reset the log meanwhile), and the next snapshot taken may be saved.
+     */
+    private void snapshotSaved(Snapshot snapshot, RuntimeException failure) {
+        if (saving != snapshot) {
+            return;
+        }
+        saving = null;
+        if (!live()) {
+            return;
+        }
+        if (failure != null) {
+            fail("saving a snapshot failed", failure);
+            return;
+        }
+        try {
+            Snapshot latest = storage.snapshots().latest();
+            if (latest != null && latest.index() >= snapshot.index()) {
+                storage.compactLog(snapshot.index(), trailingEntries);
+            }
+        } catch (RuntimeException e) {
+            fail("compacting the log after a snapshot failed", e);
+            return;
+        }
+        saveSnapshot();
     }
 
     // ---------------------------------------------------------------- ending

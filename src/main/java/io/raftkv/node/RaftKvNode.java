@@ -119,6 +119,7 @@ public final class RaftKvNode implements AutoCloseable {
     private final Parts parts;
     private final RaftLoop<WriteResult> loop;
     private final ApplyLoop<WriteResult> apply;
+    private final BackgroundSnapshotSaver snapshotSaver;
     private final StoreQuota quota;
     private final Backpressure backpressure;
     private final SnapshotInbox snapshotInbox;
@@ -164,8 +165,9 @@ public final class RaftKvNode implements AutoCloseable {
                 peer -> loopRef[0].submit(d -> d.reportUnreachable(peer)),
                 peer -> loopRef[0].submit(d -> d.reportGone(peer)),
                 (peer, ok) -> loopRef[0].submit(d -> d.reportSnapshot(peer, ok)));
+        this.snapshotSaver = new BackgroundSnapshotSaver(storage.snapshots(), task -> loopRef[0].submit(d -> task.run()), metrics);
         NodeDriver<WriteResult> driver = new NodeDriver<>(raft, storage, transport, apply, proposals, metrics,
-                parts.clock(), s.trailingEntries(), NodeDriver.Observer.NONE);
+                parts.clock(), s.trailingEntries(), NodeDriver.Observer.NONE, snapshotSaver);
         this.loop = new RaftLoop<>(driver, board);
         loopRef[0] = loop;
         this.quota = new StoreQuota(limits.storeQuotaBytes(), stateMachine);
@@ -640,6 +642,7 @@ public final class RaftKvNode implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        snapshotSaver.close();
         try {
             DurableStorage.close(storage);
         } catch (StorageFailedException e) {

@@ -9,12 +9,14 @@
  *       hands leadership over on stop, and answers everything queued when storage fails. It is
  *       stepped synchronously and reaches the outside only through small interfaces: storage
  *       ({@code raft}'s), {@link io.raftkv.node.Outbox}, {@link io.raftkv.node.Applier} (with
- *       {@link io.raftkv.node.DirectApplier} applying to a {@link io.raftkv.node.StateMachine}) and
- *       {@link io.raftkv.node.Clock}, each with an in-memory twin in the tests. It starts no thread,
+ *       {@link io.raftkv.node.DirectApplier} applying to a {@link io.raftkv.node.StateMachine}),
+ *       {@link io.raftkv.node.SnapshotSaver} and {@link io.raftkv.node.Clock}, each with an in-memory
+ *       or synchronous twin in the tests. It starts no thread,
  *       opens no socket or file and reads no clock of its own.</li>
  *   <li><b>The shells</b>: {@link io.raftkv.node.RaftLoop} (the one thread that steps the driver),
  *       {@link io.raftkv.node.ApplyLoop} (the apply thread), {@link io.raftkv.node.PeerTransport}
- *       (sockets, a sender per peer), {@link io.raftkv.node.RaftTicker} (the tick) and
+ *       (sockets, a sender per peer), {@link io.raftkv.node.RaftTicker} (the tick),
+ *       {@link io.raftkv.node.BackgroundSnapshotSaver} (the snapshot writer thread) and
  *       {@link io.raftkv.node.NodeLifecycle}. They own threads, sockets and the wall clock and do
  *       nothing but feed the driver and carry out what it returns. {@link io.raftkv.node.RaftKvNode}
  *       is built from injected parts, so tests can run a node, or a cluster, in one process.</li>

@@ -16,6 +16,8 @@ import io.raftkv.raft.Peer;
 import io.raftkv.raft.RaftConfig;
 import io.raftkv.raft.RaftNode;
 import io.raftkv.raft.RaftStorage;
+import io.raftkv.raft.Snapshot;
+import io.raftkv.raft.SnapshotStore;
 import io.raftkv.raft.RequestVote;
 import io.raftkv.raft.RequestVoteResponse;
 import io.raftkv.raft.Role;
@@ -38,6 +40,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -52,6 +55,7 @@ class RaftLoopTest {
     private final KvStateMachine data = new KvStateMachine();
     /** Ticks the timer has offered the loop so far (the loop may drop some). */
     private final AtomicLong ticksOffered = new AtomicLong();
+    private RaftStorage storage;
 
     /** A log whose appends fail, like a full disk, once {@link #diskFull} is set. */
     private final class FailingLog implements LogStore {
@@ -77,7 +81,12 @@ class RaftLoopTest {
     }
 
     private void start(List<Peer> members, Outbox outbox) {
-        RaftStorage storage = new RaftStorage(new FailingLog(), new MemoryStableStore(), new MemorySnapshotStore());
+        start(members, outbox, new MemorySnapshotStore(), 1000, (store, ref) -> SnapshotSaver.inline(store));
+    }
+
+    private void start(List<Peer> members, Outbox outbox, SnapshotStore snapshots, long snapshotEvery,
+                       BiFunction<SnapshotStore, RaftLoop<WriteResult>[], SnapshotSaver> saver) {
+        storage = new RaftStorage(new FailingLog(), new MemoryStableStore(), snapshots);
         storage.bootstrap(new Membership(members));
         RaftNode raft = new RaftNode(RaftConfig.defaults("n1"), storage, new Random(1));
         board = new StatusBoard(new NodeStatus("n1", Role.FOLLOWER, 0, null, false, 0, 0, 0, 1, 0, raft.membership(), null));
@@ -85,10 +94,10 @@ class RaftLoopTest {
         @SuppressWarnings("unchecked")
         RaftLoop<WriteResult>[] ref = new RaftLoop[1];
         apply = new ApplyLoop<>(new DirectApplier<>(new KvApplied(data), storage.snapshots().latest(), proposals,
-                s -> ref[0].submit(d -> d.snapshotTaken(s)), 1000, NodeMetrics.noop()),
+                s -> ref[0].submit(d -> d.snapshotTaken(s)), snapshotEvery, NodeMetrics.noop()),
                 t -> ref[0].submit(d -> d.fail("apply failed", t)));
         NodeDriver<WriteResult> driver = new NodeDriver<>(raft, storage, outbox, apply, proposals, NodeMetrics.noop(),
-                Clock.SYSTEM, 10, NodeDriver.Observer.NONE);
+                Clock.SYSTEM, 10, NodeDriver.Observer.NONE, saver.apply(snapshots, ref));
         loop = new RaftLoop<>(driver, board);
         ref[0] = loop;
         new Thread(apply, "apply").start();
@@ -254,5 +263,63 @@ class RaftLoopTest {
         assertThat(after).isInstanceOf(WriteResult.Written.class);
         assertThat(board.current().term()).as("no election after the stall").isEqualTo(term);
         assertThat(board.current().isLeader()).isTrue();
+    }
+
+    /** A snapshot store whose own saves wait at a gate, like a slow disk writing tens of megabytes. */
+    private static final class GatedSnapshotStore implements SnapshotStore {
+        final MemorySnapshotStore inner = new MemorySnapshotStore();
+        final CountDownLatch entered = new CountDownLatch(1);
+        final CountDownLatch gate = new CountDownLatch(1);
+
+        public Snapshot latest() { return inner.latest(); }
+        public void save(Snapshot snapshot) { inner.save(snapshot); }
+
+        public boolean saveTaken(Snapshot snapshot) {
+            entered.countDown();
+            try {
+                gate.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return inner.saveTaken(snapshot);
+        }
+    }
+
+    @Test
+    void writesGoOnWhileASnapshotIsSavedAndTheLogIsCompactedOnlyOnceItIsSaved() throws Exception {
+        // Saving a snapshot used to run on the Raft thread; with tens of megabytes to write and sync,
+        // every node stalled at once (they snapshot at the same index).
+        GatedSnapshotStore snapshots = new GatedSnapshotStore();
+        BackgroundSnapshotSaver[] saver = new BackgroundSnapshotSaver[1];
+        start(List.of(new Peer("n1", "")), m -> { }, snapshots, 20,
+                (store, ref) -> saver[0] = new BackgroundSnapshotSaver(store, t -> ref[0].submit(d -> t.run()), NodeMetrics.noop()));
+        try {
+            awaitLeader();
+            for (int i = 0; i < 25; i++) {
+                propose(put("k" + i, "v")).get(5, TimeUnit.SECONDS);
+            }
+            assertThat(snapshots.entered.await(5, TimeUnit.SECONDS)).as("a snapshot is being saved").isTrue();
+
+            for (int i = 25; i < 75; i++) {
+                assertThat(propose(put("k" + i, "v")).get(5, TimeUnit.SECONDS)).isInstanceOf(WriteResult.Written.class);
+            }
+            readBarrier().get(5, TimeUnit.SECONDS);
+            assertThat(board.current().firstIndex()).as("nothing compacted before the snapshot is saved").isEqualTo(1);
+            assertThat(snapshots.latest().index()).isZero();
+
+            snapshots.gate.countDown();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (board.current().firstIndex() == 1) {
+                assertThat(System.nanoTime()).as("the log is compacted once the snapshot is saved").isLessThan(deadline);
+                Thread.sleep(5);
+            }
+            long saved = snapshots.latest().index();
+            assertThat(saved).isGreaterThanOrEqualTo(20);
+            assertThat(board.current().firstIndex() - 1).as("compacted behind the saved snapshot, keeping 10 entries")
+                    .isLessThanOrEqualTo(saved - 10).isGreaterThan(0);
+        } finally {
+            snapshots.gate.countDown();
+            saver[0].close();
+        }
     }
 }

@@ -4,6 +4,7 @@ import io.raftkv.node.Applier;
 import io.raftkv.node.Clock;
 import io.raftkv.node.DirectApplier;
 import io.raftkv.node.NodeDriver;
+import io.raftkv.node.SnapshotSaver;
 import io.raftkv.node.NodeMetrics;
 import io.raftkv.node.Outbox;
 import io.raftkv.node.Proposals;
@@ -35,9 +36,17 @@ public final class LocalNode {
      * @param applier how committed entries reach the state machine: {@link DirectApplier} itself
      *                (at once), or a queue the simulator drains later, as the apply thread would
      * @param onApply told of each command as a state machine applies it
+     * @param saver   how this life's own snapshots are saved: at once, or later, as the saver thread would
      */
     public record Wiring(Outbox outbox, NodeDriver.Observer observer, Clock clock,
-                         Function<DirectApplier<Boolean>, Applier> applier, ObjLongConsumer<KvCommand> onApply) {
+                         Function<DirectApplier<Boolean>, Applier> applier, ObjLongConsumer<KvCommand> onApply,
+                         Function<RaftStorage, SnapshotSaver> saver) {
+
+        /** Snapshots saved at once, on the driver's thread. */
+        public Wiring(Outbox outbox, NodeDriver.Observer observer, Clock clock,
+                      Function<DirectApplier<Boolean>, Applier> applier, ObjLongConsumer<KvCommand> onApply) {
+            this(outbox, observer, clock, applier, onApply, s -> SnapshotSaver.inline(s.snapshots()));
+        }
     }
 
     public final String id;
@@ -83,7 +92,7 @@ public final class LocalNode {
         applier = new DirectApplier<>(applied, storage.snapshots().latest(), proposals, snap -> self[0].snapshotTaken(snap),
                 snapshotEvery, METRICS);
         driver = new NodeDriver<>(raft, storage, wiring.outbox(), wiring.applier().apply(applier), proposals, METRICS,
-                wiring.clock(), trailingEntries, wiring.observer());
+                wiring.clock(), trailingEntries, wiring.observer(), wiring.saver().apply(storage));
         self[0] = driver;
         up = true;
     }

@@ -5,6 +5,7 @@ import io.raftkv.node.DirectApplier;
 import io.raftkv.node.IdentityCheck;
 import io.raftkv.node.NodeDriver;
 import io.raftkv.node.NodeUnavailableException;
+import io.raftkv.node.SnapshotSaver;
 import io.raftkv.node.WriteNotAppliedException;
 import io.raftkv.node.WriteOutcomeUnknownException;
 import io.raftkv.check.KvOp;
@@ -132,7 +133,8 @@ public final class Simulation {
         void start() {
             lives++;
             local.start(new Random(rnd.nextLong()), new LocalNode.Wiring(Simulation.this::send, this,
-                    () -> now * 1_000_000L, direct -> applyQueue = new SimApplyQueue(this, direct), Simulation.this::onApply));
+                    () -> now * 1_000_000L, direct -> applyQueue = new SimApplyQueue(this, direct), Simulation.this::onApply,
+                    storage -> new SimSnapshotSaver(this, lives, storage)));
         }
 
         @Override
@@ -249,6 +251,40 @@ public final class Simulation {
             for (Runnable t; (t = queue.poll()) != null; ) {
                 t.run();
             }
+        }
+    }
+
+    /**
+     * The snapshot writer thread, simulated: a snapshot the applier took is written a random few
+     * milliseconds later, while the node goes on (receiving a newer snapshot, taking more, crashing),
+     * and the driver hears back then and compacts its log.
+     */
+    private final class SimSnapshotSaver implements SnapshotSaver {
+        private final SimNode node;
+        private final int life;
+        private final RaftStorage storage;
+
+        SimSnapshotSaver(SimNode node, int life, RaftStorage storage) {
+            this.node = node;
+            this.life = life;
+            this.storage = storage;
+        }
+
+        @Override
+        public void save(Snapshot snapshot, Done done) {
+            schedule(rnd.nextInt(maxSaveDelayMs + 1), () -> {
+                if (node.lives != life || !node.local.up) {
+                    return; // the process died with the save unfinished: the disk has what it synced
+                }
+                RuntimeException failure = null;
+                try {
+                    storage.snapshots().saveTaken(snapshot);
+                } catch (RuntimeException e) {
+                    failure = e;
+                }
+                done.saved(failure);
+                process(node);
+            });
         }
     }
 
@@ -417,6 +453,8 @@ public final class Simulation {
     private final Set<String> notAppliedOps = new HashSet<>();
     /** How long committed work may wait for the simulated apply thread in this run. */
     private final int maxApplyDelayMs;
+    /** How long a snapshot the node took may wait for the simulated writer thread in this run. */
+    private final int maxSaveDelayMs;
     private final SafetyChecker safety;
     private final Set<String> cutLinks = new HashSet<>();
     private double dropRate;
@@ -451,6 +489,7 @@ public final class Simulation {
         this.safety = new SafetyChecker(this::fail);
         this.maxDelayMs = cfg.maxDelayMs();
         this.maxApplyDelayMs = rnd.nextInt(4) == 0 ? 0 : 1 + rnd.nextInt(20);
+        this.maxSaveDelayMs = rnd.nextInt(4) == 0 ? 0 : 1 + rnd.nextInt(60);
         List<Peer> peers = new ArrayList<>();
         for (int i = 1; i <= cfg.nodes(); i++) {
             peers.add(new Peer("n" + i, "sim://n" + i));
