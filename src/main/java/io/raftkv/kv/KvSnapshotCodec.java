@@ -78,47 +78,64 @@ final class KvSnapshotCodec {
 
     static void write(OutputStream target, long appliedIndex, Keyspace keyspace, IdempotencyTable idempotency,
                       AuthState auth, Leases leases) throws IOException {
-        CRC32C crc = new CRC32C();
-        DataOutputStream out = new DataOutputStream(
-                new BufferedOutputStream(new CheckedOutputStream(target, crc), 1 << 16));
-        out.writeInt(MAGIC);
+        capture(appliedIndex, keyspace, idempotency, auth, leases).writeTo(target);
+    }
+
+    /**
+     * The state as it is now, to be written later by any thread: the keys as the array of their
+     * immutable {@link KeyValue}s (references, not copies of the data), the rest (idempotency
+     * records, roles and tokens, leases: small and bounded) encoded now. Apply thread only.
+     */
+    static KvStateMachine.Image capture(long appliedIndex, Keyspace keyspace, IdempotencyTable idempotency,
+                                        AuthState auth, Leases leases) throws IOException {
         // Without roles or tokens the image is exactly version 1, which nodes from before auth can
         // still install during a rolling upgrade. Replicas with the same state still agree byte for byte.
         boolean withLeases = !leases.isEmpty() || idempotency.entries().stream()
                 .anyMatch(e -> CoordSnapshot.isCoordResult(e.getValue().result()));
         boolean withAuth = withLeases || !auth.isEmpty();
-        out.writeByte(withLeases ? FORMAT_VERSION_WITH_LEASES : withAuth ? FORMAT_VERSION : FORMAT_VERSION_WITHOUT_AUTH);
-        out.writeLong(appliedIndex);
+        int version = withLeases ? FORMAT_VERSION_WITH_LEASES : withAuth ? FORMAT_VERSION : FORMAT_VERSION_WITHOUT_AUTH;
         // The apply thread is the only writer and it is here, so the map cannot change under us.
-        out.writeLong(keyspace.keyCount);
-        long written = 0;
-        for (KeyValue kv : keyspace.map.values()) {
-            writeString(out, kv.key());
-            writeState(out, kv);
-            written++;
+        KeyValue[] keys = keyspace.map.values().toArray(new KeyValue[0]);
+        if (keys.length != keyspace.keyCount) {
+            throw new IllegalStateException("key count " + keyspace.keyCount + " but " + keys.length
+                    + " keys captured: a snapshot must be captured on the apply thread");
         }
-        if (written != keyspace.keyCount) {
-            throw new IllegalStateException("key count " + keyspace.keyCount + " but " + written
-                    + " keys written: writeSnapshot must run on the apply thread");
-        }
-        out.writeLong(idempotency.clock());
-        out.writeInt(idempotency.entries().size());
+        java.io.ByteArrayOutputStream restBytes = new java.io.ByteArrayOutputStream();
+        DataOutputStream rest = new DataOutputStream(restBytes);
+        rest.writeLong(idempotency.clock());
+        rest.writeInt(idempotency.entries().size());
         for (Map.Entry<String, IdempotencyTable.Outcome> e : idempotency.entries()) {
             IdempotencyTable.Outcome o = e.getValue();
-            writeString(out, e.getKey());
-            out.writeLong(o.rememberedAt());
-            out.write(o.fingerprint());
-            writeResult(out, o.result());
+            writeString(rest, e.getKey());
+            rest.writeLong(o.rememberedAt());
+            rest.write(o.fingerprint());
+            writeResult(rest, o.result());
         }
         if (withAuth) {
-            writeAuth(out, auth);
+            writeAuth(rest, auth);
         }
         if (withLeases) {
-            CoordSnapshot.writeLeases(out, leases);
+            CoordSnapshot.writeLeases(rest, leases);
         }
-        out.flush();
-        out.writeInt((int) crc.getValue());
-        out.flush();
+        rest.flush();
+        byte[] tail = restBytes.toByteArray();
+        return target -> {
+            CRC32C crc = new CRC32C();
+            DataOutputStream out = new DataOutputStream(
+                    new BufferedOutputStream(new CheckedOutputStream(target, crc), 1 << 16));
+            out.writeInt(MAGIC);
+            out.writeByte(version);
+            out.writeLong(appliedIndex);
+            out.writeLong(keys.length);
+            for (KeyValue kv : keys) {
+                writeString(out, kv.key());
+                writeState(out, kv);
+            }
+            out.write(tail);
+            out.flush();
+            out.writeInt((int) crc.getValue());
+            out.flush();
+        };
     }
 
     static Restored read(InputStream source, IdempotencyPolicy policy) throws IOException {

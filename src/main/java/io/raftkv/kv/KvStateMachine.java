@@ -557,6 +557,22 @@ public final class KvStateMachine {
     }
 
     /**
+     * The state as applied now, to be written later, by any thread, exactly as {@link #writeSnapshot}
+     * would write it now. The keys are held as references to their immutable values, not copied, so a
+     * snapshot of a large store costs the heap an array of references instead of a second copy of the
+     * data. Apply thread only.
+     */
+    public Image capture() throws IOException {
+        return KvSnapshotCodec.capture(appliedIndex, keyspace, idempotency, auth, leases);
+    }
+
+    /** A state captured by {@link #capture}; {@link #writeTo} may be called on any thread, any number of times. */
+    @FunctionalInterface
+    public interface Image {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /**
      * Replaces all state with the snapshot read from {@code in}; {@link #appliedIndex()} becomes the
      * snapshot's. The new state is built and checked completely (magic number, version, structure,
      * checksum) before it replaces the old one, so on any exception the old state is left as it was.

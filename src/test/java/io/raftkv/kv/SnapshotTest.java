@@ -284,4 +284,33 @@ class SnapshotTest {
         assertThat(copy.keyCount()).isEqualTo(2_000);
         assertThat(snapshot(copy)).isEqualTo(sink.toByteArray());
     }
+
+    @Test
+    void aCapturedStateWritesTheSnapshotOfItsMomentHoweverTheStateMovesOnBeforeItIsWritten() throws IOException {
+        // The snapshot writer thread writes a captured state while the apply thread goes on applying.
+        KvStateMachine sm = new KvStateMachine(POLICY);
+        RandomCommands commands = new RandomCommands(new Random(11), 12)
+                .revisionsFrom(k -> sm.get(k).map(KeyValue::modRevision).orElse(0L));
+        long index = 0;
+        sm.apply(++index, new LeaseCommand.Grant(1, 5_000));
+        List<byte[]> expected = new java.util.ArrayList<>();
+        List<KvStateMachine.Image> images = new java.util.ArrayList<>();
+        for (int round = 0; round < 20; round++) {
+            for (int i = 0; i < 25; i++) {
+                sm.apply(++index, commands.next());
+            }
+            expected.add(snapshot(sm));
+            images.add(sm.capture());
+        }
+        for (int i = 0; i < 200; i++) {
+            sm.apply(++index, commands.next());
+        }
+        sm.apply(++index, new LeaseCommand.Revoke(1, 1));
+        for (int k = 0; k < images.size(); k++) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            images.get(k).writeTo(out);
+            assertThat(out.toByteArray()).as("image %d", k).isEqualTo(expected.get(k));
+            assertThat(restored(out.toByteArray()).appliedIndex()).isEqualTo(1 + 25L * (k + 1));
+        }
+    }
 }
