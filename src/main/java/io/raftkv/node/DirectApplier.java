@@ -154,8 +154,7 @@ public final class DirectApplier<R> implements Applier {
             return;
         }
         try {
-            SnapshotBuffer out = new SnapshotBuffer();
-            Snapshot snap = new Snapshot(writeAppliedState(out), out.data());
+            Snapshot snap = new Snapshot(new SnapshotMetadata(applied, appliedTerm, membership), sm.capture());
             lastSnapshotIndex = applied;
             snapshots.snapshotTaken(snap);
             metrics.snapshotTaken();

@@ -2,6 +2,7 @@ package io.raftkv.node;
 
 import io.raftkv.kv.KvStateMachine;
 import io.raftkv.kv.WriteResult;
+import io.raftkv.raft.SnapshotData;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,5 +34,10 @@ record KvApplied(KvStateMachine kv) implements StateMachine<WriteResult> {
     @Override
     public void writeSnapshot(OutputStream out) throws IOException {
         kv.writeSnapshot(out);
+    }
+
+    @Override
+    public SnapshotData capture() throws IOException {
+        return new CapturedState(kv.capture()::writeTo);
     }
 }

@@ -19,11 +19,11 @@ public record NodeLimits(long storeQuotaBytes, Backpressure.Limits backpressure)
     /**
      * 2 GiB (etcd's default), or a quarter of the heap if that is less. The quota counts more than
      * the heap the state really uses (see {@code KvStateMachine.storedBytes}), and each stored byte
-     * can be on the heap up to twice at once: the live state and, while the apply loop takes a
-     * snapshot, its encoded chunks ({@link SnapshotBuffer}), which are streamed to the snapshot file
-     * and let go. Snapshots on disk are read from their files, never kept on the heap
-     * ({@code DurableSnapshotStore}); a follower installing one holds the old state and the new
-     * state it reads from the file: twice again. That half leaves the rest of the heap for what does
+     * can be on the heap up to twice at once: a follower installing a snapshot holds the old state
+     * and the new state it reads from the file. Taking a snapshot copies nothing: the writer thread
+     * encodes it to the file from references to the immutable values ({@link CapturedState}), and
+     * snapshots on disk are read from their files, never kept on the heap ({@code DurableSnapshotStore}).
+     * That half leaves the rest of the heap for what does
      * not grow with the data: the JVM and Spring (about 20 MB live), the 16 MB log entry cache,
      * writes in flight (a thirty-second of the heap, each held about three times: request body, log
      * entry, peer messages), the watch history (a sixteenth) and request bodies being read. Measured on 128 MB

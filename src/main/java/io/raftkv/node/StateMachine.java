@@ -1,5 +1,7 @@
 package io.raftkv.node;
 
+import io.raftkv.raft.SnapshotData;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -27,4 +29,15 @@ public interface StateMachine<R> {
     void restore(InputStream in) throws IOException;
 
     void writeSnapshot(OutputStream out) throws IOException;
+
+    /**
+     * The state as applied now, for a snapshot written later on another thread exactly as
+     * {@link #writeSnapshot} would write it now. This default writes it now, into memory; the
+     * key-value store instead keeps references to its immutable values (see {@code KvStateMachine#capture}).
+     */
+    default SnapshotData capture() throws IOException {
+        SnapshotBuffer out = new SnapshotBuffer();
+        writeSnapshot(out);
+        return out.data();
+    }
 }

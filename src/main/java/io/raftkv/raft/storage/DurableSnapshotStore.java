@@ -7,6 +7,7 @@ import io.raftkv.raft.SnapshotStore;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -156,37 +157,79 @@ public final class DurableSnapshotStore implements SnapshotStore {
     }
 
     /**
-     * Writes {@code s} to {@code tmp} and syncs it, streaming its data in passes: a snapshot is never
-     * copied whole on the heap to be written. Synced every few megabytes on the way, so the final sync
-     * never has the whole snapshot to write back at once, in front of the log's own syncs.
+     * Writes {@code s} to {@code tmp} and syncs it, streaming its data: a snapshot is never copied
+     * whole on the heap to be written, and data made as it is written ({@link SnapshotData#writeTo})
+     * is never made in memory at all. The header, which holds the data's length, is written last.
+     * Synced every few megabytes on the way, so the final sync never has the whole snapshot to write
+     * back at once, in front of the log's own syncs.
      */
     private SnapshotFile.Layout writeTemporary(Path tmp, Snapshot s) throws IOException {
-        long length = s.content().size();
-        ByteBuffer header = SnapshotFile.header(s.metadata(), length);
-        long dataStart = header.remaining();
-        try (DiskFile f = disk.create(tmp); InputStream in = s.content().open()) {
-            CRC32C crc = new CRC32C();
-            f.write(header, 0);
-            long pos = dataStart;
-            long synced = 0;
-            byte[] pass = new byte[(int) Math.max(1, Math.min(WRITE_PASS_BYTES, length))];
-            int n;
-            while ((n = in.read(pass)) > 0) {
-                crc.update(pass, 0, n);
-                f.write(ByteBuffer.wrap(pass, 0, n), pos);
-                pos += n;
-                if (pos - synced >= SYNC_EVERY_BYTES) {
-                    f.force();
-                    synced = pos;
-                }
+        long dataStart = SnapshotFile.header(s.metadata(), 0).remaining();
+        try (DiskFile f = disk.create(tmp)) {
+            FileStream data = new FileStream(f, dataStart);
+            long length = s.content().writeTo(data);
+            data.flush();
+            if (data.position - dataStart != length) {
+                throw new IOException("snapshot " + s + " said it gave " + length + " bytes but gave " + (data.position - dataStart));
             }
-            if (pos - dataStart != length) {
-                throw new IOException("snapshot " + s + " gave " + (pos - dataStart) + " bytes, not " + length);
-            }
-            f.write(ByteBuffer.allocate(4).putInt(0, (int) crc.getValue()), pos);
+            f.write(ByteBuffer.allocate(4).putInt(0, (int) data.crc.getValue()), data.position);
+            f.write(SnapshotFile.header(s.metadata(), length), 0);
             f.force();
+            return new SnapshotFile.Layout(s.metadata(), dataStart, length);
         }
-        return new SnapshotFile.Layout(s.metadata(), dataStart, length);
+    }
+
+    /** Positional writes to a file through a buffer of one pass, with the data's checksum, synced every {@link #SYNC_EVERY_BYTES}. */
+    private static final class FileStream extends OutputStream {
+        private final DiskFile file;
+        private final byte[] buffer = new byte[WRITE_PASS_BYTES];
+        private final CRC32C crc = new CRC32C();
+        private int used;
+        private long position;
+        private long synced;
+
+        FileStream(DiskFile file, long position) {
+            this.file = file;
+            this.position = position;
+            this.synced = position;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            if (used == buffer.length) {
+                flush();
+            }
+            buffer[used++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            while (len > 0) {
+                if (used == buffer.length) {
+                    flush();
+                }
+                int n = Math.min(len, buffer.length - used);
+                System.arraycopy(b, off, buffer, used, n);
+                used += n;
+                off += n;
+                len -= n;
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            if (used == 0) {
+                return;
+            }
+            crc.update(buffer, 0, used);
+            file.write(ByteBuffer.wrap(buffer, 0, used), position);
+            position += used;
+            used = 0;
+            if (position - synced >= SYNC_EVERY_BYTES) {
+                file.force();
+                synced = position;
+            }
+        }
     }
 
     /** A snapshot whose data is read from its file each time it is opened, so the heap never holds it. */

@@ -3,6 +3,8 @@ package io.raftkv.raft.sim;
 import io.raftkv.kv.KeyValue;
 import io.raftkv.kv.KvEvent;
 import io.raftkv.kv.KvStateMachine;
+import io.raftkv.node.CapturedState;
+import io.raftkv.raft.SnapshotData;
 import io.raftkv.kv.LeaseCommand;
 import io.raftkv.kv.Leases;
 import io.raftkv.kv.TxnCommand;
@@ -95,6 +97,22 @@ final class CoordStateMachine implements StateMachine<Boolean>, KvStateMachine.L
     public void writeSnapshot(OutputStream out) throws IOException {
         sim.writeSnapshot(out);
         kv.writeSnapshot(out);
+    }
+
+    /**
+     * As the production node captures: the key-value state as references to its values, written
+     * later by the simulated snapshot writer, after more entries have been applied.
+     */
+    @Override
+    public SnapshotData capture() throws IOException {
+        java.io.ByteArrayOutputStream model = new java.io.ByteArrayOutputStream();
+        sim.writeSnapshot(model);
+        byte[] modelBytes = model.toByteArray();
+        KvStateMachine.Image image = kv.capture();
+        return new CapturedState(out -> {
+            out.write(modelBytes);
+            image.writeTo(out);
+        });
     }
 
     @Override
