@@ -38,6 +38,9 @@ final class BackgroundSnapshotSaver implements SnapshotSaver, AutoCloseable {
 
     @Override
     public void save(Snapshot snapshot, Done done) {
+        if (writer.isShutdown()) {
+            return; // the node is stopping; the log still holds everything the snapshot covers
+        }
         writer.execute(() -> {
             RuntimeException failure = null;
             long start = System.nanoTime();

@@ -298,8 +298,16 @@ public final class NodeDriver<R> {
         return best;
     }
 
-    /** A snapshot the applier took: saved, and the log compacted, at the end of the next {@link #process()}. */
+    /**
+     * A snapshot the applier took: saved, and the log compacted, at the end of the next {@link #process()}.
+     * One taken while the one before is still being saved is let go, and the applier takes another
+     * after its next interval: a captured state holds on to the values replaced since, so keeping a
+     * second one could hold a third copy of them beside the state and the snapshot being written.
+     */
     public void snapshotTaken(Snapshot snapshot) {
+        if (saving != null) {
+            return;
+        }
         if (toSave == null || snapshot.index() > toSave.index()) {
             toSave = snapshot;
         }
