@@ -2,12 +2,10 @@ package io.raftkv.node;
 
 import io.raftkv.raft.Entry;
 import io.raftkv.raft.Snapshot;
-import io.raftkv.raft.SnapshotMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -70,23 +68,24 @@ final class ApplyLoop<R> implements Applier, Runnable {
     }
 
     /**
-     * Writes the applied state to {@code out} on the apply thread, between two batches, where it
-     * holds still; completes with where that state stands in the log. Applying waits meanwhile.
+     * Captures the applied state on the apply thread, between two batches, where it holds still;
+     * completes with it and where it stands in the log. The caller writes it out on its own thread
+     * ({@link io.raftkv.raft.SnapshotData#writeTo}): applying waits only for the capture.
      */
-    CompletableFuture<SnapshotMetadata> writeAppliedState(OutputStream out) {
-        CompletableFuture<SnapshotMetadata> written = new CompletableFuture<>();
+    CompletableFuture<Snapshot> captureAppliedState() {
+        CompletableFuture<Snapshot> captured = new CompletableFuture<>();
         queue.add(a -> {
             try {
-                written.complete(a.writeAppliedState(out));
+                captured.complete(a.captureAppliedState());
             } catch (IOException | RuntimeException e) {
-                // Only the copy failed (say, its disk is full); the state itself is untouched.
-                written.completeExceptionally(e);
+                // Only the capture failed; the state itself is untouched.
+                captured.completeExceptionally(e);
             }
         });
         if (ended) {
-            written.completeExceptionally(stoppedApplying());
+            captured.completeExceptionally(stoppedApplying());
         }
-        return written;
+        return captured;
     }
 
     void stop() {

@@ -1,5 +1,6 @@
 package io.raftkv.node;
 
+import io.raftkv.raft.Snapshot;
 import io.raftkv.raft.SnapshotMetadata;
 
 import java.io.BufferedOutputStream;
@@ -40,23 +41,28 @@ public final class Backup implements AutoCloseable {
 
     /**
      * Copies {@code node}'s applied state into {@code dataDir}; call after a linearizable
-     * {@link RaftKvNode#readBarrier}, so the copy includes every write acknowledged before it.
+     * {@link RaftKvNode#readBarrier}, so the copy includes every write acknowledged before it. The
+     * apply thread only captures the state; the copy is written here, so applying does not wait for it.
      *
-     * @param wait how long the apply thread may take to write the copy
+     * @param wait how long the apply thread may take to capture the state
      */
     public static Backup take(RaftKvNode node, Path dataDir, Duration wait) throws IOException, InterruptedException {
         Path file = dataDir.resolve(WORK_FILE);
-        SnapshotMetadata at;
-        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
-            at = node.writeAppliedState(out).get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        Snapshot captured;
+        try {
+            captured = node.captureAppliedState().get(wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            Files.deleteIfExists(file);
-            throw new IOException("copying the state for a backup failed: " + e.getCause(), e.getCause());
+            throw new IOException("capturing the state for a backup failed: " + e.getCause(), e.getCause());
         } catch (TimeoutException e) {
-            // Closing the stream makes the apply thread's copy fail and stop; the state is untouched.
-            Files.deleteIfExists(file);
-            throw new IOException("copying the state for a backup took longer than " + wait.toSeconds() + " s");
+            throw new IOException("the apply thread did not capture the state for a backup within " + wait.toSeconds() + " s");
         }
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
+            captured.content().writeTo(out);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(file);
+            throw new IOException("copying the state for a backup failed: " + e, e);
+        }
+        SnapshotMetadata at = captured.metadata();
         long dataLength = Files.size(file);
         byte[] header = BackupFormat.header(node.clusterId(), at, dataLength);
         MessageDigest sha = BackupFormat.sha256();

@@ -8,7 +8,6 @@ import io.raftkv.raft.SnapshotMetadata;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.PriorityQueue;
@@ -141,11 +140,9 @@ public final class DirectApplier<R> implements Applier {
         lastSnapshotIndex = s.index();
     }
 
-    /** Writes the state as applied now to {@code out} and says where it stands in the log. */
-    SnapshotMetadata writeAppliedState(OutputStream out) throws IOException {
-        SnapshotMetadata at = new SnapshotMetadata(sm.appliedIndex(), appliedTerm, membership);
-        sm.writeSnapshot(out);
-        return at;
+    /** The state as applied now, captured to be written later on any thread, and where it stands in the log. */
+    Snapshot captureAppliedState() throws IOException {
+        return new Snapshot(new SnapshotMetadata(sm.appliedIndex(), appliedTerm, membership), sm.capture());
     }
 
     private void maybeSnapshot() {
@@ -154,7 +151,7 @@ public final class DirectApplier<R> implements Applier {
             return;
         }
         try {
-            Snapshot snap = new Snapshot(new SnapshotMetadata(applied, appliedTerm, membership), sm.capture());
+            Snapshot snap = captureAppliedState();
             lastSnapshotIndex = applied;
             snapshots.snapshotTaken(snap);
             metrics.snapshotTaken();

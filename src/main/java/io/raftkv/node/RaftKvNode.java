@@ -16,7 +16,7 @@ import io.raftkv.raft.RaftNode;
 import io.raftkv.raft.NotLeaderException;
 import io.raftkv.raft.RaftStorage;
 import io.raftkv.raft.Role;
-import io.raftkv.raft.SnapshotMetadata;
+import io.raftkv.raft.Snapshot;
 import io.raftkv.raft.storage.DurableSnapshotStore;
 import io.raftkv.raft.storage.DurableStableStore;
 import io.raftkv.raft.storage.DurableStorage;
@@ -25,7 +25,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -424,11 +423,12 @@ public final class RaftKvNode implements AutoCloseable {
     }
 
     /**
-     * Writes the state as applied on this node to {@code out}, from the apply thread, and completes
-     * with its index, term and membership; for a backup ({@link Backup}), after a {@link #readBarrier}.
+     * The state as applied on this node, captured on the apply thread, with its index, term and
+     * membership; for a backup ({@link Backup}), after a {@link #readBarrier}. Its data is written
+     * out by whoever reads it, on their own thread.
      */
-    public CompletableFuture<SnapshotMetadata> writeAppliedState(OutputStream out) {
-        return apply.writeAppliedState(out);
+    CompletableFuture<Snapshot> captureAppliedState() {
+        return apply.captureAppliedState();
     }
 
     /** The store quota: usage, pending reservations and the alarm, for health and metrics. */
