@@ -42,16 +42,12 @@ final class BackgroundSnapshotSaver implements SnapshotSaver, AutoCloseable {
             return; // the node is stopping; the log still holds everything the snapshot covers
         }
         writer.execute(() -> {
-            RuntimeException failure = null;
             long start = System.nanoTime();
-            try {
-                store.saveTaken(snapshot);
+            RuntimeException failure = SnapshotSaver.saveTaken(store, snapshot);
+            if (failure == null) {
                 metrics.snapshotSaved(System.nanoTime() - start);
-            } catch (RuntimeException e) {
-                failure = e;
             }
-            RuntimeException f = failure;
-            onRaftThread.accept(() -> done.saved(f));
+            onRaftThread.accept(() -> done.saved(failure));
         });
     }
 

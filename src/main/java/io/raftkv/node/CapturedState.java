@@ -29,27 +29,8 @@ public final class CapturedState implements SnapshotData {
     }
 
     @Override
-    public long writeTo(OutputStream out) throws IOException {
-        long[] count = {0};
-        writer.writeTo(new OutputStream() {
-            @Override
-            public void write(int b) throws IOException {
-                out.write(b);
-                count[0]++;
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                out.write(b, off, len);
-                count[0] += len;
-            }
-
-            @Override
-            public void flush() throws IOException {
-                out.flush();
-            }
-        });
-        return count[0];
+    public void writeTo(OutputStream out) throws IOException {
+        writer.writeTo(out);
     }
 
     @Override

@@ -410,10 +410,6 @@ public final class NodeDriver<R> {
         }
         Snapshot snapshot = toSave;
         toSave = null;
-        Snapshot latest = storage.snapshots().latest();
-        if (latest != null && snapshot.index() <= latest.index()) {
-            return;
-        }
         saving = snapshot;
         saver.save(snapshot, failure -> snapshotSaved(snapshot, failure));
     }
@@ -435,10 +431,7 @@ public final class NodeDriver<R> {
             return;
         }
         try {
-            Snapshot latest = storage.snapshots().latest();
-            if (latest != null && latest.index() >= snapshot.index()) {
-                storage.compactLog(snapshot.index(), trailingEntries);
-            }
+            storage.compactLog(snapshot.index(), trailingEntries);
         } catch (RuntimeException e) {
             fail("compacting the log after a snapshot failed", e);
             return;

@@ -27,14 +27,16 @@ public interface SnapshotSaver {
 
     /** Saves on the caller's thread, before {@link #save} returns: the in-memory twin and the simplest tests' saver. */
     static SnapshotSaver inline(SnapshotStore store) {
-        return (snapshot, done) -> {
-            RuntimeException failure = null;
-            try {
-                store.saveTaken(snapshot);
-            } catch (RuntimeException e) {
-                failure = e;
-            }
-            done.saved(failure);
-        };
+        return (snapshot, done) -> done.saved(saveTaken(store, snapshot));
+    }
+
+    /** Saves {@code snapshot} as the node's own ({@link SnapshotStore#saveTaken}); returns the failure, or null. */
+    static RuntimeException saveTaken(SnapshotStore store, Snapshot snapshot) {
+        try {
+            store.saveTaken(snapshot);
+            return null;
+        } catch (RuntimeException e) {
+            return e;
+        }
     }
 }

@@ -69,10 +69,7 @@ public record RaftStorage(LogStore log, StableStore stable, SnapshotStore snapsh
         log.reset(snapshot.index(), snapshot.term());
     }
 
-    /**
-     * A snapshot this node took of its own state machine: save it, then drop the log before it,
-     * keeping {@code trailingEntries} so that slightly slow followers can still be sent entries.
-     */
+    /** A snapshot this node took of its own state machine, saved and the log compacted behind it in one step. */
     public void compactTo(Snapshot snapshot, long trailingEntries) {
         if (snapshots.saveTaken(snapshot)) {
             compactLog(snapshot.index(), trailingEntries);
@@ -80,7 +77,8 @@ public record RaftStorage(LogStore log, StableStore stable, SnapshotStore snapsh
     }
 
     /**
-     * Drops the log before a snapshot that is saved, keeping {@code trailingEntries} behind it. Only
+     * Drops the log before a snapshot this node took once it is saved ({@link SnapshotStore#saveTaken}),
+     * keeping {@code trailingEntries} so that slightly slow followers can still be sent entries. Only
      * after the save: the log must never start past the newest snapshot, or a crash would leave
      * entries that nothing on disk holds.
      */

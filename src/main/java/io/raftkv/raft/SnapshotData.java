@@ -23,13 +23,13 @@ public interface SnapshotData {
     InputStream open() throws IOException;
 
     /**
-     * Writes the bytes to {@code out} and returns how many there were. Data made as it is written (a
-     * state machine's captured state) streams straight to {@code out} here, where {@link #size} and
-     * {@link #open} would first have to make all of it in memory.
+     * Writes the bytes to {@code out}. Data made as it is written (a state machine's captured state)
+     * streams straight to {@code out} here, where {@link #size} and {@link #open} would first have to
+     * make all of it in memory.
      */
-    default long writeTo(OutputStream out) throws IOException {
+    default void writeTo(OutputStream out) throws IOException {
         try (InputStream in = open()) {
-            return in.transferTo(out);
+            in.transferTo(out);
         }
     }
 

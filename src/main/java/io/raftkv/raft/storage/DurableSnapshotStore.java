@@ -5,6 +5,7 @@ import io.raftkv.raft.SnapshotData;
 import io.raftkv.raft.SnapshotMetadata;
 import io.raftkv.raft.SnapshotStore;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,6 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
+import java.util.zip.CheckedOutputStream;
 
 /**
  * Snapshot files, {@code snap-<index>-<term>.snap}, each written atomically (temporary file, fsync,
@@ -166,29 +168,26 @@ public final class DurableSnapshotStore implements SnapshotStore {
     private SnapshotFile.Layout writeTemporary(Path tmp, Snapshot s) throws IOException {
         long dataStart = SnapshotFile.header(s.metadata(), 0).remaining();
         try (DiskFile f = disk.create(tmp)) {
-            FileStream data = new FileStream(f, dataStart);
-            long length = s.content().writeTo(data);
+            FileOutput file = new FileOutput(f, dataStart);
+            CRC32C crc = new CRC32C();
+            OutputStream data = new BufferedOutputStream(new CheckedOutputStream(file, crc), WRITE_PASS_BYTES);
+            s.content().writeTo(data);
             data.flush();
-            if (data.position - dataStart != length) {
-                throw new IOException("snapshot " + s + " said it gave " + length + " bytes but gave " + (data.position - dataStart));
-            }
-            f.write(ByteBuffer.allocate(4).putInt(0, (int) data.crc.getValue()), data.position);
+            long length = file.position - dataStart;
+            f.write(ByteBuffer.allocate(4).putInt(0, (int) crc.getValue()), file.position);
             f.write(SnapshotFile.header(s.metadata(), length), 0);
             f.force();
             return new SnapshotFile.Layout(s.metadata(), dataStart, length);
         }
     }
 
-    /** Positional writes to a file through a buffer of one pass, with the data's checksum, synced every {@link #SYNC_EVERY_BYTES}. */
-    private static final class FileStream extends OutputStream {
+    /** Positional writes to a file from {@code position} on, synced every {@link #SYNC_EVERY_BYTES}. */
+    private static final class FileOutput extends OutputStream {
         private final DiskFile file;
-        private final byte[] buffer = new byte[WRITE_PASS_BYTES];
-        private final CRC32C crc = new CRC32C();
-        private int used;
         private long position;
         private long synced;
 
-        FileStream(DiskFile file, long position) {
+        FileOutput(DiskFile file, long position) {
             this.file = file;
             this.position = position;
             this.synced = position;
@@ -196,35 +195,13 @@ public final class DurableSnapshotStore implements SnapshotStore {
 
         @Override
         public void write(int b) throws IOException {
-            if (used == buffer.length) {
-                flush();
-            }
-            buffer[used++] = (byte) b;
+            write(new byte[] {(byte) b}, 0, 1);
         }
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            while (len > 0) {
-                if (used == buffer.length) {
-                    flush();
-                }
-                int n = Math.min(len, buffer.length - used);
-                System.arraycopy(b, off, buffer, used, n);
-                used += n;
-                off += n;
-                len -= n;
-            }
-        }
-
-        @Override
-        public void flush() throws IOException {
-            if (used == 0) {
-                return;
-            }
-            crc.update(buffer, 0, used);
-            file.write(ByteBuffer.wrap(buffer, 0, used), position);
-            position += used;
-            used = 0;
+            file.write(ByteBuffer.wrap(b, off, len), position);
+            position += len;
             if (position - synced >= SYNC_EVERY_BYTES) {
                 file.force();
                 synced = position;

@@ -276,13 +276,7 @@ public final class Simulation {
                 if (node.lives != life || !node.local.up) {
                     return; // the process died with the save unfinished: the disk has what it synced
                 }
-                RuntimeException failure = null;
-                try {
-                    storage.snapshots().saveTaken(snapshot);
-                } catch (RuntimeException e) {
-                    failure = e;
-                }
-                done.saved(failure);
+                done.saved(SnapshotSaver.saveTaken(storage.snapshots(), snapshot));
                 process(node);
             });
         }
