@@ -31,7 +31,9 @@ public final class PeerClient {
     /** The client for requests, and the one for streams (same pool and TLS, plus pings); swapped together. */
     private record Clients(OkHttpClient http, OkHttpClient streams) {
         Clients(OkHttpClient http) {
-            this(http, http.newBuilder().pingInterval(STREAM_PING_INTERVAL).dispatcher(streamDispatcher()).build());
+            // Never compressed, whatever a peer's server would accept (see PeerServlet's stream upgrade).
+            this(http, http.newBuilder().pingInterval(STREAM_PING_INTERVAL).dispatcher(streamDispatcher())
+                    .minWebSocketMessageToCompress(Long.MAX_VALUE).build());
         }
 
         /**

@@ -16,6 +16,7 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.websocket.DeploymentException;
+import jakarta.websocket.Extension;
 import jakarta.websocket.server.ServerContainer;
 import jakarta.websocket.server.ServerEndpointConfig;
 import org.apache.tomcat.websocket.WsWebSocketContainer;
@@ -193,6 +194,17 @@ final class PeerServlet extends HttpServlet {
                     @Override
                     public <T> T getEndpointInstance(Class<T> type) {
                         return type.cast(endpoint);
+                    }
+
+                    /**
+                     * No permessage-deflate, though clients ask for it: over TLS, a compressed batch
+                     * carrying a value an attacker wrote beside other clients' values leaks them
+                     * through its size (CRIME), and deflating every batch costs CPU the Raft and
+                     * request threads need (loopback and data-centre links are not the bottleneck).
+                     */
+                    @Override
+                    public List<Extension> getNegotiatedExtensions(List<Extension> installed, List<Extension> requested) {
+                        return List.of();
                     }
                 }).build();
         if (streams == null) {

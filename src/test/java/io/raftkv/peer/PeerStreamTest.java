@@ -142,6 +142,23 @@ class PeerStreamTest {
         ws.close(1000, null);
     }
 
+    /**
+     * Compression of what a peer sends is refused, though the client asks for it (OkHttp always
+     * does): over TLS, a batch compressed with values an attacker wrote beside others' values leaks
+     * those values through its size (CRIME), and on a fast network deflating every batch is CPU the
+     * Raft and request threads need.
+     */
+    @Test
+    void aStreamIsNeverCompressed() throws Exception {
+        Seen seen = new Seen();
+        WebSocket ws = http.newWebSocket(upgrade("s", node.clusterId(), "n2").build(), seen);
+        Response r = opened(seen);
+        assertThat(r.code()).isEqualTo(101);
+        assertThat(r.request().header("Sec-WebSocket-Extensions")).as("the client asks").contains("permessage-deflate");
+        assertThat(r.headers("Sec-WebSocket-Extensions")).as("the server declines").isEmpty();
+        ws.close(1000, null);
+    }
+
     @Test
     void aBatchInAnotherMembersNameClosesTheStreamAndChangesNothing() throws Exception {
         Seen seen = new Seen();
