@@ -85,6 +85,8 @@ public final class NodeDriver<R> {
     private Snapshot toSave;
     /** The snapshot the saver holds, until it reports back; null when none. */
     private Snapshot saving;
+    /** Compaction may have left segments of compacted entries on disk: each tick deletes one. */
+    private boolean logToTidy;
     private long readSeq;
     private long readyIndex;
     private String lastLeader;
@@ -125,6 +127,13 @@ public final class NodeDriver<R> {
         if (live()) {
             guard("the Raft core failed on a tick", raft::tick);
             proposals.expireGrace();
+            if (logToTidy) {
+                guard("deleting a compacted log segment failed", () -> {
+                    long start = clock.nanos();
+                    logToTidy = storage.tidyLog();
+                    metrics.logCompacted(clock.nanos() - start);
+                });
+            }
         }
     }
 
@@ -431,7 +440,11 @@ public final class NodeDriver<R> {
             return;
         }
         try {
+            long start = clock.nanos();
             storage.compactLog(snapshot.index(), trailingEntries);
+            metrics.logCompacted(clock.nanos() - start);
+            // Segments past the first wait for the next ticks, one each (see DurableLogStore.tidy).
+            logToTidy = true;
         } catch (RuntimeException e) {
             fail("compacting the log after a snapshot failed", e);
             return;

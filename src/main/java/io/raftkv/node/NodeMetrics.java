@@ -19,6 +19,7 @@ public final class NodeMetrics {
     private final Counter leaderChanges;
     private final Counter snapshots;
     private final Timer snapshotSave;
+    private final Timer logCompaction;
     private final MeterRegistry registry;
     /** One summary per peer lane, looked up once: a batch is often one message, handed over on the Raft thread. */
     private final Map<String, DistributionSummary> peerBatches = new ConcurrentHashMap<>();
@@ -37,6 +38,8 @@ public final class NodeMetrics {
                 .register(registry);
         snapshotSave = Timer.builder("raft.snapshot.save").description("time to write and sync a snapshot this node took, beside the Raft thread")
                 .maximumExpectedValue(Duration.ofSeconds(60)).register(registry);
+        logCompaction = Timer.builder("raft.log.compaction").description("time to drop the log before a saved snapshot, or to delete one more of its segments, on the Raft thread")
+                .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
     }
 
     /** Records nothing: a composite registry without members makes no-op meters (the simulator runs millions of steps). */
@@ -66,6 +69,10 @@ public final class NodeMetrics {
 
     void snapshotSaved(long nanos) {
         snapshotSave.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    void logCompacted(long nanos) {
+        logCompaction.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     /** A client request refused before it was proposed or queued, by reason (see {@link Backpressure}). */

@@ -36,8 +36,20 @@ public interface LogStore {
      */
     void append(List<Entry> entries);
 
-    /** Discards entries up to and including {@code index}, which becomes the new snapshot point. */
+    /**
+     * Discards entries up to and including {@code index}, which becomes the new snapshot point. A store
+     * may leave some of their space to {@link #tidy} rather than free it all in this call.
+     */
     void compact(long index);
+
+    /**
+     * Frees a bounded piece of the space compaction let go of and did not free yet; true while more
+     * remains. What it frees held only entries before the snapshot point, so a crash before or during
+     * it leaves a log that merely starts earlier. Called on the thread that calls {@link #compact}.
+     */
+    default boolean tidy() {
+        return false;
+    }
 
     /** Discards the whole log; it restarts after the snapshot point ({@code index}, {@code term}). Durable when it returns. */
     void reset(long index, long term);

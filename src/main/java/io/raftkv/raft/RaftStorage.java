@@ -93,4 +93,9 @@ public record RaftStorage(LogStore log, StableStore stable, SnapshotStore snapsh
             log.compact(Math.min(cut, log.lastIndex()));
         }
     }
+
+    /** Frees a bounded piece of what compaction left on disk ({@link LogStore#tidy}); true while more remains. */
+    public boolean tidyLog() {
+        return log.tidy();
+    }
 }

@@ -38,7 +38,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
 
@@ -56,6 +58,7 @@ class RaftLoopTest {
     /** Ticks the timer has offered the loop so far (the loop may drop some). */
     private final AtomicLong ticksOffered = new AtomicLong();
     private RaftStorage storage;
+    private FailingLog log;
 
     /** A log whose appends fail, like a full disk, once {@link #diskFull} is set. */
     private final class FailingLog implements LogStore {
@@ -65,8 +68,24 @@ class RaftLoopTest {
         public long lastIndex() { return inner.lastIndex(); }
         public long term(long index) { return inner.term(index); }
         public List<Entry> entries(long from, long to, long maxBytes) { return inner.entries(from, to, maxBytes); }
-        public void compact(long index) { inner.compact(index); }
         public void reset(long index, long term) { inner.reset(index, term); }
+
+        /** Pieces a compaction leaves to {@link #tidy}, as the segmented log leaves its older segments. */
+        final AtomicInteger untidy = new AtomicInteger();
+        final AtomicInteger compactions = new AtomicInteger();
+        final List<Long> tidiedAtTick = new CopyOnWriteArrayList<>();
+
+        public void compact(long index) {
+            inner.compact(index);
+            compactions.incrementAndGet();
+            untidy.set(3);
+        }
+
+        public boolean tidy() {
+            tidiedAtTick.add(ticksOffered.get());
+            assertThat(untidy.get()).as("tidied only while something is left").isPositive();
+            return untidy.decrementAndGet() > 0;
+        }
 
         public void append(List<Entry> entries) {
             if (diskFull.get()) {
@@ -86,7 +105,8 @@ class RaftLoopTest {
 
     private void start(List<Peer> members, Outbox outbox, SnapshotStore snapshots, long snapshotEvery,
                        BiFunction<SnapshotStore, RaftLoop<WriteResult>[], SnapshotSaver> saver) {
-        storage = new RaftStorage(new FailingLog(), new MemoryStableStore(), snapshots);
+        log = new FailingLog();
+        storage = new RaftStorage(log, new MemoryStableStore(), snapshots);
         storage.bootstrap(new Membership(members));
         RaftNode raft = new RaftNode(RaftConfig.defaults("n1"), storage, new Random(1));
         board = new StatusBoard(new NodeStatus("n1", Role.FOLLOWER, 0, null, false, 0, 0, 0, 1, 0, raft.membership(), null));
@@ -330,5 +350,28 @@ class RaftLoopTest {
             snapshots.gate.countDown();
             saver[0].close();
         }
+    }
+
+    @Test
+    void whatACompactionLeftOnDiskIsDeletedAPieceATickNotAllAtOnce() throws Exception {
+        // Found by bin/raftkv-snapshot-bench: deleting all the 64 MB segments of 64 KiB values in the compaction held
+        // every node's Raft thread for 0.4 s at once, close to an election timeout.
+        start(List.of(new Peer("n1", "")), m -> { }, new MemorySnapshotStore(), 20, (store, ref) -> SnapshotSaver.inline(store));
+        awaitLeader();
+        for (int i = 0; i < 25; i++) {
+            propose(put("k" + i, "v")).get(5, TimeUnit.SECONDS);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (log.tidiedAtTick.size() < 3) {
+            assertThat(System.nanoTime()).as("the pieces are deleted on the following ticks").isLessThan(deadline);
+            Thread.sleep(5);
+        }
+        assertThat(log.compactions.get()).isEqualTo(1);
+        long tick = ticksOffered.get();
+        while (ticksOffered.get() < tick + 5) {
+            Thread.sleep(5);
+        }
+        assertThat(log.tidiedAtTick).as("no more once nothing is left").hasSize(3);
+        assertThat(log.tidiedAtTick.get(2)).as("over several ticks").isGreaterThan(log.tidiedAtTick.get(0));
     }
 }

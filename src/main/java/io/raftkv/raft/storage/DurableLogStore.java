@@ -38,7 +38,7 @@ import java.util.regex.Pattern;
  *       created, and new segments appear by rename after their header is synced, so after any crash
  *       only the last segment can end in a torn record, and every segment header is whole.</li>
  *   <li>Segments are only ever deleted from the end (suffix truncation, reset) or from the front
- *       (compaction), and the directory is synced before anything that relies on the delete, so the
+ *       (compaction, one segment per {@link #tidy}), and the directory is synced before anything that relies on the delete, so the
  *       surviving segments always form one unbroken chain.</li>
  *   <li>After an I/O error nothing more is written (see {@link StorageHealth}).</li>
  * </ul>
@@ -353,22 +353,32 @@ public final class DurableLogStore implements LogStore, Closeable {
         startIndex = index;
         startTerm = t;
         cache.dropBefore(index + 1);
-        // Whole segments only, oldest first, never the one being written: no file is rewritten, and
-        // a crash part-way leaves a log that merely starts earlier, which recovery accepts.
-        Segment seg = null;
-        try {
-            boolean deleted = false;
-            while (segments.size() > 1 && segments.get(0).lastIndex <= index) {
-                seg = segments.remove(0);
-                deleteSegment(seg);
-                deleted = true;
-            }
-            if (deleted) {
-                disk.syncDirectory(dir);
-            }
-        } catch (IOException e) {
-            throw health.fail("deleting compacted segment " + (seg == null ? dir : seg.path), e);
+        tidy();
+    }
+
+    /**
+     * Deletes the oldest segment if it holds only compacted entries. One per call: a file system frees
+     * a deleted file's blocks as it unlinks it (about 13 ms for a 64 MB segment on this project's ext4
+     * machines), and compacting after a burst of large values let go of several at once, which
+     * held the Raft thread for 0.4 s on every node together. Whole segments only, oldest first, never
+     * the one being written: no file is rewritten, and a segment still here after a crash makes a log
+     * that merely starts earlier, which recovery accepts; until deleted it stays in {@link #segments},
+     * so truncation and {@link #reset} see it as before.
+     */
+    @Override
+    public synchronized boolean tidy() {
+        if (closed || segments.size() <= 1 || segments.get(0).lastIndex > startIndex) {
+            return false;
         }
+        health.checkWritable();
+        Segment seg = segments.remove(0);
+        try {
+            deleteSegment(seg);
+            disk.syncDirectory(dir);
+        } catch (IOException e) {
+            throw health.fail("deleting compacted segment " + seg.path, e);
+        }
+        return segments.size() > 1 && segments.get(0).lastIndex <= startIndex;
     }
 
     @Override
