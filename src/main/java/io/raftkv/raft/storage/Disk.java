@@ -38,6 +38,16 @@ public interface Disk {
     /** Deletes the file if it exists. */
     void delete(Path file) throws IOException;
 
+    /**
+     * Deletes a file nothing will read again, perhaps later and on another thread: a file system frees
+     * a file's blocks as it unlinks it, which takes milliseconds per tens of megabytes, and the caller
+     * need not wait for that. The caller has already renamed the file to a name it never opens, and
+     * deletes such names itself when it starts (a discard is not durable, and may be lost in a crash).
+     */
+    default void discard(Path file) throws IOException {
+        delete(file);
+    }
+
     /** Makes creates, renames and deletes of entries in {@code dir} durable. */
     void syncDirectory(Path dir) throws IOException;
 

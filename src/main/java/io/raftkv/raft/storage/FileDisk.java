@@ -11,10 +11,14 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 
 /** The real {@link Disk}: {@link FileChannel}s on the local file system. */
 public final class FileDisk implements Disk {
+
+    private static final System.Logger LOG = System.getLogger(FileDisk.class.getName());
 
     public static final FileDisk INSTANCE = new FileDisk();
 
@@ -59,6 +63,27 @@ public final class FileDisk implements Disk {
     @Override
     public void delete(Path file) throws IOException {
         Files.deleteIfExists(file);
+    }
+
+    /** On one thread for the whole process, in order; a delete that fails is logged and left to the next start. */
+    @Override
+    public void discard(Path file) {
+        Discarder.THREAD.execute(() -> {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "could not delete " + file + " (it is deleted at the next start)", e);
+            }
+        });
+    }
+
+    /** Started on the first discard. A daemon: what it has not deleted at exit is deleted at the next start. */
+    private static final class Discarder {
+        static final ExecutorService THREAD = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "raftkv-file-discard");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     @Override

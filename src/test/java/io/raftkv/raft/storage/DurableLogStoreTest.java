@@ -131,6 +131,7 @@ class DurableLogStoreTest {
             tidies++;
             assertThat(log.segmentPaths()).hasSize(segments - 1);
             assertThat(disk.list(DIR).stream().filter(n -> n.endsWith(".wal"))).hasSize(segments - 1);
+            assertThat(disk.list(DIR)).as("discarded at once on this disk").noneMatch(n -> n.endsWith(".discard"));
             assertThat(all(log)).isEqualTo(kept);
         } while (more);
         assertThat(tidies).isGreaterThan(1);
@@ -144,6 +145,25 @@ class DurableLogStoreTest {
         disk.crash();
         DurableLogStore reopened = openLog(disk);
         assertThat(reopened.firstIndex()).isEqualTo(oldest);
+    }
+
+    /** A segment renamed for discarding whose unlink a crash lost is deleted when the log opens, unread. */
+    @Test
+    void aCompactedSegmentLeftBeingDiscardedIsDeletedAtOpen() throws IOException {
+        DurableLogStore log = openLog(disk);
+        log.append(entries(1, 50, 1));
+        List<Entry> kept = all(log);
+        log.close();
+        Path leftover = DIR.resolve(DurableLogStore.segmentName(1) + DurableLogStore.DISCARD_SUFFIX);
+        DiskFile f = disk.create(leftover);
+        f.write(java.nio.ByteBuffer.wrap("not a segment".getBytes()), 0);
+        f.force();
+        f.close();
+        disk.syncDirectory(DIR);
+
+        DurableLogStore reopened = openLog(disk);
+        assertThat(disk.list(DIR)).noneMatch(n -> n.endsWith(".discard"));
+        assertThat(all(reopened)).isEqualTo(kept);
     }
 
     @Test
