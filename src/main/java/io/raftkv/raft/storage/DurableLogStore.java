@@ -38,8 +38,9 @@ import java.util.regex.Pattern;
  *       created, and new segments appear by rename after their header is synced, so after any crash
  *       only the last segment can end in a torn record, and every segment header is whole.</li>
  *   <li>Segments are only ever deleted from the end (suffix truncation, reset) or from the front
- *       (compaction, one segment per {@link #tidy}), and the directory is synced before anything that relies on the delete, so the
- *       surviving segments always form one unbroken chain.</li>
+ *       (compaction: one segment per {@link #tidy}, renamed out of the log and then unlinked), and
+ *       the directory is synced before anything that relies on the delete, so the surviving
+ *       segments always form one unbroken chain.</li>
  *   <li>After an I/O error nothing more is written (see {@link StorageHealth}).</li>
  * </ul>
  *
