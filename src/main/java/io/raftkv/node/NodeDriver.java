@@ -128,11 +128,7 @@ public final class NodeDriver<R> {
             guard("the Raft core failed on a tick", raft::tick);
             proposals.expireGrace();
             if (logToTidy) {
-                guard("deleting a compacted log segment failed", () -> {
-                    long start = clock.nanos();
-                    logToTidy = storage.tidyLog();
-                    metrics.logCompacted(clock.nanos() - start);
-                });
+                guard("deleting a compacted log segment failed", () -> timedCompaction(() -> logToTidy = storage.tidyLog()));
             }
         }
     }
@@ -440,9 +436,7 @@ public final class NodeDriver<R> {
             return;
         }
         try {
-            long start = clock.nanos();
-            storage.compactLog(snapshot.index(), trailingEntries);
-            metrics.logCompacted(clock.nanos() - start);
+            timedCompaction(() -> storage.compactLog(snapshot.index(), trailingEntries));
             // Segments past the first wait for the next ticks, one each (see DurableLogStore.tidy).
             logToTidy = true;
         } catch (RuntimeException e) {
@@ -450,6 +444,13 @@ public final class NodeDriver<R> {
             return;
         }
         saveSnapshot();
+    }
+
+    /** Runs a step of log compaction, which holds this (the Raft) thread, timing it for {@code raft.log.compaction}. */
+    private void timedCompaction(Runnable step) {
+        long start = clock.nanos();
+        step.run();
+        metrics.logCompacted(clock.nanos() - start);
     }
 
     // ---------------------------------------------------------------- ending

@@ -98,6 +98,11 @@ class PeerStreamTest {
         return ByteString.of(frame);
     }
 
+    /** Opens a stream with the right secret and cluster, as member n2; {@code seen} gets its events. */
+    private WebSocket asMember(Seen seen) {
+        return http.newWebSocket(upgrade("s", node.clusterId(), "n2").build(), seen);
+    }
+
     private Response opened(Seen seen) throws InterruptedException {
         Object first = seen.events.poll(10, TimeUnit.SECONDS);
         assertThat(first).isInstanceOf(Response.class);
@@ -127,7 +132,7 @@ class PeerStreamTest {
     @Test
     void aMembersStreamDeliversItsBatchesAndTheAnswerSaysWhoWeAre() throws Exception {
         Seen seen = new Seen();
-        WebSocket ws = http.newWebSocket(upgrade("s", node.clusterId(), "n2").build(), seen);
+        WebSocket ws = asMember(seen);
         Response r = opened(seen);
         assertThat(r.code()).isEqualTo(101);
         assertThat(r.header("X-Raftkv-Node")).isEqualTo("n1");
@@ -151,7 +156,7 @@ class PeerStreamTest {
     @Test
     void aStreamIsNeverCompressed() throws Exception {
         Seen seen = new Seen();
-        WebSocket ws = http.newWebSocket(upgrade("s", node.clusterId(), "n2").build(), seen);
+        WebSocket ws = asMember(seen);
         Response r = opened(seen);
         assertThat(r.code()).isEqualTo(101);
         assertThat(r.request().header("Sec-WebSocket-Extensions")).as("the client asks").contains("permessage-deflate");
@@ -162,7 +167,7 @@ class PeerStreamTest {
     @Test
     void aBatchInAnotherMembersNameClosesTheStreamAndChangesNothing() throws Exception {
         Seen seen = new Seen();
-        WebSocket ws = http.newWebSocket(upgrade("s", node.clusterId(), "n2").build(), seen);
+        WebSocket ws = asMember(seen);
         opened(seen);
         long term = node.status().term();
         ws.send(batch(StreamFrames.LAST, List.of(new Heartbeat("n3", "n1", term + 9, 0, 0))));
@@ -174,7 +179,7 @@ class PeerStreamTest {
     @Test
     void aBatchPastTheBoundClosesTheStreamBeforeItIsDecoded() throws Exception {
         Seen seen = new Seen();
-        WebSocket ws = http.newWebSocket(upgrade("s", node.clusterId(), "n2").build(), seen);
+        WebSocket ws = asMember(seen);
         opened(seen);
         byte[] piece = new byte[601];
         piece[0] = StreamFrames.MORE;
@@ -211,7 +216,7 @@ class PeerStreamTest {
     @Test
     void aMessageForAnotherNodeClosesTheStream() throws Exception {
         Seen seen = new Seen();
-        WebSocket ws = http.newWebSocket(upgrade("s", node.clusterId(), "n2").build(), seen);
+        WebSocket ws = asMember(seen);
         opened(seen);
         ws.send(batch(StreamFrames.LAST, List.of(new Heartbeat("n2", "n3", 7, 0, 0))));
         assertThat(seen.events.poll(10, TimeUnit.SECONDS)).asString().startsWith("1008 misrouted-peer-message");

@@ -372,7 +372,7 @@ public final class DurableLogStore implements LogStore, Closeable {
      */
     @Override
     public synchronized boolean tidy() {
-        if (closed || segments.size() <= 1 || segments.get(0).lastIndex > startIndex) {
+        if (closed || !oldestIsCompacted()) {
             return false;
         }
         health.checkWritable();
@@ -389,6 +389,11 @@ public final class DurableLogStore implements LogStore, Closeable {
         } catch (IOException e) {
             throw health.fail("deleting compacted segment " + seg.path, e);
         }
+        return oldestIsCompacted();
+    }
+
+    /** Whether the oldest segment holds only compacted entries and is not the one being written. */
+    private boolean oldestIsCompacted() {
         return segments.size() > 1 && segments.get(0).lastIndex <= startIndex;
     }
 
