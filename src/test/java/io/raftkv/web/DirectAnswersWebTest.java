@@ -1,7 +1,16 @@
 package io.raftkv.web;
 
 import io.raftkv.RaftKvApplication;
+import io.raftkv.config.NodeParts;
+import io.raftkv.node.Clock;
 import io.raftkv.node.RaftKvNode;
+import io.raftkv.raft.Entry;
+import io.raftkv.raft.LogStore;
+import io.raftkv.raft.Message;
+import io.raftkv.raft.RaftStorage;
+import io.raftkv.raft.storage.MemoryLogStore;
+import io.raftkv.raft.storage.MemorySnapshotStore;
+import io.raftkv.raft.storage.MemoryStableStore;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.http.HttpServletRequest;
@@ -16,9 +25,12 @@ import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 
 import java.net.http.HttpResponse;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,19 +47,49 @@ class DirectAnswersWebTest extends OneNodeWebTest {
     static class CountAsyncDispatches {
         final AtomicInteger asyncDispatches = new AtomicInteger();
         final AtomicReference<Boolean> committedInPipeline = new AtomicReference<>();
+        /** Closed while a request under /kv/held/ is in its handler: the log's appends wait, so its write cannot commit yet. */
+        final AtomicBoolean gateClosed = new AtomicBoolean();
 
         /**
-         * For writes under /kv/held/: after the handler returns, waits in the pipeline until the write
-         * has been applied (its answer is ready), gives a writer that does not wait its chance to
-         * commit the response, then touches the response as Spring Security's header writer does.
+         * The node's storage in memory, its log's appends waiting while the gate is closed. Without the
+         * gate a write on one node can be applied before its handler hands the future over, and its
+         * answer is then written at once, on the request's thread (the path of an answer already known).
+         */
+        @Bean
+        NodeParts gatedLog() {
+            return (settings, metrics) -> new RaftKvNode.Parts(
+                    new RaftStorage(new GatedLog(new MemoryLogStore(), gateClosed), new MemoryStableStore(), new MemorySnapshotStore()),
+                    "one-node", (directory, unreachable, gone, snapshotOutcome) -> new RaftKvNode.Transport() {
+                        @Override
+                        public void send(Message m) {
+                            throw new AssertionError("a node alone sent " + m);
+                        }
+
+                        @Override
+                        public void close() {
+                        }
+                    }, Clock.SYSTEM, null);
+        }
+
+        /**
+         * For writes under /kv/held/: holds the write's commit until the handler has returned, then waits
+         * in the pipeline until the write has been applied (its answer is ready), gives a writer that does
+         * not wait its chance to commit the response, and touches the response as Spring Security's header
+         * writer does.
          */
         @Bean
         FilterRegistrationBean<Filter> workAfterTheHandler(ObjectProvider<RaftKvNode> node) {
             FilterRegistrationBean<Filter> r = new FilterRegistrationBean<>((req, resp, chain) -> {
-                chain.doFilter(req, resp);
                 String uri = ((HttpServletRequest) req).getRequestURI();
                 if (!uri.startsWith("/kv/held/")) {
+                    chain.doFilter(req, resp);
                     return;
+                }
+                gateClosed.set(true);
+                try {
+                    chain.doFilter(req, resp);
+                } finally {
+                    gateClosed.set(false);
                 }
                 String key = uri.substring("/kv/".length());
                 long applied = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -81,6 +123,48 @@ class DirectAnswersWebTest extends OneNodeWebTest {
             });
             r.setDispatcherTypes(DispatcherType.ASYNC);
             return r;
+        }
+    }
+
+    /** A log whose appends wait while {@code closed} is set (for at most 10 s, so a broken test cannot hang the node). */
+    record GatedLog(LogStore log, AtomicBoolean closed) implements LogStore {
+        @Override
+        public void append(List<Entry> entries) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (closed.get() && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+            }
+            log.append(entries);
+        }
+
+        @Override
+        public long firstIndex() {
+            return log.firstIndex();
+        }
+
+        @Override
+        public long lastIndex() {
+            return log.lastIndex();
+        }
+
+        @Override
+        public long term(long index) {
+            return log.term(index);
+        }
+
+        @Override
+        public List<Entry> entries(long from, long to, long maxBytes) {
+            return log.entries(from, to, maxBytes);
+        }
+
+        @Override
+        public void compact(long index) {
+            log.compact(index);
+        }
+
+        @Override
+        public void reset(long index, long term) {
+            log.reset(index, term);
         }
     }
 
