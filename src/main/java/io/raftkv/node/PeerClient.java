@@ -1,11 +1,13 @@
 package io.raftkv.node;
 
 import okhttp3.ConnectionPool;
+import okhttp3.ConnectionSpec;
 import okhttp3.OkHttpClient;
 
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.X509TrustManager;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -95,6 +97,10 @@ public final class PeerClient {
                 .retryOnConnectionFailure(false);
         if (tls != null) {
             b.sslSocketFactory(tls.socketFactory(), tls.trustManager());
+        } else {
+            // Plain HTTP only: OkHttp's default specs include TLS, for which it would load and parse the
+            // JDK's whole trust store while the node starts, only for peers it never reaches over TLS.
+            b.connectionSpecs(List.of(ConnectionSpec.CLEARTEXT));
         }
         return b.build();
     }
