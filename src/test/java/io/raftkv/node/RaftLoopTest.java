@@ -7,9 +7,9 @@ import io.raftkv.kv.WriteResult;
 import io.raftkv.raft.AppendEntries;
 import io.raftkv.raft.AppendEntriesResponse;
 import io.raftkv.raft.Entry;
+import io.raftkv.raft.ForwardingLogStore;
 import io.raftkv.raft.Heartbeat;
 import io.raftkv.raft.HeartbeatResponse;
-import io.raftkv.raft.LogStore;
 import io.raftkv.raft.Membership;
 import io.raftkv.raft.Message;
 import io.raftkv.raft.Peer;
@@ -61,37 +61,36 @@ class RaftLoopTest {
     private FailingLog log;
 
     /** A log whose appends fail, like a full disk, once {@link #diskFull} is set. */
-    private final class FailingLog implements LogStore {
-        private final MemoryLogStore inner = new MemoryLogStore();
-
-        public long firstIndex() { return inner.firstIndex(); }
-        public long lastIndex() { return inner.lastIndex(); }
-        public long term(long index) { return inner.term(index); }
-        public List<Entry> entries(long from, long to, long maxBytes) { return inner.entries(from, to, maxBytes); }
-        public void reset(long index, long term) { inner.reset(index, term); }
+    private final class FailingLog extends ForwardingLogStore {
+        FailingLog() {
+            super(new MemoryLogStore());
+        }
 
         /** Pieces a compaction leaves to {@link #tidy}, as the segmented log leaves its older segments. */
         final AtomicInteger untidy = new AtomicInteger();
         final AtomicInteger compactions = new AtomicInteger();
         final List<Long> tidiedAtTick = new CopyOnWriteArrayList<>();
 
+        @Override
         public void compact(long index) {
-            inner.compact(index);
+            super.compact(index);
             compactions.incrementAndGet();
             untidy.set(3);
         }
 
+        @Override
         public boolean tidy() {
             tidiedAtTick.add(ticksOffered.get());
             assertThat(untidy.get()).as("tidied only while something is left").isPositive();
             return untidy.decrementAndGet() > 0;
         }
 
+        @Override
         public void append(List<Entry> entries) {
             if (diskFull.get()) {
                 throw new StorageFailedException("appending to the log", new IOException("No space left on device"));
             }
-            inner.append(entries);
+            super.append(entries);
         }
     }
 

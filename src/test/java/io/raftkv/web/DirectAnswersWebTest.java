@@ -5,6 +5,7 @@ import io.raftkv.config.NodeParts;
 import io.raftkv.node.Clock;
 import io.raftkv.node.RaftKvNode;
 import io.raftkv.raft.Entry;
+import io.raftkv.raft.ForwardingLogStore;
 import io.raftkv.raft.LogStore;
 import io.raftkv.raft.Message;
 import io.raftkv.raft.RaftStorage;
@@ -127,44 +128,21 @@ class DirectAnswersWebTest extends OneNodeWebTest {
     }
 
     /** A log whose appends wait while {@code closed} is set (for at most 10 s, so a broken test cannot hang the node). */
-    record GatedLog(LogStore log, AtomicBoolean closed) implements LogStore {
+    static final class GatedLog extends ForwardingLogStore {
+        private final AtomicBoolean closed;
+
+        GatedLog(LogStore log, AtomicBoolean closed) {
+            super(log);
+            this.closed = closed;
+        }
+
         @Override
         public void append(List<Entry> entries) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (closed.get() && System.nanoTime() < deadline) {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
             }
-            log.append(entries);
-        }
-
-        @Override
-        public long firstIndex() {
-            return log.firstIndex();
-        }
-
-        @Override
-        public long lastIndex() {
-            return log.lastIndex();
-        }
-
-        @Override
-        public long term(long index) {
-            return log.term(index);
-        }
-
-        @Override
-        public List<Entry> entries(long from, long to, long maxBytes) {
-            return log.entries(from, to, maxBytes);
-        }
-
-        @Override
-        public void compact(long index) {
-            log.compact(index);
-        }
-
-        @Override
-        public void reset(long index, long term) {
-            log.reset(index, term);
+            super.append(entries);
         }
     }
 
